@@ -1,0 +1,84 @@
+// args.h — reading JS arguments into libtorch types and wrapping results.
+// Every reader validates the JS type and throws tk::ArgError (-> TorchError) on mismatch,
+// so a wrong argument can never reach libtorch as garbage.
+#pragma once
+#include <napi.h>
+#include <ATen/ATen.h>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tk {
+
+struct ArgError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+// Tensor handles are JS numbers: slot index + generation * 2^26, so a stale or forged
+// number is rejected instead of reaching another tensor.  A number is ~10x cheaper to make
+// than an N-API external with a finalizer, which matters at ~1 us per op.  The GC safety net
+// lives in TS (FinalizationRegistry) for tensors no scope owns.
+struct Slot {
+  at::Tensor t;
+  uint32_t gen = 0;
+  int64_t reported = 0;  // bytes V8 was told this handle pins
+};
+constexpr double kGenUnit = 67108864.0;  // 2^26 slots at most
+
+int64_t liveTensors();
+Napi::Value wrap(Napi::Env env, at::Tensor t);        // null for an undefined tensor
+at::Tensor* lookup(double handle);                    // nullptr if stale/invalid
+bool releaseHandle(double handle);                    // frees now; false if already freed
+void flushExternalMemory(napi_env env, bool force);
+Slot& slotArg(const Napi::CallbackInfo& info, size_t i);
+
+using Info = Napi::CallbackInfo;
+
+[[noreturn]] void argFail(size_t i, const char* expected, const Napi::Value& got);
+
+at::Tensor& T(const Info& info, size_t i);  // a live tensor handle, or throws
+inline bool isMissing(const Info& info, size_t i) {
+  return i >= info.Length() || info[i].IsUndefined() || info[i].IsNull();
+}
+inline c10::optional<at::Tensor> OT(const Info& info, size_t i) {
+  if (isMissing(info, i)) return c10::nullopt;
+  return T(info, i);
+}
+inline double D(const Info& info, size_t i) {
+  if (i >= info.Length() || !info[i].IsNumber()) argFail(i, "a number", i < info.Length() ? info[i] : info.Env().Undefined());
+  return info[i].As<Napi::Number>().DoubleValue();
+}
+inline int64_t I(const Info& info, size_t i) {
+  double d = D(info, i);
+  if (!std::isfinite(d) || d != std::floor(d)) throw ArgError("argument " + std::to_string(i) + ": expected an integer, got " + std::to_string(d));
+  return static_cast<int64_t>(d);
+}
+inline c10::optional<int64_t> OI(const Info& info, size_t i) {
+  if (isMissing(info, i)) return c10::nullopt;
+  return I(info, i);
+}
+inline c10::optional<double> OD(const Info& info, size_t i) {
+  if (isMissing(info, i)) return c10::nullopt;
+  return D(info, i);
+}
+inline bool B(const Info& info, size_t i) {
+  if (i >= info.Length() || !info[i].IsBoolean()) argFail(i, "a boolean", i < info.Length() ? info[i] : info.Env().Undefined());
+  return info[i].As<Napi::Boolean>().Value();
+}
+inline bool OB(const Info& info, size_t i, bool dflt) { return isMissing(info, i) ? dflt : B(info, i); }
+inline std::string STR(const Info& info, size_t i) {
+  if (i >= info.Length() || !info[i].IsString()) argFail(i, "a string", i < info.Length() ? info[i] : info.Env().Undefined());
+  return info[i].As<Napi::String>().Utf8Value();
+}
+std::vector<int64_t> IL(const Info& info, size_t i);                  // array of integers
+std::vector<at::Tensor> TL(const Info& info, size_t i);               // array of tensors
+at::Scalar S(const Info& info, size_t i);                             // number or boolean
+at::ScalarType DT(const Info& info, size_t i);                        // dtype code
+c10::optional<at::ScalarType> ODT(const Info& info, size_t i);
+at::Device DEV(const Info& info, size_t i);                           // "cpu", "cuda", "cuda:1"
+at::TensorOptions OPTS(const Info& info, size_t dtypeArg, size_t deviceArg);  // dtype default float32
+c10::optional<at::Generator> OGEN(const Info& info, size_t i);
+Napi::Value wrapList(Napi::Env env, const std::vector<at::Tensor>& ts);
+Napi::Value intList(Napi::Env env, at::IntArrayRef xs);
+
+}  // namespace tk

@@ -1,0 +1,129 @@
+// optim.cc — optimizer kernels: the per-parameter loops of torch.optim (1.13 single-tensor
+// code paths, op for op, so results match PyTorch bit for bit) run here instead of in JS.
+#include <cmath>
+#include "common.h"
+
+static void sameLength(size_t a, size_t b, const char* what) {
+  if (a != b) throw ArgError(std::string(what) + ": lists have different lengths");
+}
+
+// adamwStep(params[], expAvgs[], expAvgSqs[], steps[] (already incremented), lr, beta1, beta2,
+//           eps, weightDecay, maximize).  Parameters without a gradient are skipped, as torch.
+TK_OP(adamwStep) {
+  auto params = TL(info, 0), m = TL(info, 1), v = TL(info, 2);
+  std::vector<int64_t> steps = IL(info, 3);
+  sameLength(params.size(), m.size(), "adamwStep");
+  sameLength(params.size(), v.size(), "adamwStep");
+  sameLength(params.size(), steps.size(), "adamwStep");
+  const double lr = D(info, 4), beta1 = D(info, 5), beta2 = D(info, 6), eps = D(info, 7), wd = D(info, 8);
+  const bool maximize = OB(info, 9, false);
+  at::NoGradGuard ng;
+  for (size_t i = 0; i < params.size(); ++i) {
+    at::Tensor& p = params[i];
+    at::Tensor g = p.grad();
+    if (!g.defined()) continue;
+    if (maximize) g = g.neg();
+    const double step = static_cast<double>(steps[i]);
+    p.mul_(1 - lr * wd);
+    m[i].mul_(beta1).add_(g, 1 - beta1);
+    v[i].mul_(beta2).addcmul_(g, g, 1 - beta2);
+    const double bc1 = 1 - std::pow(beta1, step);
+    const double bc2 = 1 - std::pow(beta2, step);
+    const double stepSize = lr / bc1;
+    const double bc2Sqrt = std::sqrt(bc2);
+    at::Tensor denom = v[i].sqrt().div_(bc2Sqrt).add_(eps);
+    p.addcdiv_(m[i], denom, -stepSize);
+  }
+  UNDEF;
+}
+
+// sgdStep(params[], buffers[] (tensor or null), lr, momentum, dampening, weightDecay, nesterov,
+//         maximize) -> buffers[]: momentum buffers created on the first step (null where none).
+TK_OP(sgdStep) {
+  auto params = TL(info, 0);
+  if (info.Length() < 2 || !info[1].IsArray()) argFail(1, "an array", info.Length() > 1 ? info[1] : info.Env().Undefined());
+  Napi::Array bufs = info[1].As<Napi::Array>();
+  sameLength(params.size(), bufs.Length(), "sgdStep");
+  const double lr = D(info, 2), momentum = D(info, 3), dampening = D(info, 4), wd = D(info, 5);
+  const bool nesterov = OB(info, 6, false), maximize = OB(info, 7, false);
+  at::NoGradGuard ng;
+  std::vector<at::Tensor> created(params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    at::Tensor& p = params[i];
+    at::Tensor d = p.grad();
+    if (!d.defined()) continue;
+    if (maximize) d = d.neg();
+    if (wd != 0) d = d.add(p, wd);
+    if (momentum != 0) {
+      Napi::Value bv = bufs[static_cast<uint32_t>(i)];
+      at::Tensor buf;
+      if (bv.IsNull() || bv.IsUndefined()) {
+        buf = d.clone().detach();
+        created[i] = buf;
+      } else {
+        at::Tensor* t = bv.IsNumber() ? lookup(bv.As<Napi::Number>().DoubleValue()) : nullptr;
+        if (!t) throw ArgError("sgdStep: buffer " + std::to_string(i) + " is not a live tensor");
+        buf = *t;
+        buf.mul_(momentum).add_(d, 1 - dampening);
+      }
+      d = nesterov ? d.add(buf, momentum) : buf;
+    }
+    p.add_(d, -lr);
+  }
+  return wrapList(info.Env(), created);
+}
+
+// clipGradNorm(params[], maxNorm, normType) -> total norm (a number), computed and applied
+// exactly as torch.nn.utils.clip_grad_norm_ (1.13): per-grad norms, norm of the stack,
+// coef = clamp(max / (total + 1e-6), max=1) in the grads' dtype.
+TK_OP(clipGradNorm) {
+  auto params = TL(info, 0);
+  const double maxNorm = D(info, 1);
+  const double normType = isMissing(info, 2) ? 2.0 : D(info, 2);
+  at::NoGradGuard ng;
+  std::vector<at::Tensor> grads;
+  for (auto& p : params) {
+    at::Tensor g = p.grad();
+    if (g.defined()) grads.push_back(g);
+  }
+  if (grads.empty()) return Napi::Number::New(info.Env(), 0.0);
+  at::Tensor total;
+  if (std::isinf(normType)) {
+    std::vector<at::Tensor> norms;
+    for (auto& g : grads) norms.push_back(g.detach().abs().max());
+    total = norms.size() == 1 ? norms[0] : at::stack(norms).max();
+  } else {
+    std::vector<at::Tensor> norms;
+    for (auto& g : grads) norms.push_back(at::norm(g.detach(), normType));
+    total = at::norm(at::stack(norms), normType);
+  }
+  at::Tensor coef = at::clamp(at::reciprocal(total.add(1e-6)).mul(maxNorm), c10::nullopt, 1.0);
+  for (auto& g : grads) g.detach().mul_(coef.to(g.device()));
+  return Napi::Number::New(info.Env(), total.item<double>());
+}
+
+// gradNorm(params[], normType) -> total norm without clipping.
+TK_OP(gradNorm) {
+  auto params = TL(info, 0);
+  const double normType = isMissing(info, 1) ? 2.0 : D(info, 1);
+  at::NoGradGuard ng;
+  std::vector<at::Tensor> norms;
+  for (auto& p : params) {
+    at::Tensor g = p.grad();
+    if (g.defined()) norms.push_back(at::norm(g.detach(), normType));
+  }
+  if (norms.empty()) return Napi::Number::New(info.Env(), 0.0);
+  return Napi::Number::New(info.Env(), at::norm(at::stack(norms), normType).item<double>());
+}
+
+// zeroGrad(params[], setToNone)
+TK_OP(zeroGrad) {
+  auto params = TL(info, 0);
+  bool none = OB(info, 1, true);
+  for (auto& p : params) {
+    if (!p.grad().defined()) continue;
+    if (none) p.mutable_grad().reset();
+    else p.mutable_grad().detach_().zero_();
+  }
+  UNDEF;
+}

@@ -1,0 +1,15 @@
+// tunekit/torch — tensors, autograd and kernels from libtorch.
+//   import * as torch from 'tunekit/torch';
+//   const x = torch.randn([4, 3], { requiresGrad: true });
+export { Tensor } from './tensor.js';
+export { TorchError } from './errors.js';
+export type { DType, Device, TypedArray } from './dtype.js';
+export { tidy, keep, liveTensorCount, scopeDepth } from './scope.js';
+export * from './creation.js';
+export * from './ops.js';
+export { Generator, manualSeed, getRngState, setRngState } from './generator.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd.js';
+export * as autograd from './autograd.js';
+export * as cuda from './cuda.js';
+export * as F from './functional.js';
+export * as safetensors from './safetensors/index.js';

@@ -1,0 +1,32 @@
+// native.ts — the only file that loads the C++ addon (native/build/Release/tunekit_native.node).
+// Handles are plain numbers (see native/src/args.h); every export is guarded in C++ and throws
+// TorchError on bad input.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TorchError } from './errors.js';
+
+/** A native tensor handle (slot index + generation); -1 once disposed. */
+export type Handle = number;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type NativeFn = (...args: any[]) => any;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const candidates = [
+  process.env.TUNEKIT_NATIVE,
+  join(root, 'native', 'build', 'Release', 'tunekit_native.node'),
+  join(root, 'native', 'build', 'Debug', 'tunekit_native.node'),
+].filter((p): p is string => !!p);
+const path = candidates.find((p) => existsSync(p));
+if (!path) {
+  throw new Error(
+    `tunekit: the native addon is not built (looked for ${candidates.join(', ')}). ` +
+      'Run `npm run build` (needs libtorch: Debian `apt-get install libtorch-dev`, or LIBTORCH=/path).',
+  );
+}
+const require = createRequire(import.meta.url);
+/** The addon's exports: one function per op. */
+export const native: Record<string, NativeFn> = require(path);
+native.setErrorClass!(TorchError);

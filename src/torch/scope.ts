@@ -1,0 +1,136 @@
+// scope.ts — explicit tensor lifetime.  Rules (docs/memory.md):
+//  * every op returns a fresh handle, owned by the innermost tidy() scope if there is one;
+//  * tidy(fn) frees what was made inside except what fn returns (moved to the parent scope)
+//    and what was keep()-ed;
+//  * tensors no scope owns (made outside any scope, returned from the outermost one, kept)
+//    are registered with a FinalizationRegistry: a safety net that frees them after GC;
+//  * dispose() / `using` frees at once; functions never dispose their inputs.
+import { native, type Handle } from './native.js';
+
+/** What a scope needs from a tensor: its handle and ownership flags. */
+export interface Owned {
+  _h: Handle;
+  _kept: boolean;
+  _registered: boolean;
+}
+
+type Scope = Owned[];
+const stack: Scope[] = [];
+
+const registry = new FinalizationRegistry<Handle>((h) => {
+  native.free!(h); // stale handles are ignored natively, so a reused slot is never freed
+});
+
+function register(t: Owned): void {
+  if (!t._registered && t._h >= 0) {
+    registry.register(t, t._h, t);
+    t._registered = true;
+  }
+}
+
+/** Called for every new tensor: the innermost scope owns it, or the GC safety net does. */
+export function track(t: Owned): void {
+  const s = stack[stack.length - 1];
+  if (s) s.push(t);
+  else register(t);
+}
+
+/** Frees a tensor now. Idempotent. */
+export function disposeTensor(t: Owned): void {
+  if (t._h < 0) return;
+  native.free!(t._h);
+  t._h = -1;
+  if (t._registered) {
+    registry.unregister(t);
+    t._registered = false;
+  }
+}
+
+/** Exempts a tensor from every scope: it lives until disposed (or collected). */
+export function keep<T extends Owned>(t: T): T {
+  t._kept = true;
+  register(t);
+  return t;
+}
+
+let freeBuf = new Float64Array(1024);
+
+function collect(value: unknown, out: Set<Owned>, depth = 0): void {
+  if (value === null || typeof value !== 'object' || depth > 8) return;
+  if ('_h' in value && '_kept' in value) {
+    out.add(value as Owned);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) collect(v, out, depth + 1);
+    return;
+  }
+  if (value instanceof Map) {
+    for (const v of value.values()) collect(v, out, depth + 1);
+    return;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) for (const v of Object.values(value)) collect(v, out, depth + 1);
+}
+
+function endScope(scope: Scope, survivors: Set<Owned> | null): void {
+  const parent = stack[stack.length - 1];
+  let n = 0;
+  for (const t of scope) {
+    if (t._h < 0 || t._kept) continue;
+    if (survivors && survivors.has(t)) {
+      if (parent) parent.push(t);
+      else register(t);
+      continue;
+    }
+    if (n === freeBuf.length) {
+      const bigger = new Float64Array(freeBuf.length * 2);
+      bigger.set(freeBuf);
+      freeBuf = bigger;
+    }
+    freeBuf[n++] = t._h;
+    t._h = -1;
+  }
+  if (n) native.freeMany!(freeBuf, n);
+}
+
+/**
+ * Runs `fn` in a scope: every tensor created inside is freed when it returns, except the
+ * tensors in its result (a tensor, or arrays/plain objects/Maps of them) and keep()-ed ones.
+ * If `fn` throws, everything it made is freed and the error propagates.  `fn` must be
+ * synchronous: a scope cannot span an await.
+ * @example const loss = tidy(() => model.forward(x).loss.item());
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope: Scope = [];
+  stack.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    stack.pop();
+    endScope(scope, null);
+    throw e;
+  }
+  stack.pop();
+  if (result instanceof Promise) {
+    endScope(scope, null);
+    throw new TypeError('tidy(fn): fn returned a Promise; a scope cannot span an await — make fn synchronous');
+  }
+  let survivors: Set<Owned> | null = null;
+  if (result !== null && typeof result === 'object') {
+    survivors = new Set();
+    collect(result, survivors);
+  }
+  endScope(scope, survivors);
+  return result;
+}
+
+/** Number of live native tensor handles (for leak tests). */
+export function liveTensorCount(): number {
+  return native.liveTensorCount!() as number;
+}
+/** Depth of the scope stack (0 outside every tidy). */
+export function scopeDepth(): number {
+  return stack.length;
+}
