@@ -61,6 +61,8 @@ export class Tensor implements Owned {
     if (d === 'float16' || d === 'bfloat16') return this.to('float32').toTypedArray();
     return typedArrayFor(d, N.toBuffer!(this._h));
   }
+  /** The raw little-endian bytes of a contiguous CPU copy (what safetensors stores). */
+  toBuffer(): ArrayBuffer { return N.toBuffer!(this._h); }
   /** Zero-copy view of a contiguous CPU tensor's memory (raw bits for float16/bfloat16). */
   dataView(): TypedArray { return typedArrayFor(this.dtype, N.dataView!(this._h)); }
   /** Nested JS arrays like torch's tolist(): int64 as numbers, bool as booleans. */
