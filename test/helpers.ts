@@ -1,6 +1,8 @@
 // test/helpers.ts — numeric assertions shared by the tests.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Tensor } from '../src/torch/index.js';
 
 export type Numeric = Tensor | ArrayLike<number> | number;
@@ -49,4 +51,13 @@ export function assertClose(actual: Numeric, expected: Numeric, opts: { rtol?: n
 /** Reads a JSON fixture relative to the repository root. */
 export function readJson<T = unknown>(path: string): T {
   return JSON.parse(readFileSync(new URL(`../${path}`, import.meta.url), 'utf8')) as T;
+}
+
+/**
+ * The shared data/fixtures folder: $TUNEKIT_SHARED, else `../shared` beside the repository
+ * (where CI puts it next to a fresh clone).
+ */
+export function sharedDir(...parts: string[]): string {
+  const base = process.env.TUNEKIT_SHARED ?? fileURLToPath(new URL('../../shared', import.meta.url));
+  return join(base, ...parts);
 }

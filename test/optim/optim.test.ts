@@ -11,7 +11,7 @@ import {
 } from '../../src/optim/index.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertClose, readJson } from '../helpers.js';
+import { assertClose, readJson, sharedDir } from '../helpers.js';
 
 const { tidy, F, liveTensorCount } = torch;
 type Tensor = torch.Tensor;
@@ -253,7 +253,7 @@ test('zeroGrad drops gradients by default and zeroes them with setToNone: false'
   assertClose(w, [0.9, 0.9, 0.9]);
 });
 
-const HF = process.env.TUNEKIT_HF_FIXTURES ?? '/work/shared/fixtures/hf';
+const HF = process.env.TUNEKIT_HF_FIXTURES ?? sharedDir('fixtures', 'hf');
 interface HfTrainingRef {
   weight_decay_params: string[]; no_weight_decay_params: string[];
   steps: { learning_rate_applied: number; learning_rate_logged: number }[];

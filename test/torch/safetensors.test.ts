@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as torch from '../../src/torch/index.js';
 import { isFloating } from '../../src/torch/dtype.js';
-import { assertClose, readJson } from '../helpers.js';
+import { assertClose, readJson, sharedDir } from '../helpers.js';
 
 const st = torch.safetensors;
 const dir = mkdtempSync(join(tmpdir(), 'tunekit-st-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-const HF = process.env.TUNEKIT_HF_FIXTURES ?? '/work/shared/fixtures/hf';
+const HF = process.env.TUNEKIT_HF_FIXTURES ?? sharedDir('fixtures', 'hf');
 const BERT = join(HF, 'models/bert_seqcls');
 
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
