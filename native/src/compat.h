@@ -57,11 +57,13 @@ inline bool cudaBuilt() {
 #endif
 }
 
-// CUDA caching-allocator statistics (bytes) for one device; 0 on CPU-only builds.
+// CUDA caching-allocator statistics (bytes) for one device; 0 on CPU-only builds.  Index 0 of
+// each stat array is StatType::AGGREGATE in every version; the StatType enum itself moved
+// namespace in 2.5 (c10::CachingDeviceAllocator), so it is not named here.
 inline int64_t cudaMemoryAllocated(int device) {
 #ifdef TUNEKIT_WITH_CUDA
   auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device);
-  return stats.allocated_bytes[static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)].current;
+  return stats.allocated_bytes[0].current;
 #else
   (void)device;
   return 0;
@@ -70,7 +72,7 @@ inline int64_t cudaMemoryAllocated(int device) {
 inline int64_t cudaMemoryReserved(int device) {
 #ifdef TUNEKIT_WITH_CUDA
   auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device);
-  return stats.reserved_bytes[static_cast<size_t>(c10::cuda::CUDACachingAllocator::StatType::AGGREGATE)].current;
+  return stats.reserved_bytes[0].current;
 #else
   (void)device;
   return 0;
