@@ -100,7 +100,8 @@ export function ones(shape: number[], o: TensorOptions = {}): Tensor { return fi
 export function empty(shape: number[], o: TensorOptions = {}): Tensor { return finish(wrap(N.empty!(shape, dtypeCode(o.dtype), o.device)), o); }
 /** full(shape, value): dtype from the value (int64 / float32 / bool) unless given. */
 export function full(shape: number[], value: number | boolean, o: TensorOptions = {}): Tensor { return finish(wrap(N.full!(shape, value, dtypeCode(o.dtype), o.device)), o); }
-export function scalarTensor(value: number | boolean, o: TensorOptions = {}): Tensor { return finish(wrap(N.scalarTensor!(value, dtypeCode(o.dtype), o.device)), o); }
+/** A 0-d tensor holding `value`; float32 unless `dtype` is given (as torch.scalar_tensor, even for 3 or true). */
+export function scalarTensor(value: number | boolean, o: TensorOptions = {}): Tensor { return finish(wrap(N.scalarTensor!(value, dtypeCode(o.dtype ?? 'float32'), o.device)), o); }
 /** arange(end) or arange(start, end, step): int64 when all arguments are integers. */
 export function arange(startOrEnd: number, end?: number, step = 1, o: TensorOptions = {}): Tensor {
   const [s, e] = end === undefined ? [0, startOrEnd] : [startOrEnd, end];

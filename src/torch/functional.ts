@@ -16,13 +16,27 @@ export const softplus = (x: Tensor, beta = 1, threshold = 20): Tensor => wrap(N.
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => wrap(N.leakyRelu!(x._h, negativeSlope));
 export const elu = (x: Tensor, alpha = 1): Tensor => wrap(N.elu!(x._h, alpha));
 export const logsigmoid = (x: Tensor): Tensor => wrap(N.logsigmoid!(x._h));
+/** Clamps to [minVal, maxVal] (default [-1, 1]). */
+export const hardtanh = (x: Tensor, minVal = -1, maxVal = 1): Tensor => wrap(N.hardtanh!(x._h, minVal, maxVal));
 export const softmax = (x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor => wrap(N.softmax!(x._h, dim, dtypeCode(opts.dtype)));
 export const logSoftmax = (x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor => wrap(N.logSoftmax!(x._h, dim, dtypeCode(opts.dtype)));
 
 /** x @ weight^T + bias.  x: (..., in), weight: (out, in), bias: (out). */
 export const linear = (x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor => wrap(N.linear!(x._h, weight._h, bias?._h));
-/** weight: (V, D), ids: int64 (...) -> (..., D).  Ids outside [0, V) raise a TorchError. */
-export const embedding = (ids: Tensor, weight: Tensor, opts: { paddingIdx?: number } = {}): Tensor => wrap(N.embedding!(weight._h, ids._h, opts.paddingIdx));
+/**
+ * weight: (V, D), ids: int64 (...) -> (..., D).  Ids outside [0, V) raise a TorchError.
+ * paddingIdx (in [-V, V), negative counts from the end as in F.embedding): that row gets no
+ * gradient.  The native op reads -1 as "none", so a negative index is normalised here.
+ */
+export function embedding(ids: Tensor, weight: Tensor, opts: { paddingIdx?: number } = {}): Tensor {
+  let p = opts.paddingIdx;
+  if (p !== undefined && p !== null) {
+    const v = weight.size(0);
+    if (!Number.isInteger(p) || p < -v || p >= v) throw new RangeError(`embedding: paddingIdx must be an integer in [${-v}, ${v}), got ${p}`);
+    if (p < 0) p += v;
+  }
+  return wrap(N.embedding!(weight._h, ids._h, p));
+}
 export const layerNorm = (x: Tensor, normalizedShape: number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor =>
   wrap(N.layerNorm!(x._h, normalizedShape, weight?._h, bias?._h, eps));
 /** HF LlamaRMSNorm: weight * (x * rsqrt(mean(x^2, -1) + eps)), statistics in float32. */

@@ -160,11 +160,18 @@ export class Tensor implements Owned {
   logicalAnd(o: Tensor): Tensor { return wrap(N.logicalAnd!(this._h, o._h)); }
   logicalOr(o: Tensor): Tensor { return wrap(N.logicalOr!(this._h, o._h)); }
   logicalNot(): Tensor { return wrap(N.logicalNot!(this._h)); }
+  logicalXor(o: Tensor): Tensor { return wrap(N.logicalXor!(this._h, o._h)); }
+  /** Bitwise and/or of integer or bool tensors. */
+  bitwiseAnd(o: Tensor): Tensor { return wrap(N.bitwiseAnd!(this._h, o._h)); }
+  bitwiseOr(o: Tensor): Tensor { return wrap(N.bitwiseOr!(this._h, o._h)); }
+  /** Elementwise atan2(this, other): the angle of (other, this). */
+  atan2(o: Tensor): Tensor { return wrap(N.atan2!(this._h, o._h)); }
   neg(): Tensor { return wrap(N.neg!(this._h)); }
   abs(): Tensor { return wrap(N.abs!(this._h)); }
   exp(): Tensor { return wrap(N.exp!(this._h)); }
   log(): Tensor { return wrap(N.log!(this._h)); }
   log1p(): Tensor { return wrap(N.log1p!(this._h)); }
+  log2(): Tensor { return wrap(N.log2!(this._h)); }
   expm1(): Tensor { return wrap(N.expm1!(this._h)); }
   sqrt(): Tensor { return wrap(N.sqrt!(this._h)); }
   rsqrt(): Tensor { return wrap(N.rsqrt!(this._h)); }
@@ -179,12 +186,15 @@ export class Tensor implements Owned {
   floor(): Tensor { return wrap(N.floor!(this._h)); }
   ceil(): Tensor { return wrap(N.ceil!(this._h)); }
   round(): Tensor { return wrap(N.round!(this._h)); }
+  trunc(): Tensor { return wrap(N.trunc!(this._h)); }
   reciprocal(): Tensor { return wrap(N.reciprocal!(this._h)); }
   square(): Tensor { return wrap(N.square!(this._h)); }
   erf(): Tensor { return wrap(N.erf!(this._h)); }
   isnan(): Tensor { return wrap(N.isnan!(this._h)); }
   isinf(): Tensor { return wrap(N.isinf!(this._h)); }
   isfinite(): Tensor { return wrap(N.isfinite!(this._h)); }
+  /** NaN -> nan (0), +Inf -> posinf, -Inf -> neginf (default: the dtype's largest finite values). */
+  nanToNum(opts: { nan?: number; posinf?: number; neginf?: number } = {}): Tensor { return wrap(N.nanToNum!(this._h, opts.nan, opts.posinf, opts.neginf)); }
   exp_(): this { N.exp_!(this._h); return this; }
   neg_(): this { N.neg_!(this._h); return this; }
   sqrt_(): this { N.sqrt_!(this._h); return this; }
@@ -242,6 +252,9 @@ export class Tensor implements Owned {
   all(dim?: number, keepdim = false): Tensor { return wrap(N.all!(this._h, dim, keepdim)); }
   any(dim?: number, keepdim = false): Tensor { return wrap(N.any!(this._h, dim, keepdim)); }
   cumsum(dim: number, opts: { dtype?: DType } = {}): Tensor { return wrap(N.cumsum!(this._h, dim, dtypeCode(opts.dtype))); }
+  cumprod(dim: number, opts: { dtype?: DType } = {}): Tensor { return wrap(N.cumprod!(this._h, dim, dtypeCode(opts.dtype))); }
+  /** Number of non-zero elements (int64), over everything or along dim. */
+  countNonzero(dim?: number): Tensor { return wrap(N.countNonzero!(this._h, dim)); }
   topk(k: number, dim = -1, largest = true, sorted = true): { values: Tensor; indices: Tensor } {
     const [v, i] = wrapList(N.topk!(this._h, k, dim, largest, sorted));
     return { values: v!, indices: i! };

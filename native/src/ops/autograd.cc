@@ -13,10 +13,21 @@ TK_OP(gradFn) {
 }
 // grad(t) -> a new handle to t.grad, or null.
 TK_OP(grad) { RET(T(info, 0).grad()); }
+// setGrad(t, g | null): the checks of Python's `t.grad = g` setter.  Without them a grad of
+// another shape, dtype or device was stored as is and broke the next accumulation or optimizer step.
 TK_OP(setGrad) {
   at::Tensor& t = T(info, 0);
-  if (isMissing(info, 1)) t.mutable_grad().reset();
-  else t.mutable_grad() = T(info, 1);
+  if (isMissing(info, 1)) {
+    t.mutable_grad().reset();
+    UNDEF;
+  }
+  at::Tensor& g = T(info, 1);
+  if (g.scalar_type() != t.scalar_type())
+    throw ArgError(std::string("assigned grad has dtype ") + c10::toString(g.scalar_type()) + " but the tensor has " + c10::toString(t.scalar_type()));
+  if (g.device() != t.device()) throw ArgError("assigned grad is on " + g.device().str() + " but the tensor is on " + t.device().str());
+  if (!g.sizes().equals(t.sizes()))
+    throw ArgError("assigned grad has shape " + c10::str(g.sizes()) + " but the tensor has shape " + c10::str(t.sizes()));
+  t.mutable_grad() = g;
   UNDEF;
 }
 TK_OP(retainGrad) { T(info, 0).retain_grad(); UNDEF; }

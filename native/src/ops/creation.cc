@@ -1,4 +1,5 @@
 // creation.cc — tensors from JS memory, factories, random numbers (torch.* creation ops).
+#include <cmath>
 #include <cstring>
 #include <ATen/CPUGeneratorImpl.h>
 #include "common.h"
@@ -21,10 +22,19 @@ TK_OP(fromBuffer) {
   }
   at::ScalarType dt = DT(info, 1);
   std::vector<int64_t> shape = IL(info, 2);
-  int64_t numel = 1;
+  // numel, overflow-checked: a shape like [2^62, 4] must not wrap around to the byte length of a
+  // small buffer (libtorch would catch it later, but the length check here must not pass first).
+  uint64_t numel = 1;
+  bool zero = false;
   for (int64_t d : shape) {
     if (d < 0) throw ArgError("shape has a negative dimension");
-    numel *= d;
+    if (d == 0) zero = true;
+  }
+  const uint64_t limit = (uint64_t{1} << 62) / c10::elementSize(dt);
+  for (int64_t d : shape) {
+    if (zero) { numel = 0; break; }
+    if (static_cast<uint64_t>(d) > limit / numel) throw ArgError("shape is too large (numel overflows)");
+    numel *= static_cast<uint64_t>(d);
   }
   size_t need = static_cast<size_t>(numel) * c10::elementSize(dt);
   if (need != len)
@@ -94,14 +104,22 @@ TK_OP(bernoulliP) { RET(at::bernoulli(T(info, 0), D(info, 1), OGEN(info, 2))); }
 TK_OP(multinomial) { RET(at::multinomial(T(info, 0), I(info, 1), OB(info, 2, false), OGEN(info, 3))); }
 
 // ---- seeding -----------------------------------------------------------------------------
+// A seed, as torch.manual_seed takes it: an integer in [-2^63, 2^64), negatives wrapping to
+// uint64.  Read as a double so that 1e300 is refused rather than converted (undefined behaviour).
+static uint64_t seedArg(const Info& info, size_t i) {
+  double d = D(info, i);
+  if (!std::isfinite(d) || d != std::floor(d) || d < -9223372036854775808.0 || d >= 18446744073709551616.0)
+    throw ArgError("argument " + std::to_string(i) + ": a seed must be an integer in [-2^63, 2^64)");
+  return d < 0 ? static_cast<uint64_t>(static_cast<int64_t>(d)) : static_cast<uint64_t>(d);
+}
 TK_OP(manualSeed) {
-  at::manual_seed(static_cast<uint64_t>(I(info, 0)));  // seeds CPU and every CUDA device
+  at::manual_seed(seedArg(info, 0));  // seeds CPU and every CUDA device
   UNDEF;
 }
 static void finalizeGen(Napi::Env, at::Generator* g) { delete g; }
 // generatorNew(seed) -> external; TS wraps it as { __gen } (see OGEN).
 TK_OP(generatorNew) {
-  auto* g = new at::Generator(at::detail::createCPUGenerator(static_cast<uint64_t>(I(info, 0))));
+  auto* g = new at::Generator(at::detail::createCPUGenerator(seedArg(info, 0)));
   return Napi::External<at::Generator>::New(info.Env(), g, finalizeGen);
 }
 static at::Generator& genArg(const Info& info, size_t i) {
@@ -111,7 +129,7 @@ static at::Generator& genArg(const Info& info, size_t i) {
 TK_OP(generatorSeed) {
   auto& g = genArg(info, 0);
   std::lock_guard<std::mutex> lock(g.mutex());
-  g.set_current_seed(static_cast<uint64_t>(I(info, 1)));
+  g.set_current_seed(seedArg(info, 1));
   UNDEF;
 }
 // RNG state as a uint8 tensor (for checkpoints): get/set for a generator or the default CPU one.

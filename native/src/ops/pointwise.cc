@@ -1,5 +1,7 @@
 // pointwise.cc — elementwise math (torch's "Pointwise Ops" + comparisons).  Binary ops take
 // a tensor or a JS number/boolean as the second operand.
+#include <functional>
+#include <limits>
 #include "common.h"
 
 // Handles and scalars are both JS numbers, so every op with a scalar operand has its own
@@ -9,6 +11,24 @@
   TK_OP(name##S) { RET(at::fn(T(info, 0), S(info, 1))); }                         \
   TK_OP(name##_) { T(info, 0).fn##_(T(info, 1)); UNDEF; }                         \
   TK_OP(name##S_) { T(info, 0).fn##_(S(info, 1)); UNDEF; }
+
+// Integer division of the most negative int32/int64 by -1 overflows, and x86 traps (SIGFPE)
+// instead of wrapping.  libtorch 1.13 checks for a zero divisor but not this, so
+// torch.tensor([-2**63]) % -1 kills Python too.  Checked before the ops that divide integers:
+// remainder, fmod and div with a rounding mode.  int8/int16 promote to int in C++: no trap.
+static void checkIntDivision(at::ScalarType t, const at::Tensor& a, const std::function<bool()>& divisorHasMinus1) {
+  if (t != at::kLong && t != at::kInt) return;
+  const at::Scalar mn = t == at::kLong ? at::Scalar(std::numeric_limits<int64_t>::min())
+                                       : at::Scalar(static_cast<int64_t>(std::numeric_limits<int32_t>::min()));
+  if (divisorHasMinus1() && a.eq(mn).any().item<bool>())
+    throw ArgError(std::string("integer overflow: the smallest ") + (t == at::kLong ? "int64" : "int32") + " divided by -1");
+}
+static void checkIntDiv(const at::Tensor& a, const at::Tensor& b) {
+  checkIntDivision(at::result_type(a, b), a, [&] { return b.eq(-1).any().item<bool>(); });
+}
+static void checkIntDiv(const at::Tensor& a, const at::Scalar& b) {
+  checkIntDivision(at::result_type(a, b), a, [&] { return b.isIntegral(false) && b.toLong() == -1; });
+}
 
 static at::Scalar alphaArg(const Info& info, size_t i) { return isMissing(info, i) ? at::Scalar(1) : S(info, i); }
 // add/sub(a, b, alpha?) = a ± alpha * b
@@ -24,8 +44,14 @@ TK_OP(subS_) { T(info, 0).sub_(S(info, 1), alphaArg(info, 2)); UNDEF; }
 TK_OP(rsubS) { RET(at::rsub(T(info, 0), S(info, 1))); }
 BINARY(mul, mul)
 BINARY(pow, pow)
-BINARY(remainder, remainder)
-BINARY(fmod, fmod)
+// remainder/fmod: BINARY plus the integer-overflow check above.
+#define INT_DIVIDING(name, fn)                                                                        \
+  TK_OP(name) { auto& a = T(info, 0); auto& b = T(info, 1); checkIntDiv(a, b); RET(at::fn(a, b)); }     \
+  TK_OP(name##S) { auto& a = T(info, 0); auto b = S(info, 1); checkIntDiv(a, b); RET(at::fn(a, b)); }  \
+  TK_OP(name##_) { auto& a = T(info, 0); auto& b = T(info, 1); checkIntDiv(a, b); a.fn##_(b); UNDEF; } \
+  TK_OP(name##S_) { auto& a = T(info, 0); auto b = S(info, 1); checkIntDiv(a, b); a.fn##_(b); UNDEF; }
+INT_DIVIDING(remainder, remainder)
+INT_DIVIDING(fmod, fmod)
 BINARY(eq, eq)
 BINARY(ne, ne)
 BINARY(lt, lt)
@@ -39,8 +65,22 @@ static c10::optional<c10::string_view> roundingArg(const Info& info, size_t i, s
   if (keep != "trunc" && keep != "floor") throw ArgError("roundingMode must be 'trunc' or 'floor'");
   return c10::string_view(keep);
 }
-TK_OP(div) { std::string m; auto mode = roundingArg(info, 2, m); RET(at::div(T(info, 0), T(info, 1), mode)); }
-TK_OP(divS) { std::string m; auto mode = roundingArg(info, 2, m); RET(at::div(T(info, 0), S(info, 1), mode)); }
+TK_OP(div) {
+  std::string m;
+  auto mode = roundingArg(info, 2, m);
+  auto& a = T(info, 0);
+  auto& b = T(info, 1);
+  if (mode) checkIntDiv(a, b);
+  RET(at::div(a, b, mode));
+}
+TK_OP(divS) {
+  std::string m;
+  auto mode = roundingArg(info, 2, m);
+  auto& a = T(info, 0);
+  auto b = S(info, 1);
+  if (mode) checkIntDiv(a, b);
+  RET(at::div(a, b, mode));
+}
 TK_OP(div_) { T(info, 0).div_(T(info, 1)); UNDEF; }
 TK_OP(divS_) { T(info, 0).div_(S(info, 1)); UNDEF; }
 // pow with a scalar base: x ** t.
