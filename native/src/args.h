@@ -4,6 +4,7 @@
 #pragma once
 #include <napi.h>
 #include <ATen/ATen.h>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -34,6 +35,14 @@ Slot& slotArg(const Napi::CallbackInfo& info, size_t i);
 
 using Info = Napi::CallbackInfo;
 
+// A number as a short string for messages (1e+300, not 300 digits).
+inline std::string fmtNum(double d) {
+  std::ostringstream os;
+  os.precision(17);
+  os << d;
+  return os.str();
+}
+
 [[noreturn]] void argFail(size_t i, const char* expected, const Napi::Value& got);
 
 at::Tensor& T(const Info& info, size_t i);  // a live tensor handle, or throws
@@ -50,7 +59,9 @@ inline double D(const Info& info, size_t i) {
 }
 inline int64_t I(const Info& info, size_t i) {
   double d = D(info, i);
-  if (!std::isfinite(d) || d != std::floor(d)) throw ArgError("argument " + std::to_string(i) + ": expected an integer, got " + std::to_string(d));
+  // |d| >= 2^63 would be an undefined cast (in practice INT64_MIN): reject it here.
+  if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) >= 9223372036854775808.0)
+    throw ArgError("argument " + std::to_string(i) + ": expected an integer in int64 range, got " + fmtNum(d));
   return static_cast<int64_t>(d);
 }
 inline c10::optional<int64_t> OI(const Info& info, size_t i) {

@@ -165,7 +165,8 @@ std::vector<int64_t> IL(const Info& info, size_t i) {
     Napi::Value v = a[k];
     if (!v.IsNumber()) throw ArgError("argument " + std::to_string(i) + ": element " + std::to_string(k) + " is not a number");
     double d = v.As<Napi::Number>().DoubleValue();
-    if (!std::isfinite(d) || d != std::floor(d)) throw ArgError("argument " + std::to_string(i) + ": element " + std::to_string(k) + " is not an integer");
+    if (!std::isfinite(d) || d != std::floor(d) || std::fabs(d) >= 9223372036854775808.0)
+      throw ArgError("argument " + std::to_string(i) + ": element " + std::to_string(k) + " is not an integer in int64 range");
     out[k] = static_cast<int64_t>(d);
   }
   return out;
