@@ -1,0 +1,18 @@
+// bench/run.ts — runs every benchmark and prints one markdown section (date, machine, tables)
+// to paste into docs/benchmarks.md.  Usage: npm run bench [-- --quick]
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+
+const quick = process.argv.includes('--quick');
+const benches: [string, string[]][] = [
+  ['Per-op dispatch (tunekit vs PyTorch, same libtorch)', ['bench/dispatch.ts', quick ? '20000' : '100000']],
+  ['Training throughput (tunekit vs the same PyTorch loop)', ['bench/train.ts', quick ? '50' : '300']],
+];
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+console.log(`## ${new Date().toISOString().slice(0, 10)} — ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);
+for (const [title, args] of benches) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], { encoding: 'utf8' });
+  console.log(`### ${title}\n`);
+  console.log(r.status === 0 ? r.stdout.trim() : `failed: ${r.stderr.trim().split('\n').slice(-3).join(' / ')}`);
+  console.log();
+}
