@@ -1,0 +1,15 @@
+// tunekit/tokenizers — transformers' tokenizer API over HF's Rust `tokenizers`:
+//   const tok = await AutoTokenizer.fromPretrained(dir);
+//   const batch = await tok.call(['a', 'b c'], { padding: true, returnTensors: 'pt' });
+export { AutoTokenizer, type FromPretrainedOptions } from './auto.js';
+export { PreTrainedTokenizerFast } from './tokenizer.js';
+export { BatchEncoding, type Batched, type Layout, type Pt, type Single } from './encoding.js';
+export type { CallOptions, PaddingOption, TextInput, TruncationOption } from './call.js';
+export { cleanUpTokenization, type DecodeOptions } from './decode.js';
+export type { ChatMessage, ChatTemplateOptions } from './chat.js';
+export {
+  SPECIAL_TOKEN_KEYS, VERY_LARGE_INTEGER, type AddedTokenConfig, type SpecialTokenKey, type TokenConfigValue, type TokenizerConfigJson,
+} from './config.js';
+export { TOKENIZER_CLASSES, type TokenizerClassSpec } from './classes.js';
+export { parseSpmModel, PieceType, type SpmModel, type SpmPiece } from './spm-proto.js';
+export type { AddedTokenJson, TokenizerJson } from './tokenizer-json.js';
