@@ -1,0 +1,253 @@
+// src/data/map.ts — Dataset.map / Dataset.filter: run a user function over rows or batches,
+// build the result columns, and cache it on disk keyed by fingerprint. Mirrors
+// datasets/arrow_dataset.py (map, _map_single, filter) and arrow_writer.py (try the input
+// feature of a column first, else infer).
+import { Int32, makeData, Field, Schema, Struct, RecordBatch, Table } from 'apache-arrow';
+import { cacheFilePath, isCachingEnabled, tryReadCache, tryWriteCache } from './cache.js';
+import { encodeColumn, encodeValue, inferFeature } from './encode.js';
+import { type FeatureType, type Features, missingColumn } from './features.js';
+import { updateFingerprint, warnUnhashable } from './fingerprint.js';
+import { featuresOfTable } from './arrow.js';
+import { ProgressBar } from './progress.js';
+import { type Batch, type Row, Store } from './store.js';
+
+/** What a transform reads: the rows, their fingerprint and where cache files go (null: in memory, no cache). */
+export interface TransformInput {
+  store: Store;
+  fingerprint: string;
+  cacheDir: string | null;
+}
+
+/** A transform's result rows and their fingerprint. */
+export interface TransformOutput {
+  store: Store;
+  fingerprint: string;
+}
+
+/** Options shared by map and filter (HF names in camelCase). */
+export interface TransformOptions {
+  /** Call fn on batches (column -> values) instead of single rows. Default false. */
+  batched?: boolean;
+  /** Rows per batch when batched; <= 0 or null means the whole dataset in one batch. Default 1000. */
+  batchSize?: number | null;
+  /** Also pass the row index (or the batch's indices) as the second argument. */
+  withIndices?: boolean;
+  /** Passed as the last argument of fn, and hashed into the fingerprint (use it for captured values). */
+  fnKwargs?: unknown;
+  /** Reuse a cached result when one exists (default true; false recomputes and overwrites). */
+  loadFromCacheFile?: boolean;
+  /** Progress-bar label. */
+  desc?: string;
+  /** Override the computed fingerprint (HF's new_fingerprint). */
+  newFingerprint?: string;
+  /** Drop the last batch when it has fewer than batchSize rows (HF drop_last_batch). */
+  dropLastBatch?: boolean;
+}
+
+/** Options of Dataset.map (HF's map arguments in camelCase). */
+export interface MapOptions extends TransformOptions {
+  /** Columns to drop from the input before fn's outputs are merged (required when the row count changes). */
+  removeColumns?: string | readonly string[];
+  /** Features of the output (skips inference; values are validated against them). */
+  features?: Features;
+}
+
+type Fn = (...args: any[]) => unknown;
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+function asList(v: string | readonly string[] | undefined): string[] {
+  return v === undefined ? [] : typeof v === 'string' ? [v] : [...v];
+}
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? `an object of class ${(v as object).constructor?.name}` : typeof v;
+}
+
+/** Batch boundaries for [0, n). */
+function batchRanges(n: number, opts: TransformOptions): [number, number][] {
+  const bs = opts.batched ? (opts.batchSize === null || opts.batchSize === undefined ? 1000 : opts.batchSize <= 0 ? n : opts.batchSize) : 1;
+  const out: [number, number][] = [];
+  for (let s = 0; s < n; s += bs) {
+    const e = Math.min(n, s + bs);
+    if (opts.dropLastBatch && e - s < bs) break;
+    out.push([s, e]);
+  }
+  return out;
+}
+
+function callArgs(first: unknown, start: number, end: number, opts: TransformOptions): unknown[] {
+  const args = [first];
+  if (opts.withIndices) args.push(opts.batched ? Array.from({ length: end - start }, (_, k) => start + k) : start);
+  if (opts.fnKwargs !== undefined) args.push(opts.fnKwargs);
+  return args;
+}
+
+/** Resolves the fingerprint and cache path of a transform; null path = not cached. */
+function planCache(input: TransformInput, transform: string, fn: Fn, args: Record<string, unknown>, opts: TransformOptions): { fingerprint: string; path: string | null } {
+  let fingerprint = opts.newFingerprint;
+  let hashable = true;
+  if (fingerprint === undefined) {
+    const r = updateFingerprint(input.fingerprint, transform, { fn, ...args });
+    fingerprint = r.fingerprint;
+    hashable = r.hashable;
+    if (!hashable && input.cacheDir && isCachingEnabled()) warnUnhashable(`Dataset.${transform}`, r.reason ?? 'unhashable');
+  }
+  const path = input.cacheDir && hashable && isCachingEnabled() ? cacheFilePath(input.cacheDir, fingerprint) : null;
+  return { fingerprint, path };
+}
+
+/** Output feature of one column: given features, else the input's feature if every value fits it (HF try_type), else inferred. */
+function resolveColumn(name: string, values: unknown[], given: Features | undefined, input: Features): { feature: FeatureType; values: unknown[] } {
+  if (given) {
+    const f = given[name];
+    if (f === undefined) throw new Error(`map: the function returned column '${name}', which is not in the given features ${JSON.stringify(Object.keys(given))}`);
+    return { feature: f, values: encodeColumn(name, values, f) };
+  }
+  const prev = input[name];
+  if (prev !== undefined) {
+    try {
+      const where = { column: name, row: 0, strict: true };
+      const out = values.map((v, i) => ((where.row = i), encodeValue(v, prev, where)));
+      return { feature: prev, values: out };
+    } catch {
+      // falls through to inference, as HF does when try_type fails
+    }
+  }
+  const f = inferFeature(name, values);
+  return { feature: f, values: encodeColumn(name, values, f) };
+}
+
+/**
+ * Runs Dataset.map. Batched fns may return more or fewer rows than they got (e.g. QA overflow
+ * windows) if every input column is removed or overwritten; all returned columns must have one length.
+ */
+export async function runMap(input: TransformInput, fn: Fn, opts: MapOptions = {}): Promise<TransformOutput> {
+  const store = input.store;
+  const remove = asList(opts.removeColumns);
+  for (const c of remove) if (!store.columnNames.includes(c)) throw missingColumn(c, store.columnNames, 'map: column to remove');
+  const { fingerprint, path } = planCache(input, 'map', fn, {
+    batched: !!opts.batched, batchSize: opts.batched ? opts.batchSize ?? 1000 : null, withIndices: !!opts.withIndices,
+    fnKwargs: opts.fnKwargs, removeColumns: remove, features: opts.features ?? null, dropLastBatch: !!opts.dropLastBatch,
+  }, opts);
+  if (path && opts.loadFromCacheFile !== false) {
+    const t = await tryReadCache(path);
+    if (t) return { store: Store.fromTable(t, featuresOfTable(t)), fingerprint };
+  }
+
+  const removeSet = new Set(remove);
+  const out = new Map<string, unknown[]>();
+  let outRows = 0;
+  let updated = false;
+  const bar = new ProgressBar({ total: store.numRows, desc: opts.desc ?? 'Map' });
+  for (const [s, e] of batchRanges(store.numRows, opts)) {
+    const arg: Row | Batch = opts.batched ? store.batch(s, e) : store.row(s);
+    let res = fn(...callArgs(arg, s, e, opts));
+    if (isThenable(res)) res = await res;
+    let produced: Batch;
+    if (res === null || res === undefined) {
+      produced = {};
+    } else if (typeof res !== 'object' || Array.isArray(res)) {
+      throw new TypeError(`map: the function must return ${opts.batched ? 'an object of columns (arrays)' : 'an object (a row)'} or nothing, got ${describe(res)}`);
+    } else if (opts.batched) {
+      produced = {};
+      for (const [k, v] of Object.entries(res)) {
+        if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView)))
+          throw new TypeError(`map (batched): column '${k}' returned by the function is ${describe(v)}, expected an array with one value per row`);
+        produced[k] = Array.isArray(v) ? v : Array.from(v as unknown as ArrayLike<unknown>);
+      }
+    } else {
+      produced = Object.fromEntries(Object.entries(res).map(([k, v]) => [k, [v]]));
+    }
+    const keys = Object.keys(produced);
+    if (keys.length > 0) updated = true;
+    const lengths = keys.map((k) => produced[k]!.length);
+    if (new Set(lengths).size > 1)
+      throw new Error(`map: the function returned columns of different lengths for rows ${s}..${e - 1}: ` +
+        keys.map((k, i) => `${k}: ${lengths[i]}`).join(', '));
+    const m = keys.length > 0 ? lengths[0]! : e - s;
+    // Like HF, input columns are merged from the object fn received (a column it deleted is gone).
+    const kept = store.columnNames.filter((c) => !removeSet.has(c) && !(c in produced) && c in arg);
+    if (m !== e - s && kept.length > 0)
+      throw new Error(`Column lengths mismatch: the function returned ${m} rows for a batch of ${e - s} (rows ${s}..${e - 1}), ` +
+        `but input columns ${JSON.stringify(kept)} would keep ${e - s}. Remove them with removeColumns: ${JSON.stringify(kept)} ` +
+        '(or return them with the new length).');
+    // Column order as HF's {**inputs, **outputs}: input columns keep their place, new ones follow.
+    const merged: Batch = {};
+    for (const c of store.columnNames) {
+      if (c in produced) merged[c] = produced[c];
+      else if (kept.includes(c)) merged[c] = opts.batched ? (arg as Batch)[c] : [(arg as Row)[c]];
+    }
+    for (const k of keys) if (!(k in merged)) merged[k] = produced[k];
+    for (const [k, v] of Object.entries(merged)) {
+      let col = out.get(k);
+      if (col === undefined) out.set(k, (col = new Array<unknown>(outRows).fill(null))); // a column first seen late: earlier rows null
+      for (const x of v) col.push(x);
+    }
+    outRows += m;
+    for (const col of out.values()) while (col.length < outRows) col.push(null); // a column missing in this batch
+    bar.update(e - s);
+  }
+  bar.close();
+
+  if (!updated && remove.length === 0 && !opts.features && !opts.dropLastBatch) {
+    // fn returned nothing for every row (side effects only): the data is unchanged, as in HF.
+    return { store, fingerprint };
+  }
+  const features: Features = {};
+  const cols = new Map<string, unknown[]>();
+  if (opts.features) {
+    const extra = [...out.keys()].filter((k) => !(k in opts.features!));
+    if (extra.length) throw new Error(`map: output columns ${JSON.stringify(extra)} are not in the given features ${JSON.stringify(Object.keys(opts.features))}`);
+  }
+  const names = opts.features ? Object.keys(opts.features).filter((k) => out.has(k)) : [...out.keys()];
+  for (const name of names) {
+    const r = resolveColumn(name, out.get(name)!, opts.features, store.features);
+    features[name] = r.feature;
+    cols.set(name, r.values);
+  }
+  const result = Store.fromEncoded(cols, features, outRows);
+  if (path) await tryWriteCache(path, result.table);
+  return { store: result, fingerprint };
+}
+
+/** Runs Dataset.filter: fn returns a boolean per row (or an array of booleans per batch). */
+export async function runFilter(input: TransformInput, fn: Fn, opts: TransformOptions = {}): Promise<TransformOutput> {
+  const store = input.store;
+  const { fingerprint, path } = planCache(input, 'filter', fn, {
+    batched: !!opts.batched, batchSize: opts.batched ? opts.batchSize ?? 1000 : null, withIndices: !!opts.withIndices, fnKwargs: opts.fnKwargs,
+  }, opts);
+  if (path && opts.loadFromCacheFile !== false) {
+    const t = await tryReadCache(path);
+    const col = t?.getChild('indices');
+    if (col) return { store: store.select(Int32Array.from(col.toArray() as ArrayLike<number>)), fingerprint };
+  }
+  const keep: number[] = [];
+  const bar = new ProgressBar({ total: store.numRows, desc: opts.desc ?? 'Filter' });
+  for (const [s, e] of batchRanges(store.numRows, opts)) {
+    let res = fn(...callArgs(opts.batched ? store.batch(s, e) : store.row(s), s, e, opts));
+    if (isThenable(res)) res = await res;
+    if (opts.batched) {
+      if (!Array.isArray(res) || res.length !== e - s)
+        throw new TypeError(`filter (batched): the function must return one boolean per row (${e - s}), got ${Array.isArray(res) ? `${res.length} values` : describe(res)}`);
+      res.forEach((b, k) => b && keep.push(s + k));
+    } else if (res) {
+      keep.push(s);
+    }
+    bar.update(e - s);
+  }
+  bar.close();
+  const idx = Int32Array.from(keep);
+  if (path) await tryWriteCache(path, indicesTable(idx));
+  return { store: store.select(idx), fingerprint };
+}
+
+/** A one-column table `indices` (int32), the cache file of a filter. */
+function indicesTable(idx: Int32Array): Table {
+  const field = new Field('indices', new Int32(), false);
+  const schema = new Schema([field]);
+  const child = makeData({ type: new Int32(), length: idx.length, nullCount: 0, data: idx });
+  return new Table(schema, new RecordBatch(schema, makeData({ type: new Struct([field]), length: idx.length, nullCount: 0, children: [child] })));
+}
