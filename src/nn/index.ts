@@ -9,3 +9,4 @@ export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { LayerNorm, RMSNorm, type LayerNormOptions, type RMSNormOptions } from './normalization.js';
 export { Dropout, ReLU, GELU, SiLU, Tanh, Sigmoid, Identity, ACT2FN, getActivation, type ActivationName } from './activation.js';
 export * as init from './init.js';
+export { attention, repeatKv, splitHeads, mergeHeads, paddingMask, FINFO_MIN, type AttentionOptions } from './attention.js';

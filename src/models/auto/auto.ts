@@ -1,0 +1,79 @@
+// auto.ts — AutoConfig and AutoModel* (transformers/models/auto): read config.json's model_type,
+// look the architecture up in the registry, and build or load the model class of the task.
+import { basename } from 'node:path';
+import { PretrainedConfig, readConfigDict, type ConfigOptions } from '../config/pretrained.js';
+import { ConfigError } from '../config/fields.js';
+import { loadPretrained, checkOptions, type FromPretrainedOptions } from '../loading/pretrained.js';
+import { getArchitecture, knownModelTypes, type ModelTask, type TaskModels, type Architecture } from './registry.js';
+
+type ConfigCtor = new (init: Record<string, unknown>, o?: ConfigOptions) => PretrainedConfig;
+
+/** model_type of a parsed config.json; without one, HF's fallback: a known name inside the path. */
+function modelTypeOf(dict: Record<string, unknown>, path: string): string {
+  const mt = dict.model_type;
+  if (typeof mt === 'string') return mt;
+  if (mt !== undefined) throw new ConfigError(`${path}: model_type must be a string, got ${JSON.stringify(mt)}`);
+  const name = basename(path);
+  const match = knownModelTypes().sort((a, b) => b.length - a.length).find((t) => name.includes(t));
+  if (match) return match;
+  throw new ConfigError(`Unrecognized model in ${path}: its config.json has no model_type and the name contains none of: ${knownModelTypes().join(', ')}`);
+}
+
+/** AutoConfig: the config class of a checkpoint's model_type. */
+export const AutoConfig = {
+  /** Reads `dir/config.json` into the config class of its model_type (unknown keys kept in extras). */
+  async fromPretrained(dir: string): Promise<PretrainedConfig> {
+    const dict = await readConfigDict(dir);
+    const arch = getArchitecture(modelTypeOf(dict, dir), `${dir}/config.json`);
+    return new (arch.configClass as unknown as ConfigCtor)(dict, { unknownKeys: 'keep' });
+  },
+  /** A new config of a model_type from fields given in code (unknown fields are errors). */
+  forModel(modelType: string, init: Record<string, unknown> = {}): PretrainedConfig {
+    return new (getArchitecture(modelType).configClass as unknown as ConfigCtor)(init);
+  },
+};
+
+/** The Auto class of one task: fromPretrained / fromConfig dispatch on model_type. */
+export class AutoModelFactory<T extends ModelTask> {
+  constructor(readonly task: T, readonly name: string) {}
+
+  private modelClass(arch: Architecture) {
+    const cls = arch.models[this.task];
+    if (!cls) {
+      const has = Object.keys(arch.models).join(', ');
+      throw new Error(`${this.name}: model_type '${arch.modelType}' has no ${this.task} model (it has: ${has})`);
+    }
+    return cls;
+  }
+
+  /**
+   * Loads a checkpoint folder with the task's model class for its model_type.
+   * @example const m = await AutoModelForSequenceClassification.fromPretrained(dir, { numLabels: 3 });
+   */
+  async fromPretrained(dir: string, opts: FromPretrainedOptions = {}): Promise<TaskModels[T]> {
+    checkOptions(opts, `${this.name}.fromPretrained`);
+    const modelType = opts.config instanceof PretrainedConfig ? opts.config.model_type : modelTypeOf(await readConfigDict(dir), dir);
+    const cls = this.modelClass(getArchitecture(modelType, `${dir}/config.json`));
+    return loadPretrained(cls, dir, opts);
+  }
+
+  /** A randomly initialised model (HF _init_weights) for a config. */
+  fromConfig(config: PretrainedConfig): TaskModels[T] {
+    if (!(config instanceof PretrainedConfig)) throw new TypeError(`${this.name}.fromConfig: expected a config object`);
+    const cls = this.modelClass(getArchitecture(config.model_type));
+    if (!(config instanceof (cls.configClass as unknown as typeof PretrainedConfig)))
+      throw new TypeError(`${this.name}.fromConfig: ${cls.name} needs a ${cls.configClass.name}, got a ${(config as object).constructor.name}`);
+    return new cls(config as never);
+  }
+}
+
+/** The bare encoder of a checkpoint (BertModel, DistilBertModel, RobertaModel). */
+export const AutoModel = new AutoModelFactory('base', 'AutoModel');
+/** `...ForSequenceClassification`: logits (B, num_labels). */
+export const AutoModelForSequenceClassification = new AutoModelFactory('sequence-classification', 'AutoModelForSequenceClassification');
+/** `...ForTokenClassification`: logits (B, T, num_labels). */
+export const AutoModelForTokenClassification = new AutoModelFactory('token-classification', 'AutoModelForTokenClassification');
+/** `...ForQuestionAnswering`: start_logits / end_logits (B, T). */
+export const AutoModelForQuestionAnswering = new AutoModelFactory('question-answering', 'AutoModelForQuestionAnswering');
+/** `...ForMaskedLM`: logits (B, T, V). */
+export const AutoModelForMaskedLM = new AutoModelFactory('masked-lm', 'AutoModelForMaskedLM');

@@ -1,0 +1,26 @@
+// tunekit/models — HF model configs, architectures and checkpoint I/O.
+//   import { AutoModelForSequenceClassification } from 'tunekit/models';
+//   const model = await AutoModelForSequenceClassification.fromPretrained('bert-base-uncased', { numLabels: 2 });
+//   const { loss, logits } = model.forward({ input_ids, attention_mask, labels });
+export { PretrainedConfig, PROBLEM_TYPES, TORCH_DTYPES, COMMON_FIELDS, readConfigDict, type ProblemType, type TorchDtype, type ConfigClass, type ConfigOptions, type ConfigInit, type LabelInit, type CommonValues } from './config/pretrained.js';
+export { ConfigError, type Field, type Fields, type FieldValues } from './config/fields.js';
+export { parsePyJson, pyDumps } from './config/json.js';
+export {
+  PreTrainedModel, checkInputs,
+  type ModelClass, type SavePretrainedOptions, type EncoderInputs, type LabeledInputs, type QuestionAnsweringInputs,
+  type BaseModelOutput, type ClassifierOutput, type SequenceClassifierOutput, type TokenClassifierOutput, type MaskedLMOutput, type QuestionAnsweringOutput,
+} from './modeling.js';
+export { sequenceClassificationLoss, tokenClassificationLoss, questionAnsweringLoss, inferProblemType } from './heads.js';
+export { loadStateIntoModel, type FromPretrainedOptions, type LoadingInfo } from './loading/pretrained.js';
+export { loadWeights, findWeights, WEIGHTS_FILES } from './loading/checkpoint.js';
+export { loadTorchCheckpoint, type TorchLoadOptions } from './loading/torch-pickle.js';
+export { unpickle, UnpicklingError, type AllowedGlobal, type UnpickleOptions } from './loading/pickle.js';
+export { ZipReader, ZipError, type ZipEntry } from './loading/zip.js';
+export { registerArchitecture, getArchitecture, knownModelTypes, MODEL_TASKS, type Architecture, type ModelTask, type TaskModels } from './auto/registry.js';
+export {
+  AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification,
+  AutoModelForQuestionAnswering, AutoModelForMaskedLM, AutoModelFactory,
+} from './auto/auto.js';
+export * from './bert/index.js';
+export * from './distilbert/index.js';
+export * from './roberta/index.js';
