@@ -1,0 +1,212 @@
+// checkpoint.ts — checkpoint folders as transformers 4.47 trainer.py writes them (_save_checkpoint,
+// _sorted_checkpoints, _rotate_checkpoints, get_last_checkpoint), written atomically.  HF pickles
+// optimizer.pt / scheduler.pt / rng_state.pth; tunekit writes optimizer.safetensors (the state
+// tensors) + optimizer.json (structure and param-group hyperparameters), scheduler.json and
+// rng_state.safetensors, so a checkpoint holds no pickle and resumes only in tunekit.
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { Tensor, getRngState, safetensors, setRngState } from '../torch/index.js';
+import type { LambdaLR, LRSchedulerStateDict, Optimizer, OptimizerStateDict, StateValue } from '../optim/index.js';
+
+export const PREFIX_CHECKPOINT_DIR = 'checkpoint';
+export const TRAINER_STATE_NAME = 'trainer_state.json';
+export const TRAINING_ARGS_NAME = 'training_args.json';
+export const OPTIMIZER_NAME = 'optimizer.safetensors';
+export const OPTIMIZER_META_NAME = 'optimizer.json';
+export const SCHEDULER_NAME = 'scheduler.json';
+export const RNG_STATE_NAME = 'rng_state.safetensors';
+
+/** `checkpoint-<N>` exactly (HF's _re_checkpoint): temp folders `checkpoint-N.tmp-<pid>` never match. */
+const RE_CHECKPOINT = /^checkpoint-(\d+)$/;
+const RE_TEMP = /^(checkpoint-\d+)\.(tmp|old)-(\d+)$/;
+
+const isDir = (p: string): Promise<boolean> => stat(p).then((s) => s.isDirectory(), () => false);
+
+/** The checkpoint folders of `folder` as [step, path], by step. */
+async function checkpointsIn(folder: string): Promise<[number, string][]> {
+  let names: string[];
+  try { names = await readdir(folder); } catch { return []; }
+  const out: [number, string][] = [];
+  for (const n of names) {
+    const m = RE_CHECKPOINT.exec(n);
+    if (m && (await isDir(join(folder, n)))) out.push([Number(m[1]), join(folder, n)]);
+  }
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+/** HF get_last_checkpoint: the checkpoint-N folder with the largest N, or null. */
+export async function getLastCheckpoint(folder: string): Promise<string | null> {
+  const all = await checkpointsIn(folder);
+  return all.length ? all[all.length - 1]![1] : null;
+}
+
+/**
+ * HF _sorted_checkpoints (by step, never mtime): oldest first, except that the best model's
+ * checkpoint is moved to second-to-last so rotation deletes it last.
+ */
+export async function sortedCheckpoints(outputDir: string, bestModelCheckpoint: string | null): Promise<string[]> {
+  const sorted = (await checkpointsIn(outputDir)).map(([, p]) => p);
+  const best = bestModelCheckpoint === null ? -1 : sorted.indexOf(join(outputDir, basename(bestModelCheckpoint)));
+  if (best >= 0) for (let i = best; i < sorted.length - 2; i++) [sorted[i], sorted[i + 1]] = [sorted[i + 1]!, sorted[i]!];
+  return sorted;
+}
+
+/**
+ * HF _rotate_checkpoints: keeps the newest `saveTotalLimit` checkpoints, never the best model's
+ * (with limit 1 and a best model that is not the newest, two are kept so training can resume).
+ * Returns the deleted folders.
+ */
+export async function rotateCheckpoints(outputDir: string, saveTotalLimit: number | null, bestModelCheckpoint: string | null): Promise<string[]> {
+  if (saveTotalLimit === null || saveTotalLimit <= 0) return [];
+  const sorted = await sortedCheckpoints(outputDir, bestModelCheckpoint);
+  if (sorted.length <= saveTotalLimit) return [];
+  let limit = saveTotalLimit;
+  if (bestModelCheckpoint !== null && saveTotalLimit === 1 && basename(sorted[sorted.length - 1]!) !== basename(bestModelCheckpoint)) limit = 2;
+  const doomed = sorted.slice(0, Math.max(0, sorted.length - limit));
+  for (const d of doomed) await rm(d, { recursive: true, force: true });
+  return doomed;
+}
+
+const alive = (pid: number): boolean => {
+  if (pid === process.pid) return false; // ours, but not being written now: a leftover of a failed save
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+};
+
+/**
+ * Cleans what an interrupted save left in `outputDir`: half-written `checkpoint-N.tmp-<pid>`
+ * folders of dead processes are deleted; a `checkpoint-N.old-<pid>` (a complete checkpoint being
+ * replaced when the process died) is renamed back if checkpoint-N is missing, else deleted.
+ */
+export async function cleanInterruptedSaves(outputDir: string): Promise<void> {
+  let names: string[];
+  try { names = await readdir(outputDir); } catch { return; }
+  for (const n of names) {
+    const m = RE_TEMP.exec(n);
+    if (!m || alive(Number(m[3]))) continue;
+    const p = join(outputDir, n);
+    if (m[2] === 'old' && !(await isDir(join(outputDir, m[1]!)))) await rename(p, join(outputDir, m[1]!));
+    else await rm(p, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes a checkpoint folder atomically: `write` fills `<name>.tmp-<pid>`, which is then renamed
+ * to `<name>` (a same-name checkpoint is moved aside first and deleted after).  A process killed
+ * midway leaves the earlier checkpoints intact and no folder that resume or rotation would pick up.
+ */
+export async function writeCheckpointAtomically(outputDir: string, name: string, write: (tmpDir: string) => Promise<void>): Promise<string> {
+  const final = join(outputDir, name);
+  const tmp = `${final}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  try {
+    await write(tmp);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  if (await isDir(final)) {
+    const old = `${final}.old-${process.pid}`;
+    await rename(final, old);
+    await rename(tmp, final);
+    await rm(old, { recursive: true, force: true });
+  } else {
+    await rename(tmp, final);
+  }
+  return final;
+}
+
+/** What optimizer.json holds: the state dict with each tensor replaced by a reference into optimizer.safetensors. */
+interface OptimizerMeta {
+  format: 'tunekit-optimizer-v1';
+  state: Record<string, Record<string, number | null | { tensor: string }>>;
+  param_groups: Record<string, unknown>[];
+}
+
+/** optimizer.safetensors + optimizer.json from optimizer.stateDict(). */
+export async function saveOptimizer(optimizer: Pick<Optimizer, 'stateDict'>, dir: string): Promise<void> {
+  const sd = optimizer.stateDict();
+  const tensors: Record<string, Tensor> = {};
+  const state: OptimizerMeta['state'] = {};
+  for (const [id, entry] of Object.entries(sd.state)) {
+    state[id] = {};
+    for (const [key, v] of Object.entries(entry)) {
+      if (v instanceof Tensor) {
+        const name = `state.${id}.${key}`;
+        tensors[name] = v;
+        state[id]![key] = { tensor: name };
+      } else state[id]![key] = v;
+    }
+  }
+  await safetensors.saveFile(tensors, join(dir, OPTIMIZER_NAME), { format: 'pt' });
+  const meta: OptimizerMeta = { format: 'tunekit-optimizer-v1', state, param_groups: sd.param_groups };
+  await writeFile(join(dir, OPTIMIZER_META_NAME), JSON.stringify(meta, null, 2) + '\n');
+}
+
+/** Restores what saveOptimizer wrote (the optimizer copies the tensors; the loaded ones are freed). */
+export async function loadOptimizer(optimizer: Pick<Optimizer, 'loadStateDict'>, dir: string): Promise<void> {
+  const meta = JSON.parse(await readFile(join(dir, OPTIMIZER_META_NAME), 'utf8')) as OptimizerMeta;
+  if (meta.format !== 'tunekit-optimizer-v1') throw new Error(`${join(dir, OPTIMIZER_META_NAME)}: not a tunekit optimizer state (format ${String(meta.format)})`);
+  const tensors = await safetensors.loadFile(join(dir, OPTIMIZER_NAME));
+  try {
+    const state: OptimizerStateDict['state'] = {};
+    for (const [id, entry] of Object.entries(meta.state)) {
+      const out: Record<string, StateValue> = {};
+      for (const [key, v] of Object.entries(entry)) {
+        if (v !== null && typeof v === 'object') {
+          const t = tensors[v.tensor];
+          if (!t) throw new Error(`${join(dir, OPTIMIZER_NAME)} lacks tensor '${v.tensor}'`);
+          out[key] = t;
+        } else out[key] = v;
+      }
+      state[Number(id)] = out;
+    }
+    optimizer.loadStateDict({ state, param_groups: meta.param_groups });
+  } finally {
+    for (const t of Object.values(tensors)) t.dispose();
+  }
+}
+
+export async function saveScheduler(scheduler: Pick<LambdaLR, 'stateDict'>, dir: string): Promise<void> {
+  await writeFile(join(dir, SCHEDULER_NAME), JSON.stringify(scheduler.stateDict(), null, 2) + '\n');
+}
+export async function loadScheduler(scheduler: Pick<LambdaLR, 'loadStateDict'>, dir: string): Promise<void> {
+  scheduler.loadStateDict(JSON.parse(await readFile(join(dir, SCHEDULER_NAME), 'utf8')) as LRSchedulerStateDict);
+}
+
+/** The data side of the RNG state: what decides the sample order. */
+export interface DataRngState {
+  data_seed: number;
+  epoch: number;
+}
+
+/**
+ * rng_state.safetensors: the default CPU generator's state (`cpu`) and, as metadata, the data
+ * order seed and epoch.  CUDA generators are not saved (the addon exposes the CPU state only), so
+ * a resume on GPU with dropout is not bit-exact.
+ */
+export async function saveRngState(dir: string, data: DataRngState): Promise<void> {
+  const cpu = getRngState();
+  try {
+    await safetensors.saveFile({ cpu }, join(dir, RNG_STATE_NAME), { format: 'pt', data_seed: String(data.data_seed), epoch: String(data.epoch) });
+  } finally {
+    cpu.dispose();
+  }
+}
+
+/** Restores the CPU generator from rng_state.safetensors; returns the data seed/epoch, or null when the file is absent (HF warns and goes on). */
+export async function loadRngState(dir: string): Promise<DataRngState | null> {
+  const path = join(dir, RNG_STATE_NAME);
+  if (!(await stat(path).then(() => true, () => false))) {
+    console.warn("Didn't find an RNG file, if you are resuming a training that wasn't launched in a distributed fashion, reproducibility is not guaranteed.");
+    return null;
+  }
+  const { cpu } = await safetensors.loadFile(path);
+  const meta = await safetensors.readMetadata(path);
+  try {
+    if (cpu) setRngState(cpu);
+  } finally {
+    cpu?.dispose();
+  }
+  return { data_seed: Number(meta?.data_seed ?? NaN), epoch: Number(meta?.epoch ?? NaN) };
+}

@@ -1,0 +1,20 @@
+// tunekit/trainer — HF's Trainer workflow (transformers 4.47 trainer.py, training_args.py,
+// trainer_callback.py): TrainingArguments, Trainer (train / evaluate / predict, checkpoints and
+// resume), TrainerState / TrainerControl, callbacks.
+//   const trainer = new Trainer({ model, args: new TrainingArguments({ output_dir: 'out' }), trainDataset });
+//   await trainer.train();
+export { TrainingArguments, TRAINING_ARGUMENT_FIELDS, type TrainingArgumentsInit, type TrainingArgumentsFields } from './training-args.js';
+export type { IntervalStrategy, SaveStrategy, OptimizerName, LrSchedulerType } from './args-fields.js';
+export { Trainer, NonFiniteLossError, type TrainOutput } from './trainer.js';
+export { TrainerBase, type TrainerOptions, type TrainerDataset, type ProcessingClass, type ComputeLossFunc, type PreprocessLogits } from './trainer-base.js';
+export { TrainerState, TrainerControl, pythonJson, parsePythonJson, type LogEntry, type CallbackState } from './trainer-state.js';
+export {
+  CallbackHandler, DefaultFlowCallback, PrinterCallback, ProgressCallback, EarlyStoppingCallback, formatLogs,
+  type TrainerCallback, type CallbackLike, type CallbackContext, type CallbackEvent, type EventName,
+} from './callbacks.js';
+export { argmax, nestedConcat, padAndConcatenate, pyRound, speedMetrics, toNDArray, toNested, type NDArray, type NDArrays, type EvalPrediction, type PredictionOutput } from './arrays.js';
+export {
+  PREFIX_CHECKPOINT_DIR, TRAINER_STATE_NAME, TRAINING_ARGS_NAME, getLastCheckpoint, sortedCheckpoints, rotateCheckpoints,
+  cleanInterruptedSaves, writeCheckpointAtomically,
+} from './checkpoint.js';
+export { floatingPointOps, numNonEmbeddingParameters, type TrainableModel, type ModelOutput } from './model.js';

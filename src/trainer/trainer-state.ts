@@ -1,0 +1,157 @@
+// trainer-state.ts — TrainerState and TrainerControl (transformers 4.47 trainer_callback.py) and
+// trainer_state.json written byte-for-byte as Python's json.dumps(indent=2, sort_keys=True):
+// floats keep their `.0`, exponents read `1e-05`, non-ASCII is \u-escaped.
+import { readFile, writeFile } from 'node:fs/promises';
+import { pyFloat } from '../nn/parameter.js';
+
+/** One log_history entry: numbers by HF key (loss, learning_rate, eval_accuracy, step, ...). */
+export type LogEntry = Record<string, number>;
+
+/** A callback's exportable state (HF ExportableState.state()). */
+export interface CallbackState {
+  args: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+}
+
+/**
+ * The Trainer's state, saved as trainer_state.json in every checkpoint and passed to callbacks.
+ * Field names are HF's (they are the JSON keys).  One step is one optimizer update.
+ */
+export class TrainerState {
+  /** Fractional epoch (epoch + fraction of the current one done); null before training. */
+  epoch: number | null = null;
+  global_step = 0;
+  max_steps = 0;
+  logging_steps = 500;
+  eval_steps = 500;
+  save_steps = 500;
+  train_batch_size: number | null = null;
+  num_train_epochs = 0;
+  num_input_tokens_seen = 0;
+  total_flos = 0;
+  log_history: LogEntry[] = [];
+  best_metric: number | null = null;
+  best_model_checkpoint: string | null = null;
+  is_local_process_zero = true;
+  is_world_process_zero = true;
+  is_hyper_param_search = false;
+  trial_name: string | null = null;
+  trial_params: Record<string, unknown> | null = null;
+  /** Class name -> state of each stateful callback (TrainerControl, EarlyStoppingCallback). */
+  stateful_callbacks: Record<string, CallbackState | CallbackState[]> = {};
+
+  /**
+   * HF compute_steps: logging/eval/save steps given as a ratio (< 1) become ceil(maxSteps * ratio);
+   * a null eval_steps keeps the state's default 500.
+   */
+  computeSteps(args: { logging_steps: number; eval_steps: number | null; save_steps: number }, maxSteps: number): void {
+    for (const kind of ['logging', 'eval', 'save'] as const) {
+      let n = args[`${kind}_steps`];
+      if (n === null) continue;
+      if (n < 1) n = Math.ceil(maxSteps * n);
+      this[`${kind}_steps`] = n;
+    }
+  }
+
+  /** The JSON object (HF's dataclasses.asdict). */
+  toDict(): Record<string, unknown> {
+    return { ...(this as unknown as Record<string, unknown>), log_history: this.log_history.map((e) => ({ ...e })) };
+  }
+
+  /** trainer_state.json text: Python json.dumps(asdict(state), indent=2, sort_keys=True) + '\n'. */
+  toJsonString(): string {
+    return pythonJson(this.toDict()) + '\n';
+  }
+
+  async saveToJson(path: string): Promise<void> {
+    await writeFile(path, this.toJsonString(), 'utf8');
+  }
+
+  /** Reads trainer_state.json (HF's or ours); unknown keys are ignored, as old HF files lack some. */
+  static async loadFromJson(path: string): Promise<TrainerState> {
+    return TrainerState.fromDict(parsePythonJson(await readFile(path, 'utf8')) as Record<string, unknown>);
+  }
+
+  static fromDict(d: Record<string, unknown>): TrainerState {
+    const s = new TrainerState();
+    const self = s as unknown as Record<string, unknown>;
+    for (const k of Object.keys(s)) if (k in d && d[k] !== undefined) self[k] = d[k];
+    if (!Array.isArray(s.log_history)) s.log_history = [];
+    if (s.stateful_callbacks === null || typeof s.stateful_callbacks !== 'object') s.stateful_callbacks = {};
+    return s;
+  }
+}
+
+/**
+ * Switches the callbacks set to steer the loop (HF TrainerControl).  should_training_stop stays
+ * set; should_epoch_stop is reset at each epoch; the other three at each step.
+ */
+export class TrainerControl {
+  should_training_stop = false;
+  should_epoch_stop = false;
+  should_save = false;
+  should_evaluate = false;
+  should_log = false;
+
+  /** HF ExportableState: saved under stateful_callbacks.TrainerControl. */
+  state(): CallbackState {
+    const { should_training_stop, should_epoch_stop, should_save, should_evaluate, should_log } = this;
+    return { args: { should_training_stop, should_epoch_stop, should_save, should_evaluate, should_log }, attributes: {} };
+  }
+}
+
+/** Keys whose numbers Python holds as int (everything else numeric is a float in HF's files). */
+const INT_KEYS = new Set(['step', 'global_step', 'max_steps', 'logging_steps', 'eval_steps', 'save_steps', 'train_batch_size',
+  'num_train_epochs', 'num_input_tokens_seen', 'early_stopping_patience', 'early_stopping_patience_counter']);
+
+/** A JSON string as Python's json.dumps writes it (ensure_ascii: \uXXXX above 0x7e). */
+function pyString(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function pyNumber(v: number, key: string | null): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
+  return key !== null && INT_KEYS.has(key) && Number.isInteger(v) ? String(v) : pyFloat(v);
+}
+
+/**
+ * Python's `json.dumps(value, indent=2, sort_keys=True)`.  JS numbers carry no int/float
+ * distinction, so the key decides: counts such as `step` and `global_step` print as ints, every
+ * other number as a Python float (`2.0`, `0.0005`, `1e-05`).
+ */
+export function pythonJson(value: unknown, indent = 2): string {
+  const pad = (d: number): string => ' '.repeat(indent * d);
+  const enc = (v: unknown, key: string | null, depth: number): string => {
+    if (v === null || v === undefined) return 'null';
+    if (typeof v === 'boolean') return v ? 'true' : 'false';
+    if (typeof v === 'number') return pyNumber(v, key);
+    if (typeof v === 'string') return pyString(v);
+    if (Array.isArray(v)) {
+      if (v.length === 0) return '[]';
+      return `[\n${v.map((x) => pad(depth + 1) + enc(x, key, depth + 1)).join(',\n')}\n${pad(depth)}]`;
+    }
+    if (typeof v === 'object') {
+      const keys = Object.keys(v as object).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
+      if (keys.length === 0) return '{}';
+      const items = keys.map((k) => `${pad(depth + 1)}${pyString(k)}: ${enc((v as Record<string, unknown>)[k], k, depth + 1)}`);
+      return `{\n${items.join(',\n')}\n${pad(depth)}}`;
+    }
+    throw new TypeError(`pythonJson: cannot encode ${typeof v}`);
+  };
+  return enc(value, null, 0);
+}
+
+/** JSON.parse that also reads Python's NaN / Infinity / -Infinity tokens. */
+export function parsePythonJson(text: string): unknown {
+  const marks: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
+  // Replace the bare tokens (never inside strings: the lookbehind needs a JSON separator).
+  const swapped = text.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, (_, pre: string, tok: string) => `${pre}"__py_${tok}__"`);
+  return JSON.parse(swapped, (_k, v: unknown) => {
+    if (typeof v === 'string' && v.startsWith('__py_') && v.endsWith('__')) {
+      const tok = v.slice(5, -2);
+      if (tok in marks) return marks[tok];
+    }
+    return v;
+  });
+}

@@ -1,0 +1,325 @@
+// training-args.ts — TrainingArguments (transformers 4.47 training_args.py): HF's snake_case field
+// names and defaults, because users copy them from Python and they are the CLI schema; validated
+// at construction with HF's messages.  HF pickles them to training_args.bin; tunekit writes
+// training_args.json (toJSON()).
+import { cuda, type Device } from '../torch/index.js';
+import {
+  ALIASES, FIELDS, HF_DEFAULT_ONLY, checkKind, closestName, sameValue,
+  type FieldName, type HfDefaultOnlyName, type IntervalStrategy, type LrSchedulerType, type OptimizerName, type SaveStrategy,
+} from './args-fields.js';
+
+export type { IntervalStrategy, SaveStrategy, OptimizerName, LrSchedulerType } from './args-fields.js';
+
+/** What the constructor takes: `output_dir` plus any field (HF spelling); HF-only fields only at their defaults. */
+export type TrainingArgumentsInit = { output_dir: string } & Partial<Omit<TrainingArgumentsFields, 'output_dir'>> &
+  { [K in HfDefaultOnlyName]?: unknown } & { evaluation_strategy?: IntervalStrategy };
+
+/** The implemented fields, typed. */
+export interface TrainingArgumentsFields {
+  output_dir: string;
+  overwrite_output_dir: boolean;
+  do_train: boolean;
+  do_eval: boolean;
+  do_predict: boolean;
+  eval_strategy: IntervalStrategy;
+  prediction_loss_only: boolean;
+  per_device_train_batch_size: number;
+  per_device_eval_batch_size: number;
+  gradient_accumulation_steps: number;
+  /** Accepted for HF compatibility; no effect: evaluation outputs go to the host every batch anyway. */
+  eval_accumulation_steps: number | null;
+  eval_delay: number;
+  learning_rate: number;
+  weight_decay: number;
+  adam_beta1: number;
+  adam_beta2: number;
+  adam_epsilon: number;
+  /** 0 or null: no clipping (and no grad_norm in the logs). */
+  max_grad_norm: number | null;
+  num_train_epochs: number;
+  max_steps: number;
+  lr_scheduler_type: LrSchedulerType;
+  lr_scheduler_kwargs: Record<string, number>;
+  warmup_ratio: number;
+  warmup_steps: number;
+  log_level: 'passive' | 'debug' | 'info' | 'warning' | 'error' | 'critical';
+  logging_dir: string | null;
+  logging_strategy: IntervalStrategy;
+  logging_first_step: boolean;
+  /** An integer, or a float in (0, 1): a ratio of max_steps. */
+  logging_steps: number;
+  logging_nan_inf_filter: boolean;
+  save_strategy: SaveStrategy;
+  save_steps: number;
+  save_total_limit: number | null;
+  save_safetensors: boolean;
+  save_only_model: boolean;
+  restore_callback_states_from_checkpoint: boolean;
+  use_cpu: boolean;
+  seed: number;
+  data_seed: number | null;
+  full_determinism: boolean;
+  /** Mixed precision: refused by the Trainer (no autocast in the addon; see its error). */
+  bf16: boolean;
+  fp16: boolean;
+  bf16_full_eval: boolean;
+  fp16_full_eval: boolean;
+  dataloader_drop_last: boolean;
+  /** Defaults to logging_steps when eval_strategy is 'steps'. */
+  eval_steps: number | null;
+  dataloader_num_workers: number;
+  run_name: string | null;
+  disable_tqdm: boolean | null;
+  remove_unused_columns: boolean;
+  label_names: string[] | null;
+  load_best_model_at_end: boolean;
+  metric_for_best_model: string | null;
+  greater_is_better: boolean | null;
+  ignore_data_skip: boolean;
+  optim: OptimizerName;
+  group_by_length: boolean;
+  length_column_name: string;
+  /** 'none' / [] only (normalised to []); 'all' and null mean every installed integration: none here. */
+  report_to: string | string[] | null;
+  skip_memory_metrics: boolean;
+  resume_from_checkpoint: string | null;
+  include_for_metrics: string[];
+  eval_do_concat_batches: boolean;
+  include_num_input_tokens_seen: boolean;
+  eval_on_start: boolean;
+  average_tokens_across_devices: boolean;
+}
+
+/** The reporting integrations HF knows; tunekit has none of them. */
+const INTEGRATIONS = ['azure_ml', 'clearml', 'codecarbon', 'comet_ml', 'dagshub', 'dvclive', 'flyte', 'mlflow', 'neptune', 'tensorboard', 'wandb'];
+
+/**
+ * Training configuration with HF's field names and defaults (transformers 4.47).  Unknown fields
+ * are errors naming the closest known one; contradictory settings are errors with HF's messages;
+ * HF-only fields (deepspeed, fsdp, push_to_hub, ...) are accepted only at their defaults.
+ * Derived as in HF's __post_init__: eval_steps falls back to logging_steps, metric_for_best_model
+ * to 'loss' with load_best_model_at_end, greater_is_better from the metric name, report_to to [].
+ * @example
+ * const args = new TrainingArguments({ output_dir: 'out', learning_rate: 2e-5, num_train_epochs: 3,
+ *   eval_strategy: 'epoch', save_strategy: 'epoch', load_best_model_at_end: true });
+ */
+export class TrainingArguments implements TrainingArgumentsFields {
+  declare output_dir: string;
+  declare overwrite_output_dir: boolean;
+  declare do_train: boolean;
+  declare do_eval: boolean;
+  declare do_predict: boolean;
+  declare eval_strategy: IntervalStrategy;
+  declare prediction_loss_only: boolean;
+  declare per_device_train_batch_size: number;
+  declare per_device_eval_batch_size: number;
+  declare gradient_accumulation_steps: number;
+  declare eval_accumulation_steps: number | null;
+  declare eval_delay: number;
+  declare learning_rate: number;
+  declare weight_decay: number;
+  declare adam_beta1: number;
+  declare adam_beta2: number;
+  declare adam_epsilon: number;
+  declare max_grad_norm: number | null;
+  declare num_train_epochs: number;
+  declare max_steps: number;
+  declare lr_scheduler_type: LrSchedulerType;
+  declare lr_scheduler_kwargs: Record<string, number>;
+  declare warmup_ratio: number;
+  declare warmup_steps: number;
+  declare log_level: TrainingArgumentsFields['log_level'];
+  declare logging_dir: string | null;
+  declare logging_strategy: IntervalStrategy;
+  declare logging_first_step: boolean;
+  declare logging_steps: number;
+  declare logging_nan_inf_filter: boolean;
+  declare save_strategy: SaveStrategy;
+  declare save_steps: number;
+  declare save_total_limit: number | null;
+  declare save_safetensors: boolean;
+  declare save_only_model: boolean;
+  declare restore_callback_states_from_checkpoint: boolean;
+  declare use_cpu: boolean;
+  declare seed: number;
+  declare data_seed: number | null;
+  declare full_determinism: boolean;
+  declare bf16: boolean;
+  declare fp16: boolean;
+  declare bf16_full_eval: boolean;
+  declare fp16_full_eval: boolean;
+  declare dataloader_drop_last: boolean;
+  declare eval_steps: number | null;
+  declare dataloader_num_workers: number;
+  declare run_name: string | null;
+  declare disable_tqdm: boolean | null;
+  declare remove_unused_columns: boolean;
+  declare label_names: string[] | null;
+  declare load_best_model_at_end: boolean;
+  declare metric_for_best_model: string | null;
+  declare greater_is_better: boolean | null;
+  declare ignore_data_skip: boolean;
+  declare optim: OptimizerName;
+  declare group_by_length: boolean;
+  declare length_column_name: string;
+  declare report_to: string | string[] | null;
+  declare skip_memory_metrics: boolean;
+  declare resume_from_checkpoint: string | null;
+  declare include_for_metrics: string[];
+  declare eval_do_concat_batches: boolean;
+  declare include_num_input_tokens_seen: boolean;
+  declare eval_on_start: boolean;
+  declare average_tokens_across_devices: boolean;
+
+  constructor(init: TrainingArgumentsInit) {
+    if (init === null || typeof init !== 'object' || Array.isArray(init)) throw new TypeError('TrainingArguments: expected an object of fields');
+    const given: Record<string, unknown> = { ...init };
+    for (const [alias, name] of Object.entries(ALIASES)) {
+      if (!(alias in given)) continue;
+      // 4.47 still maps the deprecated spelling (with a FutureWarning)
+      if (given[alias] !== undefined && given[name] === undefined) given[name] = given[alias];
+      delete given[alias];
+    }
+    const problems: string[] = [];
+    const known = [...Object.keys(FIELDS), ...Object.keys(HF_DEFAULT_ONLY)];
+    for (const [k, v] of Object.entries(given)) {
+      if (k in FIELDS || v === undefined) continue;
+      if (k in HF_DEFAULT_ONLY) {
+        const d = HF_DEFAULT_ONLY[k as HfDefaultOnlyName];
+        if (!sameValue(v, d)) problems.push(`'${k}' is a transformers TrainingArguments field that tunekit does not implement; only its default ${JSON.stringify(d)} is accepted, got ${JSON.stringify(v)}`);
+        continue;
+      }
+      const near = closestName(k, known);
+      problems.push(`unknown field '${k}'${near ? ` (did you mean '${near}'?)` : ''}`);
+    }
+    if (problems.length) throw new TypeError(`TrainingArguments: ${problems.join('; ')}`);
+    if (typeof given.output_dir !== 'string' || given.output_dir === '')
+      throw new TypeError('TrainingArguments: output_dir is required (the directory for checkpoints and the final model)');
+    // HF _VALID_DICT_FIELDS: a dict given on the command line arrives as a JSON string
+    if (typeof given.lr_scheduler_kwargs === 'string' && given.lr_scheduler_kwargs.startsWith('{')) given.lr_scheduler_kwargs = JSON.parse(given.lr_scheduler_kwargs);
+    const self = this as unknown as Record<string, unknown>;
+    for (const [name, [kind, dflt]] of Object.entries(FIELDS)) {
+      const v = given[name] === undefined ? structuredClone(dflt) : given[name];
+      checkKind(name, kind, v);
+      self[name] = Array.isArray(v) ? [...v] : v;
+    }
+    this.postInit();
+  }
+
+  /** HF's __post_init__: derived defaults, then the cross-field rules with HF's messages. */
+  private postInit(): void {
+    if (this.do_eval === false && this.eval_strategy !== 'no') this.do_eval = true;
+    for (const [name, min] of [['per_device_train_batch_size', 1], ['per_device_eval_batch_size', 1], ['gradient_accumulation_steps', 1],
+      ['num_train_epochs', 0], ['learning_rate', 0], ['weight_decay', 0], ['adam_epsilon', 0], ['eval_delay', 0], ['seed', 0]] as const)
+      if (this[name] < min) throw new RangeError(`TrainingArguments: ${name} must be >= ${min}, got ${this[name]}`);
+    for (const name of ['adam_beta1', 'adam_beta2'] as const)
+      if (!(this[name] >= 0 && this[name] < 1)) throw new RangeError(`TrainingArguments: ${name} must be in [0, 1), got ${this[name]}`);
+    if (this.max_grad_norm !== null && this.max_grad_norm < 0) throw new RangeError(`TrainingArguments: max_grad_norm must be >= 0 or null, got ${this.max_grad_norm}`);
+    if (this.save_total_limit !== null && this.save_total_limit < 0) throw new RangeError(`TrainingArguments: save_total_limit must be >= 0 or null, got ${this.save_total_limit}`);
+    if (this.data_seed !== null && this.data_seed < 0) throw new RangeError(`TrainingArguments: data_seed must be >= 0, got ${this.data_seed}`);
+    if (this.eval_accumulation_steps !== null && this.eval_accumulation_steps < 1) throw new RangeError(`TrainingArguments: eval_accumulation_steps must be >= 1 or null, got ${this.eval_accumulation_steps}`);
+    if (this.max_steps === 0 || this.max_steps < -1) throw new RangeError(`TrainingArguments: max_steps must be a positive integer or -1 (train num_train_epochs epochs), got ${this.max_steps}`);
+    for (const name of ['logging_steps', 'save_steps'] as const)
+      if (!(this[name] >= 0)) throw new RangeError(`TrainingArguments: ${name} must be >= 0, got ${this[name]}`);
+    if (this.eval_steps !== null && !(this.eval_steps >= 0)) throw new RangeError(`TrainingArguments: eval_steps must be >= 0, got ${this.eval_steps}`);
+
+    if (this.eval_strategy === 'steps' && (this.eval_steps === null || this.eval_steps === 0)) {
+      if (this.logging_steps > 0) this.eval_steps = this.logging_steps;
+      else throw new RangeError(`evaluation strategy ${this.eval_strategy} requires either non-zero --eval_steps or --logging_steps`);
+    }
+    if (this.logging_strategy === 'steps' && this.logging_steps === 0)
+      throw new RangeError(`logging strategy ${this.logging_strategy} requires non-zero --logging_steps`);
+    for (const [kind, strategy] of [['logging', this.logging_strategy], ['eval', this.eval_strategy], ['save', this.save_strategy]] as const) {
+      const v = this[`${kind}_steps`];
+      if (strategy === 'steps' && v !== null && v > 1 && !Number.isInteger(v))
+        throw new RangeError(`--${kind}_steps must be an integer if bigger than 1: ${v}`);
+    }
+    if (this.load_best_model_at_end && this.save_strategy !== 'best') {
+      if (this.eval_strategy !== this.save_strategy)
+        throw new RangeError('--load_best_model_at_end requires the save and eval strategy to match, but found\n- Evaluation ' +
+          `strategy: ${this.eval_strategy}\n- Save strategy: ${this.save_strategy}`);
+      const ev = this.eval_steps!, sv = this.save_steps;
+      if (this.eval_strategy === 'steps' && sv % ev !== 0) {
+        if (ev < 1 || sv < 1) {
+          if (!(ev < 1 && sv < 1))
+            throw new RangeError('--load_best_model_at_end requires the saving steps to be a multiple of the evaluation steps, which cannot ' +
+              `get guaranteed when mixing ratio and absolute steps for save_steps ${sv} and eval_steps ${ev}.`);
+          // HF works around float error with a large multiplier, and then accepts the ratios
+          if (Math.round(sv * 1e6) % Math.round(ev * 1e6) !== 0)
+            throw new RangeError('--load_best_model_at_end requires the saving steps to be a multiple of the evaluation steps, ' +
+              `but found ${sv}, which is not a multiple of ${ev}.`);
+        } else {
+          throw new RangeError('--load_best_model_at_end requires the saving steps to be a round multiple of the evaluation steps, ' +
+            `but found ${sv}, which is not a round multiple of ${ev}.`);
+        }
+      }
+    }
+    if (this.save_strategy === 'best' && this.metric_for_best_model === null)
+      throw new RangeError('`args.metric_for_best_model` must be provided when using \'best\' save_strategy.');
+    if (this.load_best_model_at_end && this.metric_for_best_model === null) this.metric_for_best_model = 'loss';
+    if (this.greater_is_better === null && this.metric_for_best_model !== null) this.greater_is_better = !this.metric_for_best_model.endsWith('loss');
+    if (this.run_name === null) this.run_name = this.output_dir;
+    if (this.fp16 && this.bf16) throw new RangeError('At most one of fp16 and bf16 can be True, but not both');
+    if (this.fp16_full_eval && this.bf16_full_eval) throw new RangeError('At most one of fp16 and bf16 can be True for full eval, but not both');
+    if (this.dataloader_num_workers !== 0)
+      throw new RangeError(`TrainingArguments: dataloader_num_workers must be 0 (tunekit loads data in the main process), got ${this.dataloader_num_workers}`);
+    if (!this.save_safetensors) throw new RangeError('TrainingArguments: save_safetensors=false is not supported: tunekit writes safetensors only (no pickled pytorch_model.bin)');
+    if (!this.eval_do_concat_batches) throw new RangeError('TrainingArguments: eval_do_concat_batches=false is not supported: predictions are always concatenated across batches');
+    this.report_to = this.normaliseReportTo(this.report_to);
+    if (this.warmup_ratio < 0 || this.warmup_ratio > 1) throw new RangeError('warmup_ratio must lie in range [0,1]');
+    if (this.warmup_steps < 0) throw new RangeError('warmup_steps must be of type int and must be 0 or a positive integer.');
+    for (const m of this.include_for_metrics)
+      if (m !== 'inputs' && m !== 'loss') throw new RangeError(`TrainingArguments: include_for_metrics accepts 'inputs' and 'loss', got '${m}'`);
+    for (const [k, v] of Object.entries(this.lr_scheduler_kwargs))
+      if (typeof v !== 'number') throw new TypeError(`TrainingArguments: lr_scheduler_kwargs.${k} must be a number, got ${JSON.stringify(v)}`);
+  }
+
+  /** HF: None / 'all' -> every installed integration (none in tunekit); 'none' -> []; a string -> [it]. */
+  private normaliseReportTo(r: string | string[] | null): string[] {
+    const list = r === null || r === 'all' ? [] : typeof r === 'string' ? [r] : r;
+    const out = list.filter((x) => x !== 'none' && x !== 'all');
+    for (const x of out)
+      throw new RangeError(`TrainingArguments: report_to '${x}' is not supported by tunekit (${INTEGRATIONS.includes(x) ? 'an integration it does not ship' : 'unknown integration'}); ` +
+        "use 'none': logs go to trainer_state.json log_history, the progress bar and onLog callbacks");
+    return out;
+  }
+
+  /** per_device_train_batch_size (one device: HF's train_batch_size). */
+  get train_batch_size(): number { return this.per_device_train_batch_size; }
+  /** per_device_eval_batch_size (one device). */
+  get eval_batch_size(): number { return this.per_device_eval_batch_size; }
+  /** 1: tunekit trains on one process. */
+  get world_size(): number { return 1; }
+  /** 'cpu' when use_cpu or no CUDA device is visible, else 'cuda' (HF picks the accelerator the same way). */
+  get device(): Device { return !this.use_cpu && cuda.isAvailable() ? 'cuda' : 'cpu'; }
+
+  /** HF get_warmup_steps: warmup_steps if > 0, else ceil(warmup_ratio * numTrainingSteps). */
+  getWarmupSteps(numTrainingSteps: number): number {
+    return this.warmup_steps > 0 ? this.warmup_steps : Math.ceil(numTrainingSteps * this.warmup_ratio);
+  }
+
+  /** Every field (HF's to_dict: implemented fields, then the HF-only ones at their defaults), JSON-safe. */
+  toDict(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const self = this as unknown as Record<string, unknown>;
+    for (const k of Object.keys(FIELDS)) out[k] = structuredClone(self[k]);
+    for (const [k, v] of Object.entries(HF_DEFAULT_ONLY)) out[k] = v;
+    return out;
+  }
+  /** JSON.stringify hook: the toDict() object (what training_args.json holds). */
+  toJSON(): Record<string, unknown> { return this.toDict(); }
+  /** HF's to_json_string: indent 2. */
+  toJsonString(): string { return JSON.stringify(this.toDict(), null, 2) + '\n'; }
+
+  /** Rebuilds arguments from toDict()/training_args.json output (derived values included). */
+  static fromDict(d: Record<string, unknown>): TrainingArguments {
+    return new TrainingArguments(d as TrainingArgumentsInit);
+  }
+  /** A copy with some fields replaced (validated again), as dataclasses.replace. */
+  replace(changes: Partial<TrainingArgumentsInit>): TrainingArguments {
+    return new TrainingArguments({ ...(this.toDict() as TrainingArgumentsInit), ...changes });
+  }
+}
+
+/** The implemented field names, in HF's order. */
+export const TRAINING_ARGUMENT_FIELDS = Object.keys(FIELDS) as FieldName[];
