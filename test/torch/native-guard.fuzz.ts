@@ -1,16 +1,24 @@
 // native-guard.fuzz.ts — the child process of native-guard.test.ts: calls every native export
-// with bad arguments and prints a JSON report on stdout.  Each call is logged to stderr first
-// (unbuffered), so if one crashes the process the parent can name it.
+// with bad arguments and prints a JSON report on stdout.  Each call is first written to a
+// breadcrumb file ($TUNEKIT_FUZZ_BREADCRUMB, overwritten in place), so if one crashes the
+// process the parent can name it.  (Not stderr: ~20k synchronous writes into a pipe can hit
+// EAGAIN when the parent drains slowly.)
 //   A. no arguments;  B. one bad value in every position;  C. a discovered valid prefix with one
 //   bad value at each position;  D. that prefix with incompatible tensors;  E. targeted calls
 //   known to crash a bare libtorch (integer overflow in division, bogus grads, ...);  F. free and
 //   isLive with bogus numbers.
-import { writeSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import { native as N } from '../../src/torch/native.js';
 import { TorchError } from '../../src/torch/errors.js';
 
 type Args = unknown[];
-const log = (s: string): void => { writeSync(2, s + '\n'); };
+const crumbPath = process.env.TUNEKIT_FUZZ_BREADCRUMB;
+const crumb = crumbPath ? openSync(crumbPath, 'w') : -1;
+const log = (s: string): void => {
+  if (crumb < 0) return;
+  const line = (s.length > 500 ? s.slice(0, 500) : s).padEnd(512) + '\n';
+  writeSync(crumb, line, 0); // position 0: the file always holds the latest call only
+};
 const failures: string[] = [];
 const noArgsOk: string[] = [];
 const accepted: Record<string, string[]> = {}; // export -> bad values it accepted in phase B
