@@ -4,3 +4,15 @@
 export * as torch from './torch/index.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as tokenizers from './tokenizers/index.js';
+export * as data from './data/index.js';
+export * as models from './models/index.js';
+export * as metrics from './metrics/index.js';
+export * as trainer from './trainer/index.js';
+export { AutoTokenizer } from './tokenizers/index.js';
+export { Dataset, DatasetDict, loadDataset } from './data/index.js';
+export {
+  AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification,
+  AutoModelForQuestionAnswering, AutoModelForMaskedLM,
+} from './models/index.js';
+export { Trainer, TrainingArguments } from './trainer/index.js';
