@@ -38,13 +38,19 @@ const r = spawnSync(py, [new URL('./dispatch.py', import.meta.url).pathname, Str
 if (r.status !== 0) throw new Error(`python reference failed: ${r.stderr}`);
 const ref = JSON.parse(r.stdout) as { torch: string; ns_per_op: Record<string, number> };
 
+// The floor: the same ops from a C++ loop on the same libtorch (bench/cpp/op_floor.cc).
+const fl = spawnSync('bash', [new URL('./cpp/run-floor.sh', import.meta.url).pathname, String(N)], { encoding: 'utf8' });
+const floor = fl.status === 0 ? (JSON.parse(fl.stdout) as { ns_per_op: Record<string, number> }).ns_per_op : null;
+
 console.log(`per-op dispatch, ${N} ops each, median of ${REPEATS}; libtorch ${torch.version()} (tunekit) / torch ${ref.torch} (python), 1 thread`);
-console.log('| op | tunekit ns/op | PyTorch ns/op | ratio (lower is better, target ≤ 0.7) |');
-console.log('|---|---:|---:|---:|');
-let sumT = 0, sumP = 0;
+console.log('| op | tunekit ns/op | PyTorch ns/op | ratio (target ≤ 0.7) | C++ floor ns/op | overhead above floor: tunekit / PyTorch |');
+console.log('|---|---:|---:|---:|---:|---:|');
+let sumT = 0, sumP = 0, sumF = 0;
 for (const name of Object.keys(ops)) {
-  const t = ts[name]!, p = ref.ns_per_op[name]!;
-  sumT += t; sumP += p;
-  console.log(`| ${name} | ${t.toFixed(0)} | ${p.toFixed(0)} | ${(t / p).toFixed(2)} |`);
+  const t = ts[name]!, p = ref.ns_per_op[name]!, f = floor?.[name];
+  sumT += t; sumP += p; sumF += f ?? 0;
+  const over = f === undefined ? 'n/a' : `${(t - f).toFixed(0)} / ${(p - f).toFixed(0)}`;
+  console.log(`| ${name} | ${t.toFixed(0)} | ${p.toFixed(0)} | ${(t / p).toFixed(2)} | ${f?.toFixed(0) ?? 'n/a'} | ${over} |`);
 }
-console.log(`| **all (sum)** | ${sumT.toFixed(0)} | ${sumP.toFixed(0)} | ${(sumT / sumP).toFixed(2)} |`);
+const overAll = floor ? `${(sumT - sumF).toFixed(0)} / ${(sumP - sumF).toFixed(0)}` : 'n/a';
+console.log(`| **all (sum)** | ${sumT.toFixed(0)} | ${sumP.toFixed(0)} | ${(sumT / sumP).toFixed(2)} | ${floor ? sumF.toFixed(0) : 'n/a'} | ${overAll} |`);
