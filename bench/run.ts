@@ -7,6 +7,8 @@ const quick = process.argv.includes('--quick');
 const benches: [string, string[]][] = [
   ['Per-op dispatch (tunekit vs PyTorch, same libtorch)', ['bench/dispatch.ts', quick ? '20000' : '100000']],
   ['Training throughput (tunekit vs the same PyTorch loop)', ['bench/train.ts', quick ? '50' : '300']],
+  ['IMDB tokenization through Dataset.map vs raw tokenizers', ['bench/tokenize-imdb.ts']],
+  ['BERT classifier through the Trainer vs a plain PyTorch loop', ['bench/bert-trainer.ts', quick ? '5' : '30']],
 ];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`## ${new Date().toISOString().slice(0, 10)} — ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);
