@@ -22,7 +22,7 @@ export interface CollatorTokenizer {
   /** HF `model_max_length`: the length padding='max_length' uses when no maxLength is given. */
   modelMaxLength?: number;
   /** HF `model_input_names`; [0] names the ids column, and `attention_mask` is added when listed (default: both). */
-  modelInputNames?: string[];
+  modelInputNames?: readonly string[];
   /** Ids of every special token; a token in here is never masked. */
   allSpecialIds?: number[];
   /** HF get_special_tokens_mask(ids, already_has_special_tokens=True): 1 for a special token. Preferred over allSpecialIds. */
