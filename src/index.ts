@@ -9,6 +9,7 @@ export * as data from './data/index.js';
 export * as models from './models/index.js';
 export * as metrics from './metrics/index.js';
 export * as trainer from './trainer/index.js';
+export * as pipelines from './pipelines/index.js';
 export { AutoTokenizer } from './tokenizers/index.js';
 export { Dataset, DatasetDict, loadDataset } from './data/index.js';
 export {
@@ -16,3 +17,4 @@ export {
   AutoModelForQuestionAnswering, AutoModelForMaskedLM,
 } from './models/index.js';
 export { Trainer, TrainingArguments } from './trainer/index.js';
+export { pipeline } from './pipelines/index.js';
