@@ -139,6 +139,42 @@ export function buildData(values: readonly unknown[], f: FeatureType): arrow.Dat
   }
 }
 
+/**
+ * buildData for a column that passed scanIntLists and intListFits for `f` (a List of an integer
+ * Value): the values go straight into one typed array, with no per-element encodeValue copy.
+ */
+export function buildIntListData(values: readonly unknown[], f: List, total: number): arrow.Data {
+  const length = values.length;
+  if (total > 0x7fffffff) throw new RangeError('list column too large for 32-bit offsets');
+  const { nullBitmap, nullCount } = validity(values);
+  const dtype = (f.feature as Value).dtype;
+  const offsets = new Int32Array(length + 1);
+  let at = 0;
+  let flat: ArrayLike<number | bigint>;
+  if (dtype === 'int64' || dtype === 'uint64') {
+    const a = dtype === 'int64' ? new BigInt64Array(total) : new BigUint64Array(total);
+    for (let i = 0; i < length; i++) {
+      const row = values[i] as number[] | null | undefined;
+      if (row) for (let j = 0; j < row.length; j++) a[at++] = BigInt(row[j]!);
+      offsets[i + 1] = at;
+    }
+    flat = a;
+  } else {
+    const a = new NUMERIC[dtype]!(total) as Int32Array;
+    for (let i = 0; i < length; i++) {
+      const row = values[i] as number[] | null | undefined;
+      if (row) {
+        a.set(row, at);
+        at += row.length;
+      }
+      offsets[i + 1] = at;
+    }
+    flat = a;
+  }
+  const child = arrow.makeData({ type: arrowType(f.feature) as arrow.Int, length: total, nullCount: 0, nullBitmap: new Uint8Array(0), data: flat as Int32Array });
+  return arrow.makeData({ type: arrowType(f) as arrow.List, length, nullCount, nullBitmap, valueOffsets: offsets, child });
+}
+
 /** Decodes one Arrow chunk into plain JS values (int64 -> number, lists -> arrays, structs -> objects). */
 export function decodeData(data: arrow.Data): unknown[] {
   const n = data.length;

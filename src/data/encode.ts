@@ -119,6 +119,48 @@ export function inferFeature(column: string, values: readonly unknown[]): Featur
   return toFeature(s, column);
 }
 
+/** What {@link scanIntLists} found in a column of integer lists. */
+export interface IntListScan {
+  min: number;
+  max: number;
+  /** Elements over all rows. */
+  total: number;
+}
+
+/**
+ * One pass over a column holding only arrays of integer numbers (or null/undefined rows), such as
+ * tokenizer outputs: their range and size. Null when any row or element is anything else (typed
+ * arrays, bigints, nulls inside a list, ...): such columns take the general path of encodeValue.
+ */
+export function scanIntLists(values: readonly unknown[]): IntListScan | null {
+  let min = Infinity, max = -Infinity, total = 0;
+  for (let i = 0; i < values.length; i++) {
+    const row = values[i];
+    if (row === null || row === undefined) continue;
+    if (!Array.isArray(row)) return null;
+    for (let j = 0; j < row.length; j++) {
+      const x: unknown = row[j];
+      if (typeof x !== 'number' || !Number.isInteger(x)) return null;
+      if (x < min) min = x;
+      if (x > max) max = x;
+    }
+    total += row.length;
+  }
+  return { min, max, total };
+}
+
+/** What inferFeature gives a scanned column; null when it has no element at all (left to inferFeature). */
+export function intListFeature(column: string, scan: IntListScan): List | null {
+  return scan.total === 0 ? null : new List(toFeature({ kind: 'int', min: scan.min, max: scan.max }, column));
+}
+
+/** Whether encodeValue would take a scanned column as it is for `f`: a variable-length List of an integer Value that holds the range. */
+export function intListFits(scan: IntListScan, f: FeatureType): f is List {
+  if (!(f instanceof List) || f.length !== -1 || !(f.feature instanceof Value)) return false;
+  const range = INT_RANGE[f.feature.dtype];
+  return range !== undefined && (scan.total === 0 || (scan.min >= range[0] && scan.max <= range[1]));
+}
+
 /** inferFeature for every column of a dict of columns. */
 export function inferFeatures(columns: Record<string, readonly unknown[]>): Features {
   return Object.fromEntries(Object.entries(columns).map(([k, v]) => [k, inferFeature(k, v)]));

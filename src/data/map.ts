@@ -2,12 +2,12 @@
 // build the result columns, and cache it on disk keyed by fingerprint. Mirrors
 // datasets/arrow_dataset.py (map, _map_single, filter) and arrow_writer.py (try the input
 // feature of a column first, else infer).
-import { Int32, makeData, Field, Schema, Struct, RecordBatch, Table } from 'apache-arrow';
+import { Int32, makeData, Field, Schema, Struct, RecordBatch, Table, type Data } from 'apache-arrow';
 import { cacheFilePath, isCachingEnabled, tryReadCache, tryWriteCache } from './cache.js';
-import { encodeColumn, encodeValue, inferFeature } from './encode.js';
+import { encodeColumn, encodeValue, inferFeature, intListFeature, intListFits, scanIntLists } from './encode.js';
 import { type FeatureType, type Features, missingColumn } from './features.js';
 import { updateFingerprint, warnUnhashable } from './fingerprint.js';
-import { featuresOfTable } from './arrow.js';
+import { buildIntListData, featuresOfTable } from './arrow.js';
 import { ProgressBar } from './progress.js';
 import { type Batch, type Row, Store } from './store.js';
 
@@ -99,15 +99,22 @@ function planCache(input: TransformInput, transform: string, fn: Fn, args: Recor
   return { fingerprint, path };
 }
 
-/** Output feature of one column: given features, else the input's feature if every value fits it (HF try_type), else inferred. */
-function resolveColumn(name: string, values: unknown[], given: Features | undefined, input: Features): { feature: FeatureType; values: unknown[] } {
+/**
+ * Output feature of one column: given features, else the input's feature if every value fits it
+ * (HF try_type), else inferred. Columns of integer lists (tokenizer outputs) that fit go straight
+ * to Arrow data (buildIntListData); anything else is encoded value by value.
+ */
+function resolveColumn(name: string, values: unknown[], given: Features | undefined, input: Features): { feature: FeatureType; values: unknown[] | Data } {
+  const ints = scanIntLists(values);
   if (given) {
     const f = given[name];
     if (f === undefined) throw new Error(`map: the function returned column '${name}', which is not in the given features ${JSON.stringify(Object.keys(given))}`);
+    if (ints && intListFits(ints, f)) return { feature: f, values: buildIntListData(values, f, ints.total) };
     return { feature: f, values: encodeColumn(name, values, f) };
   }
   const prev = input[name];
   if (prev !== undefined) {
+    if (ints && intListFits(ints, prev)) return { feature: prev, values: buildIntListData(values, prev, ints.total) };
     try {
       const where = { column: name, row: 0, strict: true };
       const out = values.map((v, i) => ((where.row = i), encodeValue(v, prev, where)));
@@ -116,6 +123,8 @@ function resolveColumn(name: string, values: unknown[], given: Features | undefi
       // falls through to inference, as HF does when try_type fails
     }
   }
+  const inferred = ints && intListFeature(name, ints);
+  if (inferred) return { feature: inferred, values: buildIntListData(values, inferred, ints!.total) };
   const f = inferFeature(name, values);
   return { feature: f, values: encodeColumn(name, values, f) };
 }
@@ -197,7 +206,7 @@ export async function runMap(input: TransformInput, fn: Fn, opts: MapOptions = {
     return { store, fingerprint };
   }
   const features: Features = {};
-  const cols = new Map<string, unknown[]>();
+  const cols = new Map<string, unknown[] | Data>();
   if (opts.features) {
     const extra = [...out.keys()].filter((k) => !(k in opts.features!));
     if (extra.length) throw new Error(`map: output columns ${JSON.stringify(extra)} are not in the given features ${JSON.stringify(Object.keys(opts.features))}`);

@@ -145,14 +145,14 @@ export class Store {
     return new Store(tableFrom(fields, vectors, features, this.tableRows), features, this.indices, this.tableRows);
   }
 
-  /** Builds a store from columns whose values already passed encodeValue for `features`. */
-  static fromEncoded(columns: ReadonlyMap<string, readonly unknown[]>, features: Features, numRows: number): Store {
+  /** Builds a store from columns whose values already passed encodeValue for `features` (or Arrow data already built for them). */
+  static fromEncoded(columns: ReadonlyMap<string, readonly unknown[] | arrow.Data>, features: Features, numRows: number): Store {
     const datas = new Map<string, arrow.Data>();
     for (const [name, f] of Object.entries(features)) {
       const v = columns.get(name);
       if (v === undefined) throw new Error(`internal: column '${name}' missing`);
       if (v.length !== numRows) throw new Error(`Column lengths mismatch: column '${name}' has ${v.length} rows, expected ${numRows}`);
-      datas.set(name, buildData(v, f));
+      datas.set(name, v instanceof arrow.Data ? v : buildData(v, f));
     }
     return new Store(makeTable(datas, features, numRows), features, null, numRows);
   }

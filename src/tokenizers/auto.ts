@@ -92,16 +92,17 @@ export const AutoTokenizer = {
       json = await spec.convert(dir, { init, specialTokens });
     }
     addTokensToJson(json, modelVocabOf(json.model), tokensToAdd(json, (folder.config.added_tokens_decoder ?? {}) as Record<string, AddedTokenConfig>, init));
-    let backend: Tokenizer, raw: Tokenizer;
+    let backend: Tokenizer, raw: Tokenizer, full: string;
     try {
       // Serialize each section once: the raw copy differs only in its post_processor.
       const parts = Object.entries(json).map(([k, v]) => [JSON.stringify(k), JSON.stringify(v)] as const);
       const doc = (rawCopy: boolean) => `{${parts.map(([k, v]) => `${k}:${rawCopy && k === '"post_processor"' ? 'null' : v}`).join(',')}}`;
-      backend = Tokenizer.fromString(doc(false));
+      full = doc(false);
+      backend = Tokenizer.fromString(full);
       raw = Tokenizer.fromString(doc(true));
     } catch (e) {
       throw new Error(`${dir}: HF tokenizers could not load the tokenizer (${(e as Error).message})`);
     }
-    return new PreTrainedTokenizerFast(backend, raw, spec, init, json.added_tokens);
+    return new PreTrainedTokenizerFast(backend, raw, spec, init, json.added_tokens, full);
   },
 };

@@ -2,11 +2,13 @@
 // truncation strategies) and tokenization_utils_fast.py (_batch_encode_plus, _convert_encoding).
 // Each sequence is encoded alone (a copy of the tokenizer without post-processor), then tokenizers'
 // own truncate_encodings / post-processor / padding run here: tokenizers >= 0.23.1 drops overflow
-// windows under Tokenizer-level truncation (huggingface/tokenizers#2091).
+// windows under Tokenizer-level truncation (huggingface/tokenizers#2091). Single sequences without
+// overflow or stride take the fast path of rust-path.ts instead (all of it in one encodeBatch).
 import type { Encoding } from 'tokenizers';
 import { tensor } from '../torch/index.js';
 import { LARGE_INTEGER } from './config.js';
 import { BatchEncoding } from './encoding.js';
+import type { RustSettings } from './rust-path.js';
 import type { PreTrainedTokenizerFast } from './tokenizer.js';
 import { mergeWords, shadowWordIds } from './words.js';
 
@@ -134,8 +136,14 @@ function isValidText(t: unknown): boolean {
   return t.every((x) => Array.isArray(x) && x.every((y) => typeof y === 'string'));
 }
 
+/** @internal Switches of callTokenizer for tests. */
+export interface CallInternals {
+  /** Never take the fast path: truncation, post-processor and padding per row, as for overflow windows. */
+  slowPath?: boolean;
+}
+
 /** Encodes one text side (text + textPair, or textTarget + textPairTarget) into a BatchEncoding. */
-async function callOne(tok: PreTrainedTokenizerFast, text: TextInput, pair: TextInput | undefined, opts: CallOptions, st: Strategy): Promise<BatchEncoding> {
+async function callOne(tok: PreTrainedTokenizerFast, text: TextInput, pair: TextInput | undefined, opts: CallOptions, st: Strategy, internals: CallInternals): Promise<BatchEncoding> {
   if (!isValidText(text)) throw new Error(TEXT_ERROR);
   if (pair !== undefined && pair !== null && !isValidText(pair)) throw new Error(TEXT_ERROR);
   const split = opts.isSplitIntoWords ?? false;
@@ -153,6 +161,10 @@ async function callOne(tok: PreTrainedTokenizerFast, text: TextInput, pair: Text
     }
   }
   const add = opts.addSpecialTokens ?? true;
+  if (!split && seconds === null && !internals.slowPath) {
+    const rows = await encodeInRust(tok, firsts as string[], add, opts, st);
+    if (rows !== null) return toBatchEncoding(tok, rows, null, opts, st, !batched, 1);
+  }
   const seqs = seconds ? [...firsts, ...seconds] : firsts;
   const n = firsts.length;
   let raw: Encoding[];
@@ -171,6 +183,36 @@ async function callOne(tok: PreTrainedTokenizerFast, text: TextInput, pair: Text
   pad(tok, rows, opts, st);
   if (shadowRows) pad(tok, shadowRows, opts, st);
   return toBatchEncoding(tok, rows, shadowRows, opts, st, !batched, seconds !== null ? 2 : 1);
+}
+
+/**
+ * The fast path: tokenizers' encode_batch with the call's truncation and padding (rust-path.ts).
+ * Null sends the call down the per-row path: overflow windows or a stride, left truncation,
+ * only_second, special tokens that do not fit maxLength, or an error from Rust (the per-row path
+ * then throws HF's message).
+ */
+async function encodeInRust(tok: PreTrainedTokenizerFast, texts: string[], add: boolean, opts: CallOptions, st: Strategy): Promise<Encoding[] | null> {
+  if (opts.returnOverflowingTokens || (opts.stride ?? 0) !== 0) return null;
+  const settings: RustSettings = { truncation: null, padding: null };
+  if (st.truncation !== null && st.maxLength !== null) {
+    // tokenizers >= 0.23.1 stops tokenizing at maxLength tokens (huggingface/tokenizers#1990): from
+    // the left it drops the leading words, so word ids restart at 0; and only_second on a single
+    // text (an error when it is too long) can see a text cut to exactly maxLength and not fail.
+    if (tok.truncationSide === 'left' || st.truncation === 'only_second') return null;
+    if (add && tok.numSpecialTokensToAdd(false) > st.maxLength) return null;
+    settings.truncation = { maxLength: st.maxLength, strategy: st.truncation, direction: tok.truncationSide };
+  }
+  if (st.padding !== null) {
+    settings.padding = {
+      length: st.padding === 'max_length' ? st.maxLength! : null, multiple: opts.padToMultipleOf,
+      direction: opts.paddingSide ?? tok.paddingSide, padId: tok.padTokenId!, padTypeId: tok.padTokenTypeId, padToken: tok.padToken!,
+    };
+  }
+  try {
+    return await tok.rustBackends.encode(texts, add, settings);
+  } catch {
+    return null;
+  }
 }
 
 /** tokenizers' post_process: truncate_encodings (budgeting the special tokens), then the post-processor. */
@@ -230,6 +272,24 @@ function pad(tok: PreTrainedTokenizerFast, rows: Encoding[], opts: CallOptions, 
   for (const e of rows) e.pad(length, options);
 }
 
+/**
+ * Makes data[key] a property computed on its first read (or replaced by a write), then a plain
+ * value: each key is one N-API conversion per row, and a map fn that returns only input_ids and
+ * attention_mask should not pay for token_type_ids or offsets. Key order stays HF's.
+ */
+function lazyKey(data: Record<string, unknown>, key: string, compute: () => unknown): void {
+  const settle = (value: unknown): void => void Object.defineProperty(data, key, { value, writable: true, enumerable: true, configurable: true });
+  Object.defineProperty(data, key, {
+    enumerable: true, configurable: true,
+    get: () => {
+      const value = compute();
+      settle(value);
+      return value;
+    },
+    set: settle,
+  });
+}
+
 /** _convert_encoding + the batch stacking of _batch_encode_plus (+ unbatching for a single text). */
 function toBatchEncoding(
   tok: PreTrainedTokenizerFast, rows: Encoding[], shadowRows: Encoding[] | null, opts: CallOptions, st: Strategy, single: boolean, nSequences: number,
@@ -249,17 +309,22 @@ function toBatchEncoding(
   });
   const typeIds = opts.returnTokenTypeIds ?? tok.modelInputNames.includes('token_type_ids');
   const mask = opts.returnAttentionMask ?? tok.modelInputNames.includes('attention_mask');
-  const data: Record<string, unknown> = { input_ids: all.map((e) => e.getIds()) };
-  if (typeIds) data.token_type_ids = all.map((e) => e.getTypeIds());
-  if (mask) data.attention_mask = all.map((e) => e.getAttentionMask());
-  if (opts.returnSpecialTokensMask) data.special_tokens_mask = all.map((e) => e.getSpecialTokensMask());
-  if (opts.returnOffsetsMapping) data.offset_mapping = all.map((e) => e.getOffsets().map(([s, t]) => [s, t] as [number, number]));
-  if (opts.returnLength) data.length = all.map((e) => e.getLength());
+  const ids = all.map((e) => e.getIds());
+  const data: Record<string, unknown> = { input_ids: ids };
+  if (typeIds) lazyKey(data, 'token_type_ids', () => all.map((e) => e.getTypeIds()));
+  // Only padding puts zeros in a tokenizers attention mask: without it, ones (no N-API round trip).
+  if (mask) {
+    if (st.padding === null) data.attention_mask = ids.map((r) => new Array<number>(r.length).fill(1));
+    else lazyKey(data, 'attention_mask', () => all.map((e) => e.getAttentionMask()));
+  }
+  if (opts.returnSpecialTokensMask) lazyKey(data, 'special_tokens_mask', () => all.map((e) => e.getSpecialTokensMask()));
+  if (opts.returnOffsetsMapping) lazyKey(data, 'offset_mapping', () => all.map((e) => e.getOffsets().map(([s, t]) => [s, t] as [number, number])));
+  if (opts.returnLength) data.length = ids.map((r) => r.length);
   if (overflow) data.overflow_to_sample_mapping = mapping;
   if (st.truncation === null) {
-    for (const ids of data.input_ids as number[][]) {
-      if (ids.length > tok.modelMaxLength)
-        warnOnce(`Token indices sequence length is longer than the specified maximum sequence length for this model (${ids.length} > ${tok.modelMaxLength}). Running this sequence through the model will result in indexing errors`);
+    for (const row of ids) {
+      if (row.length > tok.modelMaxLength)
+        warnOnce(`Token indices sequence length is longer than the specified maximum sequence length for this model (${row.length} > ${tok.modelMaxLength}). Running this sequence through the model will result in indexing errors`);
     }
   }
   const words = shadowRows === null ? null : wordIds;
@@ -284,14 +349,14 @@ function toTensors(data: Record<string, unknown>): Record<string, unknown> {
  * transformers' `__call__`: validates the options, encodes `text` (+ `textPair`) and/or
  * `textTarget` (+ `textPairTarget`), and returns the inputs with `labels` = the target ids.
  */
-export async function callTokenizer(tok: PreTrainedTokenizerFast, text: TextInput | null | undefined, opts: CallOptions): Promise<BatchEncoding> {
+export async function callTokenizer(tok: PreTrainedTokenizerFast, text: TextInput | null | undefined, opts: CallOptions, internals: CallInternals = {}): Promise<BatchEncoding> {
   if (opts === null || typeof opts !== 'object') throw new TypeError('tokenizer options must be an object');
   checkOptions(opts);
   const st = resolveStrategies(tok, opts);
   if ((text === null || text === undefined) && (opts.textTarget === undefined || opts.textTarget === null))
     throw new Error('You need to specify either `text` or `text_target`.');
-  const inputs = text !== null && text !== undefined ? await callOne(tok, text, opts.textPair, opts, st) : null;
-  const target = opts.textTarget !== undefined && opts.textTarget !== null ? await callOne(tok, opts.textTarget, opts.textPairTarget, opts, st) : null;
+  const inputs = text !== null && text !== undefined ? await callOne(tok, text, opts.textPair, opts, st, internals) : null;
+  const target = opts.textTarget !== undefined && opts.textTarget !== null ? await callOne(tok, opts.textTarget, opts.textPairTarget, opts, st, internals) : null;
   if (inputs === null) return target!;
   if (target !== null) inputs.set('labels', target.input_ids);
   return inputs;

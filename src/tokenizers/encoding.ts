@@ -31,7 +31,10 @@ export interface Pt extends Layout { ids: Tensor; offsets: Tensor; perRow: Tenso
  *   enc.wordIds();   // [null, 0, 1, null]
  */
 export class BatchEncoding<L extends Layout = Layout> {
-  /** Every returned key, HF spelling, in HF's order. */
+  /**
+   * Every returned key, HF spelling, in HF's order. Keys other than input_ids (and an unpadded
+   * attention_mask) are converted from the Encodings on first read; writes replace them as usual.
+   */
   readonly data: Record<string, unknown>;
   /** One HF tokenizers Encoding per row (overflow windows included); empty for labels-only results. */
   readonly encodings: readonly Encoding[];

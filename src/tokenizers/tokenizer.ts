@@ -10,6 +10,7 @@ import type { TokenizerClassSpec } from './classes.js';
 import { SPECIAL_TOKEN_KEYS, VERY_LARGE_INTEGER, toAddedToken, tokenContent, type AddedTokenConfig, type SpecialTokenKey, type TokenConfigValue } from './config.js';
 import { decodeIds, toIdList, type DecodeOptions } from './decode.js';
 import type { BatchEncoding, Batched, Pt, Single } from './encoding.js';
+import { RustBackends } from './rust-path.js';
 import { savePretrained } from './save.js';
 import type { AddedTokenJson } from './tokenizer-json.js';
 import { WordIndexShadow } from './words.js';
@@ -52,14 +53,18 @@ export class PreTrainedTokenizerFast {
   private extraSpecials: AddedTokenConfig[] = [];
   /** @internal Word-index tracker for pre-split input (see words.ts). */
   readonly wordShadow = new WordIndexShadow();
+  /** @internal Backend copies with truncation/padding set, for call()'s fast path (see rust-path.ts). */
+  readonly rustBackends: RustBackends;
 
   /**
    * @internal Built by AutoTokenizer.fromPretrained from a tokenizer.json whose added tokens are
-   * complete; `rawBackend` is the same JSON with `post_processor: null`.
+   * complete; `rawBackend` is the same JSON with `post_processor: null`; `json` is that tokenizer.json
+   * (the backend's own), from which call()'s fast path makes its copies (null: no fast path).
    */
-  constructor(backend: Tokenizer, rawBackend: Tokenizer, spec: TokenizerClassSpec, init: Record<string, unknown>, addedTokens: readonly AddedTokenJson[]) {
+  constructor(backend: Tokenizer, rawBackend: Tokenizer, spec: TokenizerClassSpec, init: Record<string, unknown>, addedTokens: readonly AddedTokenJson[], json: string | null = null) {
     this.backend = backend;
     this.rawBackend = rawBackend;
+    this.rustBackends = new RustBackends(json, backend);
     this.spec = spec;
     this.initConfig = init;
     for (const b of [backend, rawBackend]) {
@@ -91,6 +96,7 @@ export class PreTrainedTokenizerFast {
   setSpecialToken(key: SpecialTokenKey, value: TokenConfigValue | null): void {
     if (value !== null && typeof value !== 'string' && typeof value?.content !== 'string') throw new Error(`Cannot set a non-string value as the ${key}`);
     this.specials.set(key, value === null ? null : toAddedToken(value));
+    this.rustBackends.invalidate();
   }
   /** The id of a special token attribute, null when unset (unknown strings map to the unk id). */
   getSpecialTokenId(key: SpecialTokenKey): number | null {
@@ -135,7 +141,10 @@ export class PreTrainedTokenizerFast {
 
   /** The `additional_special_tokens` strings. */
   get additionalSpecialTokens(): string[] { return this.extraSpecials.map((t) => t.content); }
-  set additionalSpecialTokens(v: string[]) { this.extraSpecials = v.map((t) => toAddedToken(t)); }
+  set additionalSpecialTokens(v: string[]) {
+    this.extraSpecials = v.map((t) => toAddedToken(t));
+    this.rustBackends.invalidate();
+  }
   /** The set special tokens by attribute (HF `special_tokens_map`). */
   get specialTokensMap(): Record<string, string | string[]> {
     const out: Record<string, string | string[]> = {};
@@ -187,6 +196,7 @@ export class PreTrainedTokenizerFast {
   /** Replaces the backend's post-processor (e.g. a `templateProcessing(...)` from `tokenizers`). */
   setPostProcessor(p: Processor): void {
     this.backend.setPostProcessor(p);
+    this.rustBackends.record((t) => t.setPostProcessor(p));
   }
 
   // ---- vocabulary ----
@@ -256,6 +266,7 @@ export class PreTrainedTokenizerFast {
     }));
     const added = this.backend.addAddedTokens(native);
     this.rawBackend.addAddedTokens(native);
+    this.rustBackends.record((t) => t.addAddedTokens(native));
     for (const t of specs) {
       const id = this.backend.tokenToId(t.content);
       if (id === null || id === undefined) continue;
@@ -292,6 +303,7 @@ export class PreTrainedTokenizerFast {
         throw new Error(`Key ${key} is not a special token (expected one of ${[...SPECIAL_TOKEN_KEYS, 'additional_special_tokens'].join(', ')})`);
       }
     }
+    this.rustBackends.invalidate();
     return toAdd.length === 0 ? 0 : this.addTokens(toAdd, true);
   }
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildData, buildIntListData, makeTable, tableToBytes } from '../../src/data/arrow.js';
 import { ClassLabel, Dataset, disableCaching, enableCaching, featureToString, List, loadDataset, Value, type Batch } from '../../src/data/index.js';
 
 const cacheRoot = mkdtempSync(join(tmpdir(), 'tunekit-map-cache-'));
@@ -86,6 +87,43 @@ test('map output features: input features kept when values fit (ClassLabel), inf
   const given = await ds.map((r) => ({ v: [r.n, r.n] }), { features: { label: ds.features.label!, n: new Value('int64'), v: new List(new Value('float32')) } });
   assert.equal(featureToString(given.features), "{'label': ClassLabel(names=['neg', 'pos']), 'n': Value('int64'), 'v': List(Value('float32'))}");
   await assert.rejects(ds.map((r) => ({ label: 7 }), { features: ds.features }), /ClassLabel value 7 is outside 0..1/);
+});
+
+test('integer-list outputs (tokenizer columns): HF\'s types, input features kept, and the same Arrow data as the general path', async () => {
+  const ds = Dataset.fromDict({ text: ['a', 'b', 'c', 'd'] });
+  const cols: Record<string, unknown[]> = {
+    input_ids: [[101, 7, 102], [], null, [101, 30521, 102]],
+    attention_mask: [[1, 1, 1], [], null, [1, 1, 1]],
+    labels: [[-100, 3, -100], [], null, [0, 1, 2]],
+    token_type_ids: [[0, 300, 0], [0], [0], [0]],
+    big: [[2 ** 40], [1], null, []],
+    typed: [Int16Array.of(1, 2), Int16Array.of(), Int16Array.of(3), Int16Array.of(-4)],
+    mixed: [[1, 2], [3n], [], [4]],
+  };
+  const out = await ds.map(() => cols, { batched: true, removeColumns: ['text'] });
+  assert.equal(featureToString(out.features),
+    "{'input_ids': List(Value('int32')), 'attention_mask': List(Value('int8')), 'labels': List(Value('int64')), 'token_type_ids': List(Value('int64')), " +
+    "'big': List(Value('int64')), 'typed': List(Value('int16')), 'mixed': List(Value('int64'))}");
+  for (const k of ['input_ids', 'attention_mask', 'labels', 'token_type_ids', 'big']) assert.deepEqual(out.column(k), cols[k], k);
+  assert.deepEqual(out.column('mixed'), [[1, 2], [3], [], [4]]);
+  // The typed arrays built directly are byte for byte what buildData makes from the same values.
+  for (const k of ['input_ids', 'attention_mask', 'labels', 'token_type_ids', 'big']) {
+    const f = out.features[k] as List;
+    const total = (cols[k] as Array<number[] | null>).reduce((n, r) => n + (r?.length ?? 0), 0);
+    const table = (d: ReturnType<typeof buildData>) => tableToBytes(makeTable(new Map([[k, d]]), { [k]: f }, 4));
+    assert.deepEqual(table(buildIntListData(cols[k]!, f, total)), table(buildData(cols[k]!, f)), k);
+  }
+  // An input column's feature is kept when the new values fit it, else inferred; given features are checked.
+  const shifted = await out.map((b) => ({ input_ids: b.input_ids.map((r: number[] | null) => r?.map((x) => x + 1) ?? null) }), { batched: true });
+  assert.equal(featureToString(shifted.features.input_ids!), "List(Value('int32'))");
+  assert.deepEqual(shifted.column('input_ids'), [[102, 8, 103], [], null, [102, 30522, 103]]);
+  const mask = await out.map((b) => ({ attention_mask: b.attention_mask.map(() => [1, 200]) }), { batched: true });
+  assert.equal(featureToString(mask.features.attention_mask!), "List(Value('int64'))", 'int8 no longer fits: inferred (attention_mask would be int8, 200 is not)');
+  const given = await ds.map(() => ({ ids: [[1], [2, 3], null, []] }), { batched: true, features: { text: new Value('string'), ids: new List(new Value('uint16')) } });
+  assert.equal(featureToString(given.features.ids!), "List(Value('uint16'))");
+  assert.deepEqual(given.column('ids'), [[1], [2, 3], null, []]);
+  await assert.rejects(ds.map(() => ({ ids: [[1], [70000], [], []] }), { batched: true, features: { text: new Value('string'), ids: new List(new Value('uint16')) } }),
+    /column 'ids' at \[0\], row 1: 70000 does not fit Value\('uint16'\)/);
 });
 
 test('filter: rows, batches, indices; errors on bad batched returns', async () => {
