@@ -28,7 +28,7 @@ import { AutoTokenizer } from '../src/tokenizers/index.js';
 import * as torch from '../src/torch/index.js';
 import { Trainer, TrainingArguments, type TrainerDataset } from '../src/trainer/index.js';
 import { writeLinePlot } from './plot.js';
-import { SHARED_DATA, collatorTokenizer, cpuSeconds, loadTokenizer, parseFlags, resolveModel, since, tinyBertConfig } from './qa/cli.js';
+import { SHARED_DATA, cpuSeconds, loadTokenizer, parseFlags, resolveModel, since, tinyBertConfig } from './qa/cli.js';
 import { groupTexts, insertRandomMask } from './mlm/chunks.js';
 import { pruneVocab } from './mlm/vocab.js';
 import { SparseBertForMaskedLM } from './mlm/sparse-head.js';
@@ -91,7 +91,7 @@ const chunks = async (reviews: typeof imdb) => {
 const trainChunks = await chunks(trainReviews);
 // the masking of the eval chunks is drawn once, from its own seeded generator (insert_random_mask)
 const Collator = a.wwm ? DataCollatorForWholeWordMask : DataCollatorForLanguageModeling;
-const evalMasker = new Collator({ tokenizer: collatorTokenizer(tokenizer), mlmProbability: a['mlm-probability'], seed: a.seed + 1 });
+const evalMasker = new Collator({ tokenizer: tokenizer, mlmProbability: a['mlm-probability'], seed: a.seed + 1 });
 const evalChunks = await (await chunks(evalReviews)).map((b) => insertRandomMask(b, evalMasker), { batched: true, batchSize: 256 });
 console.log(`chunks of ${chunkSize} tokens: train ${trainChunks.numRows}, eval ${evalChunks.numRows} (masked once)  [${since(t0)}s]`);
 
@@ -117,8 +117,8 @@ const args = new TrainingArguments({
   save_strategy: 'no', seed: a.seed, report_to: 'none',
 });
 const trainer = new FixedMaskTrainer({
-  model, args, trainDataset: trainChunks, evalDataset: evalChunks, processingClass: collatorTokenizer(tokenizer),
-  dataCollator: new Collator({ tokenizer: collatorTokenizer(tokenizer), mlmProbability: a['mlm-probability'] }),
+  model, args, trainDataset: trainChunks, evalDataset: evalChunks, processingClass: tokenizer,
+  dataCollator: new Collator({ tokenizer: tokenizer, mlmProbability: a['mlm-probability'] }),
 });
 
 const before = trainer.evaluate().eval_loss!;

@@ -33,7 +33,7 @@ import { AutoTokenizer } from '../src/tokenizers/index.js';
 import * as torch from '../src/torch/index.js';
 import { Trainer, TrainingArguments, type NDArray } from '../src/trainer/index.js';
 import { writeLinePlot } from './plot.js';
-import { SHARED_DATA, collatorTokenizer, cpuSeconds, loadTokenizer, parseFlags, resolveModel, since, tinyBertConfig } from './qa/cli.js';
+import { SHARED_DATA, cpuSeconds, loadTokenizer, parseFlags, resolveModel, since, tinyBertConfig } from './qa/cli.js';
 import { prepareTrainFeatures, prepareValidationFeatures, type WindowOptions } from './qa/preprocess.js';
 import { postprocessQaPredictions, windowSpanMetrics, type QaFeature } from './qa/postprocess.js';
 import { pruneVocab } from './mlm/vocab.js';
@@ -125,7 +125,7 @@ const args = new TrainingArguments({
   // HF finds these from forward's signature (find_labels); tunekit's QA models do not declare them yet
   label_names: ['start_positions', 'end_positions'],
 });
-const trainer = new Trainer({ model, args, trainDataset: trainFeatures, evalDataset: evalLossFeatures, processingClass: collatorTokenizer(tokenizer),
+const trainer = new Trainer({ model, args, trainDataset: trainFeatures, evalDataset: evalLossFeatures, processingClass: tokenizer,
   computeMetrics: ({ predictions, label_ids }) => {
     const [start, end] = predictions as NDArray[], [gs, ge] = label_ids as NDArray[];
     return windowSpanMetrics(start!, end!, { start: gs!, end: ge! });

@@ -5,7 +5,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { CollatorTokenizer } from '../../src/data/index.js';
 import { BertConfig } from '../../src/models/index.js';
 import { AutoTokenizer, type PreTrainedTokenizerFast } from '../../src/tokenizers/index.js';
 
@@ -100,21 +99,15 @@ export async function loadTokenizer(modelDir: string | null, fallbackDir: string
  * The tiny random BERT the examples start from without `--model`: BERT-Tiny's shape (Turc et
  * al. 2019: 2 layers, hidden 128, 2 heads, FFN 512) over the tokenizer's vocabulary.
  */
-export function tinyBertConfig(vocabSize: number, maxPositions = 512, over: Record<string, number> = {}): BertConfig {
+export function tinyBertConfig(vocabSize: number, maxPositions = 512): BertConfig {
   return new BertConfig({
     vocab_size: vocabSize, hidden_size: 128, num_hidden_layers: 2, num_attention_heads: 2, intermediate_size: 512,
-    max_position_embeddings: maxPositions, ...over,
+    max_position_embeddings: maxPositions,
   });
 }
-
-/**
- * The tokenizer as the collators and the Trainer type it.  A cast only: CollatorTokenizer
- * declares `modelInputNames: string[]` where the tokenizer has `readonly string[]`.
- */
-export const collatorTokenizer = (t: PreTrainedTokenizerFast): CollatorTokenizer => t as unknown as CollatorTokenizer;
 
 /** Seconds since `t0` (performance.now()), one decimal. */
 export const since = (t0: number): string => ((performance.now() - t0) / 1000).toFixed(1);
 
-/** CPU seconds (user + system) this process has used: about the wall time on an idle machine with one libtorch thread. */
+/** CPU seconds (user + system) of this process over all its threads (OpenBLAS matmuls use every core). */
 export const cpuSeconds = (): number => { const u = process.cpuUsage(); return Math.round((u.user + u.system) / 1e5) / 10; };
