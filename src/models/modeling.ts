@@ -134,6 +134,15 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
   /** The forward pass: HF's keyword arguments in, HF's output fields out. */
   abstract forward(inputs: EncoderInputs): unknown;
 
+  /**
+   * Label inputs of forward(), as HF's find_labels reads them off the signature: every accepted
+   * name containing "label", plus QA's start/end positions.  The Trainer uses them to compute the
+   * eval loss and to collect label_ids.
+   */
+  get labelNames(): string[] {
+    return this.inputNames.filter((n) => n.includes('label') || n === 'start_positions' || n === 'end_positions');
+  }
+
   /** Names forward() accepts (see the static inputNames). */
   get inputNames(): readonly string[] {
     return (this.constructor as typeof PreTrainedModel).inputNames;

@@ -66,6 +66,10 @@ const TEXT_ERROR = 'text input must be of type `str` (single example), `List[str
 
 type Strategy = { padding: 'longest' | 'max_length' | null; truncation: 'longest_first' | 'only_first' | 'only_second' | null; maxLength: number | null };
 
+// HF warns "sequence-length-is-longer-than-the-specified-maximum" once per tokenizer
+// (tokenizer.deprecation_warnings), whatever the length; keyed by tokenizer object here.
+const warnedTooLong = new WeakSet<object>();
+
 const warned = new Set<string>();
 function warnOnce(msg: string): void {
   if (warned.has(msg)) return;
@@ -321,10 +325,11 @@ function toBatchEncoding(
   if (opts.returnOffsetsMapping) lazyKey(data, 'offset_mapping', () => all.map((e) => e.getOffsets().map(([s, t]) => [s, t] as [number, number])));
   if (opts.returnLength) data.length = ids.map((r) => r.length);
   if (overflow) data.overflow_to_sample_mapping = mapping;
-  if (st.truncation === null) {
-    for (const row of ids) {
-      if (row.length > tok.modelMaxLength)
-        warnOnce(`Token indices sequence length is longer than the specified maximum sequence length for this model (${row.length} > ${tok.modelMaxLength}). Running this sequence through the model will result in indexing errors`);
+  if (st.truncation === null && !warnedTooLong.has(tok)) {
+    const row = ids.find((r) => r.length > tok.modelMaxLength);
+    if (row) {
+      warnedTooLong.add(tok);
+      console.warn(`Token indices sequence length is longer than the specified maximum sequence length for this model (${row.length} > ${tok.modelMaxLength}). Running this sequence through the model will result in indexing errors`);
     }
   }
   const words = shadowRows === null ? null : wordIds;
