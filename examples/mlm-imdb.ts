@@ -11,9 +11,10 @@
 // --vocab-size 0 keeps all 30,522).  The MLM head scores only the masked positions
 // (mlm/sparse-head.ts: same loss as HF's dense head, ~2.4x less CPU; --dense-head for HF's).
 //
-// MEASURED with the defaults (2-core EPYC shared with other jobs, load 3-4; OpenBLAS uses both
-// cores): 270 s wall (229 s at load 2.6 with --eval-every 250), 482 CPU-s; 1,000 updates of
-// 32 x 128 tokens (4.6 epochs of 6,890 chunks) take 260 s.  Eval: 744 chunks, 14,223 masked tokens.
+// MEASURED with the defaults (2-core EPYC shared with other jobs; OpenBLAS uses both cores):
+// 270 s wall at load 3-4 (1,000 updates of 32 x 128 tokens, 4.6 epochs of 6,890 chunks: 260 s),
+// 303 s at load 3.5-6, 229 s at load 2.6 (--eval-every 250); 482-492 CPU-s.  Eval: 744 chunks of
+// 300 unseen reviews, 14,223 masked tokens.
 //   perplexity before training (random init): 8,367   (uniform over the 8,000 pieces: 8,000)
 //   perplexity after training:                 461.8   (eval loss 9.032 -> 6.135)
 //   unigram baseline (train-chunk frequencies, add-one) on the same masked tokens: 724.3

@@ -10,8 +10,8 @@
 // tokens with stride 64 (HF: 384 / 128), lr 1e-3, and only a random quarter of the train windows
 // labelled [CLS] (HF keeps all; --noans-keep 1), so 2/3 of each batch teaches spans, not 1/3.
 //
-// MEASURED with the defaults (2-core EPYC shared with other jobs, load 2.7-3.2; OpenBLAS uses both
-// cores): 142 s wall, 280 CPU-s; 600 updates of 16 windows (2.6 epochs) take 110 s.
+// MEASURED with the defaults (2-core EPYC shared with other jobs; OpenBLAS uses both cores):
+// 142 s wall at load ~3 (600 updates of 16 windows, 2.6 epochs: 110 s), 242 s at load 4-6; 244-280 CPU-s.
 //   always "no answer" (the honest baseline): exact = f1 = 50.51 (HasAns_f1 0, NoAns_f1 100)
 //   before training (random init):  exact  0.00, f1  2.79 (HasAns_f1 5.64, NoAns_f1   0: a span for every question)
 //   after training:                  exact 50.51, f1 50.51 (HasAns_f1 0.00, NoAns_f1 100, best_f1 50.51)

@@ -2,10 +2,10 @@
 // (each run end to end in a child process with tiny settings, its RESULT line parsed and checked),
 // plus hand-checkable unit tests of their helpers: the answer positions of
 // prepare_train_features, the null/span choice of postprocess_qa_predictions, group_texts.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AutoTokenizer } from '../../src/tokenizers/index.js';
@@ -20,6 +20,7 @@ import { assertClose } from '../helpers.js';
 
 const root = resolve(new URL('../..', import.meta.url).pathname);
 const out = mkdtempSync(join(tmpdir(), 'tunekit-examples-b-'));
+after(() => rmSync(out, { recursive: true, force: true }));
 
 /** Runs an example with tiny settings; resolves with its exit code, output and parsed RESULT line. */
 function runExample(name: string, flags: string[], outName = name, timeoutMs = 50_000): Promise<{ code: number | null; output: string; result: Record<string, any> | null }> {
