@@ -49,11 +49,18 @@ TK_OP(flushExternalMemory) {
   flushExternalMemory(info.Env(), true);
   return info.Env().Undefined();
 }
+// setAllocationLimit(bytes): the largest single CPU allocation allowed (0 = none); returns the old one.
+TK_OP(setAllocationLimit) {
+  int64_t n = I(info, 0);
+  if (n < 0) throw ArgError("argument 0: the limit must be >= 0 bytes");
+  return Napi::Number::New(info.Env(), static_cast<double>(compat::limitedCpuAllocator().limit.exchange(n)));
+}
 TK_OP(torchVersion) { return Napi::String::New(info.Env(), compat::torchVersion()); }
 TK_OP(hasSdpa) { return Napi::Boolean::New(info.Env(), TK_HAS_SDPA != 0); }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(new EnvData());
+  compat::limitedCpuAllocator();  // install the CPU allocation limit before any tensor exists
   exportOps(env, exports);
   return exports;
 }

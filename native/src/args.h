@@ -26,12 +26,24 @@ struct Slot {
 };
 constexpr double kGenUnit = 67108864.0;  // 2^26 slots at most
 
+// One table per Node environment (the main thread and each worker_thread load the addon into
+// their own env): a worker can neither see nor free the main thread's tensors, and no table is
+// ever touched by two threads, so none needs a lock.  The table lives in the env's instance
+// data and is freed (with every tensor still in it) when the env shuts down.
+struct HandleTable {
+  std::vector<Slot> slots;
+  std::vector<uint32_t> freeList;
+  int64_t live = 0;
+  int64_t pendingBytes = 0;  // V8 external-memory delta not yet reported
+};
+// The table of the env whose call is running on this thread (set by the trampoline).
+HandleTable& handles();
+
 int64_t liveTensors();
 Napi::Value wrap(Napi::Env env, at::Tensor t);        // null for an undefined tensor
 at::Tensor* lookup(double handle);                    // nullptr if stale/invalid
 bool releaseHandle(double handle);                    // frees now; false if already freed
 void flushExternalMemory(napi_env env, bool force);
-Slot& slotArg(const Napi::CallbackInfo& info, size_t i);
 
 using Info = Napi::CallbackInfo;
 

@@ -2,6 +2,11 @@
 // Everything else in native/ calls tk::compat::* and never tests a version itself.
 #pragma once
 #include <ATen/ATen.h>
+#include <c10/core/Allocator.h>
+#include <c10/core/CPUAllocator.h>
+#include <c10/core/GradMode.h>
+#include <atomic>
+#include <string>
 #include <torch/version.h>
 #include <cmath>
 
@@ -18,6 +23,11 @@
 #endif
 
 namespace tk::compat {
+
+// Grad-mode guards: 1.13's ATen/ATen.h re-exported c10's guards as at::NoGradGuard; 2.x's does
+// not, so every file names them through here.
+using NoGradGuard = c10::NoGradGuard;
+using GradMode = c10::GradMode;
 
 // Scaled dot-product attention.  q: (B, H, Tq, D), k: (B, H, Tk, D), v: (B, H, Tk, Dv).
 // mask: bool (true = attend) or additive float, broadcastable to (B, H, Tq, Tk).
@@ -47,6 +57,42 @@ inline at::Tensor sdpa(const at::Tensor& q, const at::Tensor& k, const at::Tenso
   if (dropoutP > 0.0) attn = at::dropout(attn, dropoutP, true);
   return at::matmul(attn, v);  // (B, H, Tq, Dv)
 #endif
+}
+
+// A CPU allocator in front of libtorch's own that refuses a single allocation above a limit (set
+// from TS: the machine's or the cgroup's memory, see src/torch/limits.ts) before asking the real
+// allocator.  Without it a request that can never be met (a 536 GB arange) is granted by Linux's
+// overcommit and the process is OOM-killed when the pages are touched, instead of throwing.
+// The Allocator interface changed in 2.x: allocate() lost its const, and copy_data() appeared.
+class LimitedCpuAllocator final : public c10::Allocator {
+ public:
+  explicit LimitedCpuAllocator(c10::Allocator* inner) : inner_(inner) {}
+  std::atomic<int64_t> limit{0};  // bytes; 0 = no limit
+#if TORCH_VERSION_MAJOR >= 2
+  c10::DataPtr allocate(size_t n) override { check(n); return inner_->allocate(n); }
+  void copy_data(void* dest, const void* src, std::size_t count) const override { default_copy_data(dest, src, count); }
+#else
+  c10::DataPtr allocate(size_t n) const override { check(n); return inner_->allocate(n); }
+#endif
+  c10::DeleterFnPtr raw_deleter() const override { return inner_->raw_deleter(); }
+
+ private:
+  void check(size_t n) const {
+    const int64_t lim = limit.load(std::memory_order_relaxed);
+    if (lim > 0 && n > static_cast<size_t>(lim))
+      throw std::runtime_error("refusing to allocate " + std::to_string(n) + " bytes: more than this machine's memory limit of " +
+                               std::to_string(lim) + " bytes (TUNEKIT_MAX_ALLOC_BYTES raises it)");
+  }
+  c10::Allocator* inner_;
+};
+// Installed once per process (the allocator table is process-wide; workers share it).
+inline LimitedCpuAllocator& limitedCpuAllocator() {
+  static LimitedCpuAllocator* a = [] {
+    auto* p = new LimitedCpuAllocator(c10::GetCPUAllocator());
+    c10::SetAllocator(c10::DeviceType::CPU, p, /*priority=*/1);
+    return p;
+  }();
+  return *a;
 }
 
 inline bool cudaBuilt() {

@@ -37,10 +37,24 @@ void throwTorchError(napi_env env, const char* op, const std::string& message) {
   }
 }
 
+// The current env of this thread.  N-API calls an env's functions only on that env's own thread,
+// so a thread-local pointer, refreshed when the env differs, always names the caller's table.
+static thread_local napi_env tlEnv = nullptr;
+static thread_local HandleTable* tlTable = nullptr;
+void enterEnv(napi_env env) {
+  if (env == tlEnv) return;
+  EnvData* d = envData(env);
+  if (!d) throw std::runtime_error("tunekit native: this environment did not initialise the addon");
+  tlEnv = env;
+  tlTable = &d->handles;
+}
+HandleTable& handles() { return *tlTable; }
+
 static napi_value trampoline(napi_env env, napi_callback_info cbinfo) {
   // One napi_get_cb_info (inside CallbackInfo) per call: the op's OpDef rides in Data().
   const OpDef* def = nullptr;
   try {
+    enterEnv(env);
     Napi::CallbackInfo info(env, cbinfo);
     def = static_cast<const OpDef*>(info.Data());
     return def->fn(info);
@@ -68,11 +82,7 @@ void exportOps(Napi::Env env, Napi::Object exports) {
 }
 
 // ---- tensor handles -------------------------------------------------------------------
-static std::vector<Slot> g_slots;
-static std::vector<uint32_t> g_free;
-static int64_t g_live = 0;
-static int64_t g_pendingBytes = 0;  // V8 external-memory delta not yet reported
-int64_t liveTensors() { return g_live; }
+int64_t liveTensors() { return handles().live; }
 
 // Bytes a handle pins: the storage of a CPU tensor that owns it alone (a fresh result).
 // Views share storage with their base and report nothing.
@@ -86,57 +96,61 @@ static int64_t pinnedBytes(const at::Tensor& t) {
 // Reporting every op's bytes costs an N-API call per op; batching by 1 MiB keeps V8's view
 // within 1 MiB of the truth at no per-op cost.
 void flushExternalMemory(napi_env env, bool force) {
-  if (g_pendingBytes == 0) return;
-  if (!force && g_pendingBytes < (1 << 20) && g_pendingBytes > -(1 << 20)) return;
+  HandleTable& h = handles();
+  if (h.pendingBytes == 0) return;
+  if (!force && h.pendingBytes < (1 << 20) && h.pendingBytes > -(1 << 20)) return;
   int64_t out;
-  napi_adjust_external_memory(env, g_pendingBytes, &out);
-  g_pendingBytes = 0;
+  napi_adjust_external_memory(env, h.pendingBytes, &out);
+  h.pendingBytes = 0;
 }
 
 Napi::Value wrap(Napi::Env env, at::Tensor t) {
   if (!t.defined()) return env.Null();
+  HandleTable& h = handles();
   uint32_t idx;
-  if (!g_free.empty()) {
-    idx = g_free.back();
-    g_free.pop_back();
+  if (!h.freeList.empty()) {
+    idx = h.freeList.back();
+    h.freeList.pop_back();
   } else {
-    if (g_slots.size() >= static_cast<size_t>(kGenUnit)) throw std::runtime_error("too many live tensors (2^26)");
-    idx = static_cast<uint32_t>(g_slots.size());
-    g_slots.emplace_back();
+    if (h.slots.size() >= static_cast<size_t>(kGenUnit)) throw std::runtime_error("too many live tensors (2^26)");
+    idx = static_cast<uint32_t>(h.slots.size());
+    h.slots.emplace_back();
   }
-  Slot& s = g_slots[idx];
+  Slot& s = h.slots[idx];
   s.t = std::move(t);
   s.reported = pinnedBytes(s.t);
-  g_pendingBytes += s.reported;
-  ++g_live;
+  h.pendingBytes += s.reported;
+  ++h.live;
   flushExternalMemory(env, false);
   return Napi::Number::New(env, static_cast<double>(idx) + static_cast<double>(s.gen) * kGenUnit);
 }
 
-static Slot* slotOf(double h) {
-  if (!(h >= 0) || h != std::floor(h) || h >= 9007199254740992.0) return nullptr;
-  double genD = std::floor(h / kGenUnit);
-  size_t idx = static_cast<size_t>(h - genD * kGenUnit);
-  if (idx >= g_slots.size()) return nullptr;
-  Slot& s = g_slots[idx];
+static Slot* slotOf(double hd) {
+  if (!(hd >= 0) || hd != std::floor(hd) || hd >= 9007199254740992.0) return nullptr;
+  HandleTable& h = handles();
+  double genD = std::floor(hd / kGenUnit);
+  size_t idx = static_cast<size_t>(hd - genD * kGenUnit);
+  if (idx >= h.slots.size()) return nullptr;
+  Slot& s = h.slots[idx];
   if (static_cast<double>(s.gen) != genD) return nullptr;
   return &s;
 }
 
-at::Tensor* lookup(double h) {
-  Slot* s = slotOf(h);
+at::Tensor* lookup(double hd) {
+  Slot* s = slotOf(hd);
   return s && s->t.defined() ? &s->t : nullptr;
 }
 
-bool releaseHandle(double h) {
-  Slot* s = slotOf(h);
+bool releaseHandle(double hd) {
+  Slot* s = slotOf(hd);
   if (!s || !s->t.defined()) return false;
-  g_pendingBytes -= s->reported;
+  HandleTable& h = handles();
+  h.pendingBytes -= s->reported;
   s->reported = 0;
   s->t.reset();
   ++s->gen;  // every outstanding copy of this handle is now stale
-  --g_live;
-  g_free.push_back(static_cast<uint32_t>(s - g_slots.data()));
+  --h.live;
+  h.freeList.push_back(static_cast<uint32_t>(s - h.slots.data()));
   return true;
 }
 

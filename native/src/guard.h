@@ -5,6 +5,7 @@
 #pragma once
 #include <napi.h>
 #include <vector>
+#include "args.h"
 
 namespace tk {
 using OpFn = Napi::Value (*)(const Napi::CallbackInfo&);
@@ -13,10 +14,13 @@ struct OpDef {
   OpFn fn;
 };
 std::vector<OpDef>& registry();
-// Per-env state: the TS TorchError class.
+// Per-env state: the TS TorchError class and the env's tensor handles.
 struct EnvData {
   Napi::FunctionReference torchError;
+  HandleTable handles;
 };
+// Makes `env` the current one of this thread (called on entry of every export).
+void enterEnv(napi_env env);
 struct Registrar {
   Registrar(const char* name, OpFn fn) { registry().push_back({name, fn}); }
 };

@@ -3,6 +3,7 @@
 //   const x = torch.randn([4, 3], { requiresGrad: true });
 export { Tensor } from './tensor.js';
 export { TorchError } from './errors.js';
+export { setAllocationLimit } from './native.js';
 export type { DType, Device, TypedArray } from './dtype.js';
 export { tidy, keep, liveTensorCount, scopeDepth } from './scope.js';
 export * from './creation.js';

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TorchError } from './errors.js';
+import { allocationLimitFromEnv } from './limits.js';
 
 /** A native tensor handle (slot index + generation); -1 once disposed. */
 export type Handle = number;
@@ -30,3 +31,14 @@ const require = createRequire(import.meta.url);
 /** The addon's exports: one function per op. */
 export const native: Record<string, NativeFn> = require(path);
 native.setErrorClass!(TorchError);
+native.setAllocationLimit!(allocationLimitFromEnv());
+
+/**
+ * Sets the largest single CPU allocation in bytes (0 = no limit) and returns the previous one.
+ * A tensor over it fails with a TorchError ("refusing to allocate N bytes ...") before any memory
+ * is asked for.  The default is this machine's memory (src/torch/limits.ts); the limit is
+ * process-wide (worker threads share libtorch's allocator).
+ */
+export function setAllocationLimit(bytes: number): number {
+  return native.setAllocationLimit!(bytes) as number;
+}

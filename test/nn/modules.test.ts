@@ -167,7 +167,14 @@ test('ACT2FN matches transformers/activations.py', () => {
   torch.tidy(() => {
     const x = fromJson(input);
     assert.deepEqual(Object.keys(nn.ACT2FN).sort(), Object.keys(outputs).sort());
-    for (const [name, ref] of Object.entries(outputs)) assertClose(nn.getActivation(name)(x), ref.data, { ...TOL, msg: name });
+    for (const [name, ref] of Object.entries(outputs)) {
+      // The fixture is torch 1.13's float32 output. Another libtorch's fused kernel (2.x's gelu
+      // differs by 7e-7) is allowed its own float32 error, measured here against the same
+      // function in float64: |ours - ref| <= |ours - exact| + |exact - ref|, the last within TOL.
+      const act = nn.getActivation(name);
+      const own = act(x).sub(act(x.double()).float()).abs().max().item(); // this libtorch's kernel error
+      assertClose(act(x), ref.data, { ...TOL, atol: TOL.atol + own, msg: `${name} (own float32 error ${own.toExponential(2)})` });
+    }
     // gelu_new (op by op) and libtorch's fused tanh GELU agree to float rounding only.
     assert.ok(diff > 0 && diff < 1e-6, `gelu_new vs gelu_pytorch_tanh differ by ${diff}`);
   });

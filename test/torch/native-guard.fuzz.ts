@@ -55,6 +55,8 @@ const show = (v: unknown): string => (typeof v === 'number' && desc.has(v) ? des
 
 const grad0 = N.isGradEnabled!() as boolean;
 const threads0 = N.getNumThreads!() as number;
+const limit0 = N.setAllocationLimit!(0) as number; // read the allocation limit (and put it back below)
+N.setAllocationLimit!(limit0);
 function release(v: unknown): void {
   if (typeof v === 'number' && N.isLive!(v)) N.free!(v);
   else if (Array.isArray(v)) v.forEach(release);
@@ -78,6 +80,7 @@ function call(name: string, args: Args, phase: string): { kind: 'ok' | 'threw' |
   // Undo global state a call may have changed.
   if (N.isGradEnabled!() !== grad0) N.setGradEnabled!(grad0);
   if (N.getNumThreads!() !== threads0) N.setNumThreads!(threads0);
+  if (name === 'setAllocationLimit') N.setAllocationLimit!(limit0);
   for (const h of owned) N.free!(h);
   owned = [];
   desc.clear();

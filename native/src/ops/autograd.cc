@@ -49,5 +49,5 @@ TK_OP(autogradGrad) {
   auto gs = torch::autograd::grad(TL(info, 0), TL(info, 1), gouts, retain, OB(info, 4, false), OB(info, 5, false));
   return wrapList(info.Env(), gs);
 }
-TK_OP(setGradEnabled) { at::GradMode::set_enabled(B(info, 0)); UNDEF; }
-TK_OP(isGradEnabled) { return Napi::Boolean::New(info.Env(), at::GradMode::is_enabled()); }
+TK_OP(setGradEnabled) { compat::GradMode::set_enabled(B(info, 0)); UNDEF; }
+TK_OP(isGradEnabled) { return Napi::Boolean::New(info.Env(), compat::GradMode::is_enabled()); }

@@ -17,7 +17,7 @@ TK_OP(adamwStep) {
   sameLength(params.size(), steps.size(), "adamwStep");
   const double lr = D(info, 4), beta1 = D(info, 5), beta2 = D(info, 6), eps = D(info, 7), wd = D(info, 8);
   const bool maximize = OB(info, 9, false);
-  at::NoGradGuard ng;
+  compat::NoGradGuard ng;
   for (size_t i = 0; i < params.size(); ++i) {
     at::Tensor& p = params[i];
     at::Tensor g = p.grad();
@@ -46,7 +46,7 @@ TK_OP(sgdStep) {
   sameLength(params.size(), bufs.Length(), "sgdStep");
   const double lr = D(info, 2), momentum = D(info, 3), dampening = D(info, 4), wd = D(info, 5);
   const bool nesterov = OB(info, 6, false), maximize = OB(info, 7, false);
-  at::NoGradGuard ng;
+  compat::NoGradGuard ng;
   std::vector<at::Tensor> created(params.size());
   for (size_t i = 0; i < params.size(); ++i) {
     at::Tensor& p = params[i];
@@ -80,7 +80,7 @@ TK_OP(clipGradNorm) {
   auto params = TL(info, 0);
   const double maxNorm = D(info, 1);
   const double normType = isMissing(info, 2) ? 2.0 : D(info, 2);
-  at::NoGradGuard ng;
+  compat::NoGradGuard ng;
   std::vector<at::Tensor> grads;
   for (auto& p : params) {
     at::Tensor g = p.grad();
@@ -106,7 +106,7 @@ TK_OP(clipGradNorm) {
 TK_OP(gradNorm) {
   auto params = TL(info, 0);
   const double normType = isMissing(info, 1) ? 2.0 : D(info, 1);
-  at::NoGradGuard ng;
+  compat::NoGradGuard ng;
   std::vector<at::Tensor> norms;
   for (auto& p : params) {
     at::Tensor g = p.grad();
