@@ -1,6 +1,6 @@
 // autograd.ts — grad mode (noGrad / enableGrad) and torch.autograd.grad.
 import { native as N } from './native.js';
-import { Tensor, wrapList } from './tensor.js';
+import { Tensor, wrapList, hOf } from './tensor.js';
 
 /** Runs fn with gradient recording off (torch.no_grad). Synchronous only. */
 export function noGrad<T>(fn: () => T): T {
@@ -33,7 +33,7 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[],
   opts: { gradOutputs?: Tensor[]; retainGraph?: boolean; createGraph?: boolean; allowUnused?: boolean } = {}): (Tensor | null)[] {
   const outs = Array.isArray(outputs) ? outputs : [outputs];
   const ins = Array.isArray(inputs) ? inputs : [inputs];
-  const hs: (number | null)[] = N.autogradGrad!(outs.map((t) => t._h), ins.map((t) => t._h), opts.gradOutputs?.map((t) => t._h),
+  const hs: (number | null)[] = N.autogradGrad!(outs.map((t) => hOf(t)), ins.map((t) => hOf(t)), opts.gradOutputs?.map((t) => hOf(t)),
     opts.retainGraph, opts.createGraph ?? false, opts.allowUnused ?? false);
   return hs.map((h) => (h === null ? null : wrapList([h])[0]!));
 }

@@ -1,7 +1,7 @@
 // creation.ts — torch.tensor / zeros / ones / full / arange / linspace / eye / rand* and the
 // `*Like` forms.  Data enters native memory in one copy from a typed array or ArrayBuffer.
 import { native as N } from './native.js';
-import { Tensor, wrap } from './tensor.js';
+import { Tensor, wrap, hOf } from './tensor.js';
 import { dtypeCode, ELEMENT_SIZE, type DType, type Device, type TypedArray } from './dtype.js';
 import { Generator } from './generator.js';
 
@@ -114,13 +114,13 @@ export function randn(shape: number[], o: RandomOptions = {}): Tensor { return f
 /** Integers uniformly in [low, high). */
 export function randint(low: number, high: number, shape: number[], o: RandomOptions = {}): Tensor { return finish(wrap(N.randint!(low, high, shape, dtypeCode(o.dtype), o.device, o.generator?.native)), o); }
 export function randperm(n: number, o: RandomOptions = {}): Tensor { return wrap(N.randperm!(n, dtypeCode(o.dtype), o.device, o.generator?.native)); }
-export function zerosLike(t: Tensor, o: TensorOptions = {}): Tensor { return finish(wrap(N.zerosLike!(t._h, dtypeCode(o.dtype))), o); }
-export function onesLike(t: Tensor, o: TensorOptions = {}): Tensor { return finish(wrap(N.onesLike!(t._h, dtypeCode(o.dtype))), o); }
-export function emptyLike(t: Tensor, o: TensorOptions = {}): Tensor { return finish(wrap(N.emptyLike!(t._h, dtypeCode(o.dtype))), o); }
-export function fullLike(t: Tensor, value: number | boolean, o: TensorOptions = {}): Tensor { return finish(wrap(N.fullLike!(t._h, value, dtypeCode(o.dtype))), o); }
-export function randLike(t: Tensor, o: RandomOptions = {}): Tensor { return finish(wrap(N.randLike!(t._h, dtypeCode(o.dtype), o.generator?.native)), o); }
-export function randnLike(t: Tensor, o: RandomOptions = {}): Tensor { return finish(wrap(N.randnLike!(t._h, dtypeCode(o.dtype), o.generator?.native)), o); }
-export function bernoulli(p: Tensor, o: { generator?: Generator } = {}): Tensor { return wrap(N.bernoulli!(p._h, o.generator?.native)); }
+export function zerosLike(t: Tensor, o: TensorOptions = {}): Tensor { return finish(wrap(N.zerosLike!(hOf(t), dtypeCode(o.dtype))), o); }
+export function onesLike(t: Tensor, o: TensorOptions = {}): Tensor { return finish(wrap(N.onesLike!(hOf(t), dtypeCode(o.dtype))), o); }
+export function emptyLike(t: Tensor, o: TensorOptions = {}): Tensor { return finish(wrap(N.emptyLike!(hOf(t), dtypeCode(o.dtype))), o); }
+export function fullLike(t: Tensor, value: number | boolean, o: TensorOptions = {}): Tensor { return finish(wrap(N.fullLike!(hOf(t), value, dtypeCode(o.dtype))), o); }
+export function randLike(t: Tensor, o: RandomOptions = {}): Tensor { return finish(wrap(N.randLike!(hOf(t), dtypeCode(o.dtype), o.generator?.native)), o); }
+export function randnLike(t: Tensor, o: RandomOptions = {}): Tensor { return finish(wrap(N.randnLike!(hOf(t), dtypeCode(o.dtype), o.generator?.native)), o); }
+export function bernoulli(p: Tensor, o: { generator?: Generator } = {}): Tensor { return wrap(N.bernoulli!(hOf(p), o.generator?.native)); }
 export function multinomial(probs: Tensor, numSamples: number, replacement = false, o: { generator?: Generator } = {}): Tensor {
-  return wrap(N.multinomial!(probs._h, numSamples, replacement, o.generator?.native));
+  return wrap(N.multinomial!(hOf(probs), numSamples, replacement, o.generator?.native));
 }

@@ -7,6 +7,8 @@ export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
 export const DTYPE_CODE: Record<DType, number> = {
   uint8: 0, int8: 1, int16: 2, int32: 3, int64: 4, float16: 5, float32: 6, float64: 7, bool: 11, bfloat16: 15,
 };
+/** Every dtype name, in DTYPE_CODE's order. */
+export const DTYPES = Object.keys(DTYPE_CODE) as readonly DType[];
 const CODE_DTYPE = new Map<number, DType>(Object.entries(DTYPE_CODE).map(([k, v]) => [v, k as DType]));
 
 export function dtypeCode(d: DType | undefined): number | undefined {

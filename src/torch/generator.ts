@@ -1,6 +1,6 @@
 // generator.ts — seeding: manualSeed (CPU and every CUDA device) and explicit CPU Generators.
 import { native as N } from './native.js';
-import { Tensor, wrap } from './tensor.js';
+import { Tensor, wrap, hOf } from './tensor.js';
 
 /** A CPU random-number generator (torch.Generator); pass it as `{ generator }`. */
 export class Generator {
@@ -15,7 +15,7 @@ export class Generator {
   }
   /** The generator's state as a uint8 tensor (for checkpoints). */
   getState(): Tensor { return wrap(N.getRngState!(this.native.__gen)); }
-  setState(state: Tensor): void { N.setRngState!(state._h, this.native.__gen); }
+  setState(state: Tensor): void { N.setRngState!(hOf(state), this.native.__gen); }
 }
 
 /** Seeds the default CPU generator and every CUDA device, as torch.manual_seed. */
@@ -24,4 +24,4 @@ export function manualSeed(seed: number): void {
 }
 /** The default CPU generator's state (uint8 tensor). */
 export function getRngState(): Tensor { return wrap(N.getRngState!()); }
-export function setRngState(state: Tensor): void { N.setRngState!(state._h); }
+export function setRngState(state: Tensor): void { N.setRngState!(hOf(state)); }

@@ -5,7 +5,7 @@ export { Tensor } from './tensor.js';
 export { TorchError } from './errors.js';
 export { setAllocationLimit } from './native.js';
 export type { DType, Device, TypedArray } from './dtype.js';
-export { tidy, keep, liveTensorCount, scopeDepth } from './scope.js';
+export { tidy, keep, liveTensorCount, scopeDepth, unscopedTensorCount, UNSCOPED_WARNING_THRESHOLD } from './scope.js';
 export * from './creation.js';
 export * from './ops.js';
 export { Generator, manualSeed, getRngState, setRngState } from './generator.js';

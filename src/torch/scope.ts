@@ -17,15 +17,49 @@ export interface Owned {
 type Scope = Owned[];
 const stack: Scope[] = [];
 
+// The GC safety net: one registry for tensors no scope owns and nobody kept (counted, see below),
+// one for kept tensors (parameters, optimizer state: long-lived on purpose, not counted).
+let unscoped = 0;
 const registry = new FinalizationRegistry<Handle>((h) => {
+  unscoped--;
   native.free!(h); // stale handles are ignored natively, so a reused slot is never freed
 });
+const keptRegistry = new FinalizationRegistry<Handle>((h) => {
+  native.free!(h);
+});
+
+/**
+ * Unscoped, un-kept live tensors past which a warning names tidy() (once per process). A
+ * synchronous loop that makes tensors outside any scope never yields to the event loop, so
+ * finalizers never run and memory grows without bound; 10,000 such tensors is far more than a
+ * program holds on purpose (parameters and optimizer state are kept, and not counted).
+ */
+export const UNSCOPED_WARNING_THRESHOLD = 10_000;
+let warned = false;
+function warnUnscoped(): void {
+  warned = true;
+  process.emitWarning(
+    `${unscoped} tensors are alive outside any tidy() scope. A synchronous loop that creates tensors outside tidy() ` +
+      'keeps all of them until it yields (finalizers cannot run while it does): wrap each step in torch.tidy(() => ...), ' +
+      'dispose() tensors you are done with, or keep() the ones meant to live long.',
+    { code: 'TUNEKIT_UNSCOPED_TENSORS' },
+  );
+}
 
 function register(t: Owned): void {
-  if (!t._registered && t._h >= 0) {
-    registry.register(t, t._h, t);
-    t._registered = true;
+  if (t._registered || t._h < 0) return;
+  t._registered = true;
+  if (t._kept) {
+    keptRegistry.register(t, t._h, t);
+    return;
   }
+  registry.register(t, t._h, t);
+  if (++unscoped > UNSCOPED_WARNING_THRESHOLD && !warned) warnUnscoped();
+}
+
+/** Number of live tensors that no scope owns and nobody kept (what the warning counts). */
+export function unscopedTensorCount(): number {
+  return unscoped;
 }
 
 /** Called for every new tensor: the innermost scope owns it, or the GC safety net does. */
@@ -41,13 +75,24 @@ export function disposeTensor(t: Owned): void {
   native.free!(t._h);
   t._h = -1;
   if (t._registered) {
-    registry.unregister(t);
+    if (t._kept) keptRegistry.unregister(t);
+    else {
+      registry.unregister(t);
+      unscoped--;
+    }
     t._registered = false;
   }
 }
 
 /** Exempts a tensor from every scope: it lives until disposed (or collected). */
 export function keep<T extends Owned>(t: T): T {
+  if (t._kept) return t;
+  if (t._registered) {
+    // Was counted as unscoped: move it to the kept registry.
+    registry.unregister(t);
+    unscoped--;
+    t._registered = false;
+  }
   t._kept = true;
   register(t);
   return t;

@@ -2,7 +2,8 @@
 // (camelCase; in-place ops end in `_` and return `this`).  Shapes in comments use PyTorch's.
 import { native as N, type Handle } from './native.js';
 import { track, disposeTensor, keep as keepT, type Owned } from './scope.js';
-import { dtypeCode, dtypeOf, typedArrayFor, type DType, type Device, type TypedArray } from './dtype.js';
+import { dtypeCode, dtypeOf, typedArrayFor, DTYPES, type DType, type Device, type TypedArray } from './dtype.js';
+import { TorchError } from './errors.js';
 
 type Dims = number | number[];
 const dimsArg = (d: Dims | undefined): number[] | undefined => (d === undefined ? undefined : typeof d === 'number' ? [d] : d);
@@ -12,6 +13,34 @@ export function wrap(h: Handle): Tensor {
   return new Tensor(h);
 }
 const wrapList = (hs: Handle[]): Tensor[] => hs.map((h) => new Tensor(h));
+
+/**
+ * @internal The handle of a tensor argument. Anything else (null, a number, a plain object) is a
+ * TorchError naming the op and what was passed, instead of "Cannot read properties of null".
+ */
+export function hOf(t: Tensor): Handle {
+  if (t instanceof Tensor) return t._h;
+  throw notATensor(t);
+}
+/** @internal hOf for an optional argument: undefined and null pass as "absent". */
+export function hOpt(t: Tensor | null | undefined): Handle | undefined {
+  return t === undefined || t === null ? undefined : hOf(t);
+}
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${String(v)}`;
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (Array.isArray(v)) return `an array of length ${v.length} (make a tensor with torch.tensor(...))`;
+  const name = (v as object).constructor?.name;
+  return name && name !== 'Object' ? `a ${name}` : 'a plain object';
+}
+function notATensor(v: unknown): TorchError {
+  // The op is the caller of hOf/hOpt: read it off the stack (only on this error path).
+  const frames = (new Error().stack ?? '').split('\n').slice(1).map((l) => /at (?:new )?([\w$.<>]+) /.exec(l)?.[1] ?? '');
+  const caller = frames.find((f) => f && !/^(hOf|hOpt|notATensor|<anonymous>)$/.test(f) && !f.endsWith('.map')) ?? '';
+  const op = caller.split('.').pop() || 'op'; // Tensor.matmul, Parameter.add, Module.cat -> the method
+  return new TorchError(`${op}: expected a Tensor argument, got ${describe(v)}`, op);
+}
 
 export class Tensor implements Owned {
   /** @internal native handle, -1 once disposed */
@@ -89,7 +118,9 @@ export class Tensor implements Owned {
   /** to(dtype), to(device) or to({dtype, device, copy}). */
   to(target: DType | Device | { dtype?: DType; device?: Device; copy?: boolean }): Tensor {
     if (typeof target === 'string') {
-      if (target === 'cpu' || target.startsWith('cuda')) return wrap(N.to!(this._h, undefined, target));
+      if (target === 'cpu' || /^cuda(:\d+)?$/.test(target)) return wrap(N.to!(this._h, undefined, target));
+      if (!(DTYPES as readonly string[]).includes(target))
+        throw new TorchError(`to('${target}'): '${target}' is neither a device (cpu, cuda, cuda:N) nor a dtype (${DTYPES.join(', ')})`, 'to');
       return wrap(N.to!(this._h, dtypeCode(target as DType)));
     }
     return wrap(N.to!(this._h, dtypeCode(target.dtype), target.device, target.copy ?? false));
@@ -109,7 +140,7 @@ export class Tensor implements Owned {
   detach(): Tensor { return wrap(N.detach!(this._h)); }
   detach_(): this { N.detach_!(this._h); return this; }
   contiguous(): Tensor { return wrap(N.contiguous!(this._h)); }
-  copy_(src: Tensor): this { N.copy_!(this._h, src._h); return this; }
+  copy_(src: Tensor): this { N.copy_!(this._h, hOf(src)); return this; }
   fill_(v: number | boolean): this { N.fill_!(this._h, v); return this; }
   zero_(): this { N.zero_!(this._h); return this; }
   uniform_(a = 0, b = 1): this { N.uniform_!(this._h, a, b); return this; }
@@ -127,45 +158,45 @@ export class Tensor implements Owned {
     const h = N.grad!(this._h);
     return h === null ? null : wrap(h);
   }
-  set grad(g: Tensor | null) { N.setGrad!(this._h, g === null ? null : g._h); }
+  set grad(g: Tensor | null) { N.setGrad!(this._h, g === null ? null : hOf(g)); }
   retainGrad(): this { N.retainGrad!(this._h); return this; }
   /** Backpropagates from this tensor (a scalar unless `gradient` is given). */
   backward(gradient?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
-    N.backward!(this._h, gradient?._h, opts.retainGraph, opts.createGraph ?? false);
+    N.backward!(this._h, hOpt(gradient), opts.retainGraph, opts.createGraph ?? false);
   }
 
   // ---- pointwise (second operand a tensor or a number) ----
-  add(o: Tensor | number, alpha?: number): Tensor { return wrap(typeof o === 'number' ? N.addS!(this._h, o, alpha) : N.add!(this._h, o._h, alpha)); }
-  sub(o: Tensor | number, alpha?: number): Tensor { return wrap(typeof o === 'number' ? N.subS!(this._h, o, alpha) : N.sub!(this._h, o._h, alpha)); }
-  mul(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.mulS!(this._h, o) : N.mul!(this._h, o._h)); }
-  div(o: Tensor | number, roundingMode?: 'trunc' | 'floor'): Tensor { return wrap(typeof o === 'number' ? N.divS!(this._h, o, roundingMode) : N.div!(this._h, o._h, roundingMode)); }
-  pow(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.powS!(this._h, o) : N.pow!(this._h, o._h)); }
+  add(o: Tensor | number, alpha?: number): Tensor { return wrap(typeof o === 'number' ? N.addS!(this._h, o, alpha) : N.add!(this._h, hOf(o), alpha)); }
+  sub(o: Tensor | number, alpha?: number): Tensor { return wrap(typeof o === 'number' ? N.subS!(this._h, o, alpha) : N.sub!(this._h, hOf(o), alpha)); }
+  mul(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.mulS!(this._h, o) : N.mul!(this._h, hOf(o))); }
+  div(o: Tensor | number, roundingMode?: 'trunc' | 'floor'): Tensor { return wrap(typeof o === 'number' ? N.divS!(this._h, o, roundingMode) : N.div!(this._h, hOf(o), roundingMode)); }
+  pow(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.powS!(this._h, o) : N.pow!(this._h, hOf(o))); }
   /** x - this, for a number x. */
   rsub(x: number): Tensor { return wrap(N.rsubS!(this._h, x)); }
-  remainder(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.remainderS!(this._h, o) : N.remainder!(this._h, o._h)); }
-  fmod(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.fmodS!(this._h, o) : N.fmod!(this._h, o._h)); }
-  add_(o: Tensor | number, alpha?: number): this { if (typeof o === 'number') N.addS_!(this._h, o, alpha); else N.add_!(this._h, o._h, alpha); return this; }
-  sub_(o: Tensor | number, alpha?: number): this { if (typeof o === 'number') N.subS_!(this._h, o, alpha); else N.sub_!(this._h, o._h, alpha); return this; }
-  mul_(o: Tensor | number): this { if (typeof o === 'number') N.mulS_!(this._h, o); else N.mul_!(this._h, o._h); return this; }
-  div_(o: Tensor | number): this { if (typeof o === 'number') N.divS_!(this._h, o); else N.div_!(this._h, o._h); return this; }
-  pow_(o: Tensor | number): this { if (typeof o === 'number') N.powS_!(this._h, o); else N.pow_!(this._h, o._h); return this; }
-  eq(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.eqS!(this._h, o) : N.eq!(this._h, o._h)); }
-  ne(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.neS!(this._h, o) : N.ne!(this._h, o._h)); }
-  lt(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.ltS!(this._h, o) : N.lt!(this._h, o._h)); }
-  le(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.leS!(this._h, o) : N.le!(this._h, o._h)); }
-  gt(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.gtS!(this._h, o) : N.gt!(this._h, o._h)); }
-  ge(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.geS!(this._h, o) : N.ge!(this._h, o._h)); }
-  maximum(o: Tensor): Tensor { return wrap(N.maximum!(this._h, o._h)); }
-  minimum(o: Tensor): Tensor { return wrap(N.minimum!(this._h, o._h)); }
-  logicalAnd(o: Tensor): Tensor { return wrap(N.logicalAnd!(this._h, o._h)); }
-  logicalOr(o: Tensor): Tensor { return wrap(N.logicalOr!(this._h, o._h)); }
+  remainder(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.remainderS!(this._h, o) : N.remainder!(this._h, hOf(o))); }
+  fmod(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.fmodS!(this._h, o) : N.fmod!(this._h, hOf(o))); }
+  add_(o: Tensor | number, alpha?: number): this { if (typeof o === 'number') N.addS_!(this._h, o, alpha); else N.add_!(this._h, hOf(o), alpha); return this; }
+  sub_(o: Tensor | number, alpha?: number): this { if (typeof o === 'number') N.subS_!(this._h, o, alpha); else N.sub_!(this._h, hOf(o), alpha); return this; }
+  mul_(o: Tensor | number): this { if (typeof o === 'number') N.mulS_!(this._h, o); else N.mul_!(this._h, hOf(o)); return this; }
+  div_(o: Tensor | number): this { if (typeof o === 'number') N.divS_!(this._h, o); else N.div_!(this._h, hOf(o)); return this; }
+  pow_(o: Tensor | number): this { if (typeof o === 'number') N.powS_!(this._h, o); else N.pow_!(this._h, hOf(o)); return this; }
+  eq(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.eqS!(this._h, o) : N.eq!(this._h, hOf(o))); }
+  ne(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.neS!(this._h, o) : N.ne!(this._h, hOf(o))); }
+  lt(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.ltS!(this._h, o) : N.lt!(this._h, hOf(o))); }
+  le(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.leS!(this._h, o) : N.le!(this._h, hOf(o))); }
+  gt(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.gtS!(this._h, o) : N.gt!(this._h, hOf(o))); }
+  ge(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.geS!(this._h, o) : N.ge!(this._h, hOf(o))); }
+  maximum(o: Tensor): Tensor { return wrap(N.maximum!(this._h, hOf(o))); }
+  minimum(o: Tensor): Tensor { return wrap(N.minimum!(this._h, hOf(o))); }
+  logicalAnd(o: Tensor): Tensor { return wrap(N.logicalAnd!(this._h, hOf(o))); }
+  logicalOr(o: Tensor): Tensor { return wrap(N.logicalOr!(this._h, hOf(o))); }
   logicalNot(): Tensor { return wrap(N.logicalNot!(this._h)); }
-  logicalXor(o: Tensor): Tensor { return wrap(N.logicalXor!(this._h, o._h)); }
+  logicalXor(o: Tensor): Tensor { return wrap(N.logicalXor!(this._h, hOf(o))); }
   /** Bitwise and/or of integer or bool tensors. */
-  bitwiseAnd(o: Tensor): Tensor { return wrap(N.bitwiseAnd!(this._h, o._h)); }
-  bitwiseOr(o: Tensor): Tensor { return wrap(N.bitwiseOr!(this._h, o._h)); }
+  bitwiseAnd(o: Tensor): Tensor { return wrap(N.bitwiseAnd!(this._h, hOf(o))); }
+  bitwiseOr(o: Tensor): Tensor { return wrap(N.bitwiseOr!(this._h, hOf(o))); }
   /** Elementwise atan2(this, other): the angle of (other, this). */
-  atan2(o: Tensor): Tensor { return wrap(N.atan2!(this._h, o._h)); }
+  atan2(o: Tensor): Tensor { return wrap(N.atan2!(this._h, hOf(o))); }
   neg(): Tensor { return wrap(N.neg!(this._h)); }
   abs(): Tensor { return wrap(N.abs!(this._h)); }
   exp(): Tensor { return wrap(N.exp!(this._h)); }
@@ -204,8 +235,8 @@ export class Tensor implements Owned {
   /** clamp(min, max): numbers, tensors, or null/undefined for no bound. */
   clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
     if (min instanceof Tensor || max instanceof Tensor) {
-      const lo = min instanceof Tensor ? min._h : min ?? null;
-      const hi = max instanceof Tensor ? max._h : max ?? null;
+      const lo = min instanceof Tensor ? hOf(min) : min ?? null;
+      const hi = max instanceof Tensor ? hOf(max) : max ?? null;
       if (typeof lo === 'number' && !(min instanceof Tensor)) throw new TypeError('clamp: give both bounds as tensors or both as numbers');
       if (typeof hi === 'number' && !(max instanceof Tensor)) throw new TypeError('clamp: give both bounds as tensors or both as numbers');
       return wrap(N.clampT!(this._h, lo, hi));
@@ -213,13 +244,13 @@ export class Tensor implements Owned {
     return wrap(N.clamp!(this._h, min ?? null, max ?? null));
   }
   clamp_(min?: number | null, max?: number | null): this { N.clamp_!(this._h, min ?? null, max ?? null); return this; }
-  lerp(end: Tensor, weight: Tensor | number): Tensor { return wrap(typeof weight === 'number' ? N.lerpS!(this._h, end._h, weight) : N.lerp!(this._h, end._h, weight._h)); }
-  addcmul(a: Tensor, b: Tensor, value = 1): Tensor { return wrap(N.addcmul!(this._h, a._h, b._h, value)); }
-  addcdiv(a: Tensor, b: Tensor, value = 1): Tensor { return wrap(N.addcdiv!(this._h, a._h, b._h, value)); }
-  addcmul_(a: Tensor, b: Tensor, value = 1): this { N.addcmul_!(this._h, a._h, b._h, value); return this; }
-  addcdiv_(a: Tensor, b: Tensor, value = 1): this { N.addcdiv_!(this._h, a._h, b._h, value); return this; }
+  lerp(end: Tensor, weight: Tensor | number): Tensor { return wrap(typeof weight === 'number' ? N.lerpS!(this._h, hOf(end), weight) : N.lerp!(this._h, hOf(end), hOf(weight))); }
+  addcmul(a: Tensor, b: Tensor, value = 1): Tensor { return wrap(N.addcmul!(this._h, hOf(a), hOf(b), value)); }
+  addcdiv(a: Tensor, b: Tensor, value = 1): Tensor { return wrap(N.addcdiv!(this._h, hOf(a), hOf(b), value)); }
+  addcmul_(a: Tensor, b: Tensor, value = 1): this { N.addcmul_!(this._h, hOf(a), hOf(b), value); return this; }
+  addcdiv_(a: Tensor, b: Tensor, value = 1): this { N.addcdiv_!(this._h, hOf(a), hOf(b), value); return this; }
   /** where(cond, this, other) in method form: this where cond, else other. */
-  where(cond: Tensor, other: Tensor | number): Tensor { return wrap(typeof other === 'number' ? N.whereTS!(cond._h, this._h, other) : N.where!(cond._h, this._h, other._h)); }
+  where(cond: Tensor, other: Tensor | number): Tensor { return wrap(typeof other === 'number' ? N.whereTS!(hOf(cond), this._h, other) : N.where!(hOf(cond), this._h, hOf(other))); }
 
   // ---- reductions ----
   sum(dim?: Dims, keepdim = false, opts: { dtype?: DType } = {}): Tensor { return wrap(N.sum!(this._h, dimsArg(dim), keepdim, dtypeCode(opts.dtype))); }
@@ -288,15 +319,15 @@ export class Tensor implements Owned {
   /** Python's t[..., start:end:step] along `dim` (null = open end). */
   slice(dim: number, start: number | null = null, end: number | null = null, step = 1): Tensor { return wrap(N.slice!(this._h, dim, start, end, step)); }
   /** Advanced indexing t[i0, i1, ...] with index tensors (null = ':'). */
-  index(indices: (Tensor | null)[]): Tensor { return wrap(N.index!(this._h, indices.map((t) => (t ? t._h : null)))); }
-  indexSelect(dim: number, index: Tensor): Tensor { return wrap(N.indexSelect!(this._h, dim, index._h)); }
-  gather(dim: number, index: Tensor): Tensor { return wrap(N.gather!(this._h, dim, index._h)); }
-  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return wrap(typeof src === 'number' ? N.scatterS!(this._h, dim, index._h, src) : N.scatter!(this._h, dim, index._h, src._h)); }
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return wrap(N.scatterAdd!(this._h, dim, index._h, src._h)); }
-  indexAdd(dim: number, index: Tensor, src: Tensor): Tensor { return wrap(N.indexAdd!(this._h, dim, index._h, src._h)); }
-  maskedFill(mask: Tensor, value: number | Tensor): Tensor { return wrap(typeof value === 'number' ? N.maskedFill!(this._h, mask._h, value) : N.maskedFillT!(this._h, mask._h, value._h)); }
-  maskedFill_(mask: Tensor, value: number): this { N.maskedFill_!(this._h, mask._h, value); return this; }
-  maskedSelect(mask: Tensor): Tensor { return wrap(N.maskedSelect!(this._h, mask._h)); }
+  index(indices: (Tensor | null)[]): Tensor { return wrap(N.index!(this._h, indices.map((t) => (t ? hOf(t) : null)))); }
+  indexSelect(dim: number, index: Tensor): Tensor { return wrap(N.indexSelect!(this._h, dim, hOf(index))); }
+  gather(dim: number, index: Tensor): Tensor { return wrap(N.gather!(this._h, dim, hOf(index))); }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return wrap(typeof src === 'number' ? N.scatterS!(this._h, dim, hOf(index), src) : N.scatter!(this._h, dim, hOf(index), hOf(src))); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return wrap(N.scatterAdd!(this._h, dim, hOf(index), hOf(src))); }
+  indexAdd(dim: number, index: Tensor, src: Tensor): Tensor { return wrap(N.indexAdd!(this._h, dim, hOf(index), hOf(src))); }
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor { return wrap(typeof value === 'number' ? N.maskedFill!(this._h, hOf(mask), value) : N.maskedFillT!(this._h, hOf(mask), hOf(value))); }
+  maskedFill_(mask: Tensor, value: number): this { N.maskedFill_!(this._h, hOf(mask), value); return this; }
+  maskedSelect(mask: Tensor): Tensor { return wrap(N.maskedSelect!(this._h, hOf(mask))); }
   nonzero(): Tensor { return wrap(N.nonzero!(this._h)); }
   triu(diagonal = 0): Tensor { return wrap(N.triu!(this._h, diagonal)); }
   tril(diagonal = 0): Tensor { return wrap(N.tril!(this._h, diagonal)); }
@@ -304,10 +335,10 @@ export class Tensor implements Owned {
   roll(shifts: number[], dims: number[]): Tensor { return wrap(N.roll!(this._h, shifts, dims)); }
 
   // ---- linear algebra ----
-  matmul(o: Tensor): Tensor { return wrap(N.matmul!(this._h, o._h)); }
-  mm(o: Tensor): Tensor { return wrap(N.mm!(this._h, o._h)); }
-  bmm(o: Tensor): Tensor { return wrap(N.bmm!(this._h, o._h)); }
-  dot(o: Tensor): Tensor { return wrap(N.dot!(this._h, o._h)); }
+  matmul(o: Tensor): Tensor { return wrap(N.matmul!(this._h, hOf(o))); }
+  mm(o: Tensor): Tensor { return wrap(N.mm!(this._h, hOf(o))); }
+  bmm(o: Tensor): Tensor { return wrap(N.bmm!(this._h, hOf(o))); }
+  dot(o: Tensor): Tensor { return wrap(N.dot!(this._h, hOf(o))); }
   softmax(dim: number, opts: { dtype?: DType } = {}): Tensor { return wrap(N.softmax!(this._h, dim, dtypeCode(opts.dtype))); }
   logSoftmax(dim: number, opts: { dtype?: DType } = {}): Tensor { return wrap(N.logSoftmax!(this._h, dim, dtypeCode(opts.dtype))); }
 }
