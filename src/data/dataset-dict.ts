@@ -3,7 +3,7 @@
 import { inspect } from 'node:util';
 import { join } from 'node:path';
 import type { Batch, Dataset, Row } from './dataset.js';
-import { isDatasetDictDir, readDatasetDictSplits, writeDatasetDictJson } from './disk.js';
+import { checkSplitName, isDatasetDictDir, readDatasetDictSplitDirs, writeDatasetDictJson } from './disk.js';
 import { ClassLabel, type FeatureType, type Features } from './features.js';
 import type { MapOptions, TransformOptions } from './map.js';
 import { pyList } from './split.js';
@@ -132,19 +132,28 @@ export class DatasetDict implements Iterable<[string, Dataset]> {
     return this.perSplit((d) => d.unique(column));
   }
 
-  /** Writes dataset_dict.json and one saveToDisk folder per split (HF's layout). */
+  /**
+   * Writes dataset_dict.json and one saveToDisk folder per split (HF's layout).  Split names
+   * become folder names, so each must match HF's split-name rule '^\w+(\.\w+)*$' (no
+   * separators, no `..`); all are checked before anything is written.
+   */
   async saveToDisk(dir: string): Promise<void> {
+    for (const k of this.keys()) checkSplitName(k, `DatasetDict.saveToDisk(${JSON.stringify(dir)})`);
     for (const [k, d] of this.entries()) await d.saveToDisk(join(dir, k));
     await writeDatasetDictJson(dir, this.keys());
   }
 
-  /** Reads a folder written by saveToDisk or HF's DatasetDict.save_to_disk. */
+  /**
+   * Reads a folder written by saveToDisk or HF's DatasetDict.save_to_disk.  The split names in
+   * dataset_dict.json must pass HF's split-name rule, and each split folder (and every file read)
+   * must resolve (realpath) inside `dir`: entries or symlinks reaching outside are refused.
+   */
   static async loadFromDisk(dir: string, opts: { cacheDir?: string } = {}): Promise<DatasetDict> {
     if (!(await isDatasetDictDir(dir))) throw new Error(`${dir} is not a DatasetDict folder (no dataset_dict.json); use Dataset.loadFromDisk for a single dataset`);
     // Imported here, not at the top: dataset.ts imports this module.
     const { Dataset } = await import('./dataset.js');
     const out = new Map<string, Dataset>();
-    for (const k of await readDatasetDictSplits(dir)) out.set(k, await Dataset.loadFromDisk(join(dir, k), opts));
+    for (const [k, splitDir] of await readDatasetDictSplitDirs(dir)) out.set(k, await Dataset.loadFromDisk(splitDir, opts));
     return new DatasetDict(out);
   }
 

@@ -5,6 +5,24 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
+/**
+ * HF's split-name rule (datasets.splits: "Split name should match '^\\w+(\\.\\w+)*$'"), with
+ * Python's Unicode `\w` (letters, digits, underscore).  A name that passes has no path
+ * separator, no NUL, and no `.` / `..` component, so it is safe as a folder name: dataFiles
+ * splits, DatasetDict.saveToDisk folders and dataset_dict.json entries all use it.
+ */
+export const SPLIT_NAME_RE = /^[\p{L}\p{N}_]+(?:\.[\p{L}\p{N}_]+)*$/u;
+
+/** Whether `name` is a valid split name (SPLIT_NAME_RE). */
+export function isSplitName(name: unknown): name is string {
+  return typeof name === 'string' && SPLIT_NAME_RE.test(name);
+}
+
+/** HF's message for a bad split name. */
+export function splitNameMessage(name: unknown): string {
+  return `Split name should match '^\\w+(\\.\\w+)*$' but got ${typeof name === 'string' ? `'${name}'` : JSON.stringify(name) ?? String(name)}.`;
+}
+
 /** One path, several, or split name -> path(s). Relative paths resolve against dataDir, else the cwd. */
 export type DataFiles = string | readonly string[] | Readonly<Record<string, string | readonly string[]>>;
 
@@ -74,7 +92,7 @@ export async function resolveDataFiles(dataFiles: DataFiles, base: string): Prom
         : Object.fromEntries(Object.entries(dataFiles as Record<string, string | readonly string[]>).map(([k, v]) => [k, typeof v === 'string' ? [v] : v]));
   const out = new Map<string, string[]>();
   for (const [split, patterns] of Object.entries(spec)) {
-    if (!/^\w+(\.\w+)*$/.test(split)) throw new Error(`Split name should match '^\\w+(\\.\\w+)*$' but got '${split}'.`);
+    if (!isSplitName(split)) throw new Error(splitNameMessage(split));
     if (patterns.length === 0) throw new Error(`dataFiles: split '${split}' has no files`);
     const files: string[] = [];
     for (const p of patterns) files.push(...(await resolvePattern(p, base)));

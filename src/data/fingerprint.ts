@@ -120,3 +120,12 @@ export function warnUnhashable(transform: string, reason: string): void {
   process.emitWarning(`${transform}: ${reason}; a random fingerprint was used, so this result is not cached. ` +
     'Pass captured values through fnKwargs or set newFingerprint.', { code: 'TUNEKIT_DATASETS_UNHASHABLE' });
 }
+
+/**
+ * HF's validate_fingerprint: a fingerprint names cache files and folders (cache-<fp>.arrow,
+ * <cache>/from_disk/<fp>), so it must be one path component: at most 64 characters, none of
+ * < > : / \\ | ? * or control characters, and not . or ..
+ */
+export function isSafeFingerprint(fp: string): boolean {
+  return fp.length > 0 && fp.length <= 64 && !/[<>:/\\|?*\x00-\x1f\x7f]/.test(fp) && fp !== '.' && fp !== '..';
+}

@@ -6,7 +6,7 @@ import { Int32, makeData, Field, Schema, Struct, RecordBatch, Table, type Data }
 import { cacheFilePath, isCachingEnabled, tryReadCache, tryWriteCache } from './cache.js';
 import { encodeColumn, encodeValue, inferFeature, intListFeature, intListFits, scanIntLists } from './encode.js';
 import { type FeatureType, type Features, missingColumn } from './features.js';
-import { updateFingerprint, warnUnhashable } from './fingerprint.js';
+import { isSafeFingerprint, updateFingerprint, warnUnhashable } from './fingerprint.js';
 import { buildIntListData, featuresOfTable } from './arrow.js';
 import { ProgressBar } from './progress.js';
 import { type Batch, type Row, Store } from './store.js';
@@ -88,6 +88,8 @@ function callArgs(first: unknown, start: number, end: number, opts: TransformOpt
 /** Resolves the fingerprint and cache path of a transform; null path = not cached. */
 function planCache(input: TransformInput, transform: string, fn: Fn, args: Record<string, unknown>, opts: TransformOptions): { fingerprint: string; path: string | null } {
   let fingerprint = opts.newFingerprint;
+  if (fingerprint !== undefined && (typeof fingerprint !== 'string' || !isSafeFingerprint(fingerprint)))
+    throw new Error(`Dataset.${transform}: invalid newFingerprint ${JSON.stringify(fingerprint)}: it names cache files, so it must be 1 to 64 characters without / \\ : < > | ? * or control characters, and not . or ..`);
   let hashable = true;
   if (fingerprint === undefined) {
     const r = updateFingerprint(input.fingerprint, transform, { fn, ...args });

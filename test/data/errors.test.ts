@@ -92,4 +92,8 @@ test('columns that do not exist, ClassLabel values outside the names, bad map ou
   await assert.rejects(loadDataset('json', { dataFiles: p, split: 'validation' }), /Unknown split "validation". Should be one of \['train'\]/);
   await assert.rejects(loadDataset('json', { dataFiles: p, split: 'train[-200%:]' }), /Percent slice boundaries must be > -100 and < 100/);
   await assert.rejects(loadDataset('json', { dataFiles: { 'tr ain': p } }), /Split name should match/);
+  await assert.rejects(loadDataset('json', { dataFiles: { '../x': p } }), { message: "Split name should match '^\\w+(\\.\\w+)*$' but got '../x'." });
+  // HF's rule is Python's Unicode \w: non-ASCII letters and digits make valid split names (same rule as saveToDisk folders).
+  const dd = await loadDataset('json', { dataFiles: { тест: p, 'train.v2': p } });
+  assert.deepEqual(dd.keys(), ['тест', 'train.v2']);
 });

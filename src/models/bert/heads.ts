@@ -4,7 +4,7 @@
 import { zeros, type Tensor } from '../../torch/index.js';
 import { Module, Linear, LayerNorm, Dropout, parameter, getActivation } from '../../nn/index.js';
 import {
-  checkInputs,
+  checkInputs, markChecked,
   type LabeledInputs, type QuestionAnsweringInputs, type ClassifierOutput, type QuestionAnsweringOutput,
 } from '../modeling.js';
 import {
@@ -37,8 +37,8 @@ export class BertForSequenceClassification extends BertPreTrainedModel {
     this.postInit();
   }
   forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED_INPUTS, this.constructor.name);
-    const out = this.bert.forward(baseInputs(inputs, 'labels'));
+    checkInputs(inputs, LABELED_INPUTS, this.constructor.name, this.inputLimits());
+    const out = this.bert.forward(markChecked(baseInputs(inputs, 'labels')));
     const logits = this.classifier.forward(this.dropout.forward(out.pooler_output!)); // (B, num_labels)
     const loss = inputs.labels ? sequenceClassificationLoss(logits, inputs.labels, this.config) : undefined;
     return withExtras({ logits }, loss, out.hidden_states);
@@ -60,8 +60,8 @@ export class BertForTokenClassification extends BertPreTrainedModel {
     this.postInit();
   }
   forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED_INPUTS, this.constructor.name);
-    const out = this.bert.forward(baseInputs(inputs, 'labels'));
+    checkInputs(inputs, LABELED_INPUTS, this.constructor.name, this.inputLimits());
+    const out = this.bert.forward(markChecked(baseInputs(inputs, 'labels')));
     const logits = this.classifier.forward(this.dropout.forward(out.last_hidden_state)); // (B, T, num_labels)
     const loss = inputs.labels ? tokenClassificationLoss(logits, inputs.labels) : undefined;
     return withExtras({ logits }, loss, out.hidden_states);
@@ -84,8 +84,8 @@ export class BertForQuestionAnswering extends BertPreTrainedModel {
     this.postInit();
   }
   forward(inputs: QuestionAnsweringInputs): QuestionAnsweringOutput {
-    checkInputs(inputs, QA_INPUTS, this.constructor.name);
-    const out = this.bert.forward(baseInputs(inputs, 'start_positions', 'end_positions'));
+    checkInputs(inputs, QA_INPUTS, this.constructor.name, this.inputLimits());
+    const out = this.bert.forward(markChecked(baseInputs(inputs, 'start_positions', 'end_positions')));
     const span = splitSpanLogits(this.qa_outputs.forward(out.last_hidden_state)); // (B, T) x 2
     const { start_positions: sp, end_positions: ep } = inputs;
     const loss = sp && ep ? questionAnsweringLoss(span.start_logits, span.end_logits, sp, ep) : undefined;
@@ -161,8 +161,8 @@ export class BertForMaskedLM extends BertPreTrainedModel {
     if (this.config.tie_word_embeddings) this.tie(this.cls.predictions.decoder, this.bert.embeddings.word_embeddings.weight);
   }
   forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED_INPUTS, this.constructor.name);
-    const out = this.bert.forward(baseInputs(inputs, 'labels'));
+    checkInputs(inputs, LABELED_INPUTS, this.constructor.name, this.inputLimits());
+    const out = this.bert.forward(markChecked(baseInputs(inputs, 'labels')));
     const logits = this.cls.forward(out.last_hidden_state); // (B, T, V)
     const loss = inputs.labels ? tokenClassificationLoss(logits, inputs.labels) : undefined;
     return withExtras({ logits }, loss, out.hidden_states);

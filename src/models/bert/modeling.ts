@@ -8,7 +8,7 @@ import {
   Module, ModuleList, Linear, Embedding, LayerNorm, Dropout, Tanh,
   attention, splitHeads, mergeHeads, paddingMask, getActivation,
 } from '../../nn/index.js';
-import { PreTrainedModel, checkInputs, type BaseModelOutput, type EncoderInputs } from '../modeling.js';
+import { PreTrainedModel, checkInputs, type BaseModelOutput, type EncoderInputs, type InputLimits } from '../modeling.js';
 import { BertConfig, type BertFieldValues } from './configuration.js';
 
 /** The forward inputs of BertModel (HF's argument names). */
@@ -194,6 +194,17 @@ export interface BertLikeParts {
   pooler: BertPooler | null;
 }
 
+/** The input limits of BERT-style embeddings (word / position / token-type tables; RoBERTa's position offset). */
+export function embeddingLimits(e: { word_embeddings: Embedding; position_embeddings: Embedding; token_type_embeddings?: Embedding }, positionOffset = 0): InputLimits {
+  return {
+    vocabSize: e.word_embeddings.numEmbeddings,
+    hiddenSize: e.word_embeddings.embeddingDim,
+    maxPositions: e.position_embeddings.numEmbeddings,
+    positionOffset,
+    typeVocabSize: e.token_type_embeddings?.numEmbeddings,
+  };
+}
+
 /** The base-model forward shared by BERT and RoBERTa: embeddings, padding mask, layers, pooler. */
 export function bertLikeForward(m: BertLikeParts, inputs: EncoderInputs): BaseModelOutput {
   const x = m.embeddings.forward(inputs); // (B, T, H)
@@ -229,8 +240,11 @@ export class BertModel extends BertPreTrainedModel {
     this.pooler = opts.addPoolingLayer ?? true ? new BertPooler(config) : null;
     this.postInit();
   }
+  override inputLimits(): InputLimits {
+    return embeddingLimits(this.embeddings);
+  }
   forward(inputs: EncoderInputs): BaseModelOutput {
-    checkInputs(inputs, BERT_INPUTS, this.constructor.name);
+    checkInputs(inputs, BERT_INPUTS, this.constructor.name, this.inputLimits());
     return bertLikeForward(this, inputs);
   }
 }

@@ -8,11 +8,11 @@ import {
   attention, splitHeads, mergeHeads, paddingMask, getActivation,
 } from '../../nn/index.js';
 import {
-  PreTrainedModel, checkInputs,
-  type BaseModelOutput, type EncoderInputs, type LabeledInputs, type QuestionAnsweringInputs, type ClassifierOutput, type QuestionAnsweringOutput,
+  PreTrainedModel, checkInputs, markChecked,
+  type BaseModelOutput, type InputLimits, type EncoderInputs, type LabeledInputs, type QuestionAnsweringInputs, type ClassifierOutput, type QuestionAnsweringOutput,
 } from '../modeling.js';
 import { sequenceClassificationLoss, tokenClassificationLoss, questionAnsweringLoss, splitSpanLogits, baseInputs, withExtras } from '../heads.js';
-import { checkLength } from '../bert/modeling.js';
+import { checkLength, embeddingLimits } from '../bert/modeling.js';
 import { DistilBertConfig, type DistilBertFieldValues } from './configuration.js';
 
 /** DistilBertModel's forward inputs (no token_type_ids / position_ids, as HF). */
@@ -175,8 +175,11 @@ export class DistilBertModel extends DistilBertPreTrainedModel {
     this.transformer = new Transformer(config);
     this.postInit();
   }
+  override inputLimits(): InputLimits {
+    return embeddingLimits(this.embeddings);
+  }
   forward(inputs: EncoderInputs): BaseModelOutput {
-    checkInputs(inputs, DISTILBERT_INPUTS, this.constructor.name);
+    checkInputs(inputs, DISTILBERT_INPUTS, this.constructor.name, this.inputLimits());
     const x = this.embeddings.forward(inputs); // (B, T, D)
     const mask = inputs.attention_mask ? paddingMask(inputs.attention_mask, x.dtype) : null; // (B, 1, 1, T)
     const hidden = inputs.output_hidden_states ? [x] : undefined;
@@ -201,8 +204,8 @@ export class DistilBertForSequenceClassification extends DistilBertPreTrainedMod
     this.postInit();
   }
   forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED, this.constructor.name);
-    const out = this.distilbert.forward(baseInputs(inputs, 'labels'));
+    checkInputs(inputs, LABELED, this.constructor.name, this.inputLimits());
+    const out = this.distilbert.forward(markChecked(baseInputs(inputs, 'labels')));
     const pooled = this.pre_classifier.forward(out.last_hidden_state.select(1, 0)).relu(); // (B, D)
     const logits = this.classifier.forward(this.dropout.forward(pooled)); // (B, num_labels)
     const loss = inputs.labels ? sequenceClassificationLoss(logits, inputs.labels, this.config) : undefined;
@@ -224,8 +227,8 @@ export class DistilBertForTokenClassification extends DistilBertPreTrainedModel 
     this.postInit();
   }
   forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED, this.constructor.name);
-    const out = this.distilbert.forward(baseInputs(inputs, 'labels'));
+    checkInputs(inputs, LABELED, this.constructor.name, this.inputLimits());
+    const out = this.distilbert.forward(markChecked(baseInputs(inputs, 'labels')));
     const logits = this.classifier.forward(this.dropout.forward(out.last_hidden_state)); // (B, T, num_labels)
     const loss = inputs.labels ? tokenClassificationLoss(logits, inputs.labels) : undefined;
     return withExtras({ logits }, loss, out.hidden_states);
@@ -247,8 +250,8 @@ export class DistilBertForQuestionAnswering extends DistilBertPreTrainedModel {
     this.postInit();
   }
   forward(inputs: QuestionAnsweringInputs): QuestionAnsweringOutput {
-    checkInputs(inputs, QA, this.constructor.name);
-    const out = this.distilbert.forward(baseInputs(inputs, 'start_positions', 'end_positions'));
+    checkInputs(inputs, QA, this.constructor.name, this.inputLimits());
+    const out = this.distilbert.forward(markChecked(baseInputs(inputs, 'start_positions', 'end_positions')));
     const span = splitSpanLogits(this.qa_outputs.forward(this.dropout.forward(out.last_hidden_state))); // (B, T) x 2
     const { start_positions: sp, end_positions: ep } = inputs;
     const loss = sp && ep ? questionAnsweringLoss(span.start_logits, span.end_logits, sp, ep) : undefined;
@@ -280,8 +283,8 @@ export class DistilBertForMaskedLM extends DistilBertPreTrainedModel {
     if (this.config.tie_word_embeddings) this.tie(this.vocab_projector, this.distilbert.embeddings.word_embeddings.weight);
   }
   forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED, this.constructor.name);
-    const out = this.distilbert.forward(baseInputs(inputs, 'labels'));
+    checkInputs(inputs, LABELED, this.constructor.name, this.inputLimits());
+    const out = this.distilbert.forward(markChecked(baseInputs(inputs, 'labels')));
     const h = this.vocab_layer_norm.forward(this.act(this.vocab_transform.forward(out.last_hidden_state))); // (B, T, D)
     const logits = this.vocab_projector.forward(h); // (B, T, V)
     const loss = inputs.labels ? tokenClassificationLoss(logits, inputs.labels) : undefined;

@@ -6,11 +6,11 @@
 import { arange, zeros, type Tensor } from '../../torch/index.js';
 import { Module, Linear, Embedding, LayerNorm, Dropout, parameter } from '../../nn/index.js';
 import {
-  PreTrainedModel, checkInputs,
-  type BaseModelOutput, type EncoderInputs, type LabeledInputs, type QuestionAnsweringInputs, type ClassifierOutput, type QuestionAnsweringOutput,
+  PreTrainedModel, checkInputs, markChecked,
+  type BaseModelOutput, type InputLimits, type EncoderInputs, type LabeledInputs, type QuestionAnsweringInputs, type ClassifierOutput, type QuestionAnsweringOutput,
 } from '../modeling.js';
 import { sequenceClassificationLoss, tokenClassificationLoss, questionAnsweringLoss, splitSpanLogits, baseInputs, withExtras } from '../heads.js';
-import { BertEncoder, BertPooler, BERT_INPUTS, bertLikeForward } from '../bert/modeling.js';
+import { BertEncoder, BertPooler, BERT_INPUTS, bertLikeForward, embeddingLimits } from '../bert/modeling.js';
 import { LABELED_INPUTS, QA_INPUTS } from '../bert/heads.js';
 import { RobertaConfig } from './configuration.js';
 
@@ -83,8 +83,12 @@ export class RobertaModel extends RobertaPreTrainedModel {
     this.pooler = opts.addPoolingLayer ?? true ? new BertPooler(config) : null;
     this.postInit();
   }
+  /** RoBERTa's positions start at pad_token_id + 1: max_position_embeddings - pad_token_id - 1 tokens fit. */
+  override inputLimits(): InputLimits {
+    return embeddingLimits(this.embeddings, this.embeddings.paddingIdx + 1);
+  }
   forward(inputs: EncoderInputs): BaseModelOutput {
-    checkInputs(inputs, BERT_INPUTS, this.constructor.name);
+    checkInputs(inputs, BERT_INPUTS, this.constructor.name, this.inputLimits());
     return bertLikeForward(this, inputs);
   }
 }
@@ -119,8 +123,8 @@ export class RobertaForSequenceClassification extends RobertaPreTrainedModel {
     this.postInit();
   }
   forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED_INPUTS, this.constructor.name);
-    const out = this.roberta.forward(baseInputs(inputs, 'labels'));
+    checkInputs(inputs, LABELED_INPUTS, this.constructor.name, this.inputLimits());
+    const out = this.roberta.forward(markChecked(baseInputs(inputs, 'labels')));
     const logits = this.classifier.forward(out.last_hidden_state); // (B, num_labels)
     const loss = inputs.labels ? sequenceClassificationLoss(logits, inputs.labels, this.config) : undefined;
     return withExtras({ logits }, loss, out.hidden_states);
@@ -141,8 +145,8 @@ export class RobertaForTokenClassification extends RobertaPreTrainedModel {
     this.postInit();
   }
   forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED_INPUTS, this.constructor.name);
-    const out = this.roberta.forward(baseInputs(inputs, 'labels'));
+    checkInputs(inputs, LABELED_INPUTS, this.constructor.name, this.inputLimits());
+    const out = this.roberta.forward(markChecked(baseInputs(inputs, 'labels')));
     const logits = this.classifier.forward(this.dropout.forward(out.last_hidden_state)); // (B, T, num_labels)
     const loss = inputs.labels ? tokenClassificationLoss(logits, inputs.labels) : undefined;
     return withExtras({ logits }, loss, out.hidden_states);
@@ -161,8 +165,8 @@ export class RobertaForQuestionAnswering extends RobertaPreTrainedModel {
     this.postInit();
   }
   forward(inputs: QuestionAnsweringInputs): QuestionAnsweringOutput {
-    checkInputs(inputs, QA_INPUTS, this.constructor.name);
-    const out = this.roberta.forward(baseInputs(inputs, 'start_positions', 'end_positions'));
+    checkInputs(inputs, QA_INPUTS, this.constructor.name, this.inputLimits());
+    const out = this.roberta.forward(markChecked(baseInputs(inputs, 'start_positions', 'end_positions')));
     const span = splitSpanLogits(this.qa_outputs.forward(out.last_hidden_state)); // (B, T) x 2
     const { start_positions: sp, end_positions: ep } = inputs;
     const loss = sp && ep ? questionAnsweringLoss(span.start_logits, span.end_logits, sp, ep) : undefined;
@@ -207,8 +211,8 @@ export class RobertaForMaskedLM extends RobertaPreTrainedModel {
     if (this.config.tie_word_embeddings) this.tie(this.lm_head.decoder, this.roberta.embeddings.word_embeddings.weight);
   }
   forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED_INPUTS, this.constructor.name);
-    const out = this.roberta.forward(baseInputs(inputs, 'labels'));
+    checkInputs(inputs, LABELED_INPUTS, this.constructor.name, this.inputLimits());
+    const out = this.roberta.forward(markChecked(baseInputs(inputs, 'labels')));
     const logits = this.lm_head.forward(out.last_hidden_state); // (B, T, V)
     const loss = inputs.labels ? tokenClassificationLoss(logits, inputs.labels) : undefined;
     return withExtras({ logits }, loss, out.hidden_states);
