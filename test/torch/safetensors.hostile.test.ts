@@ -51,9 +51,10 @@ test('size prefix: too short, past the end, over 100 MB', async () => {
 test('header text: invalid UTF-8, invalid JSON, not an object, duplicate names', async () => {
   await rejects(file(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), /header is not valid UTF-8/);
   await rejects(file('{"a": '), /header is not valid JSON/);
-  await rejects(file('[1, 2]'), /header is not a JSON object \(got an array\)/);
-  await rejects(file('null'), /header is not a JSON object \(got null\)/);
-  await rejects(file('42      '), /header is not a JSON object \(got number\)/);
+  // Non-objects fail at the first byte, as the Rust crate's InvalidHeaderStart.
+  await rejects(file('[1, 2]'), /header must start with '\{' \(InvalidHeaderStart\): it starts with byte 0x5b/);
+  await rejects(file('null'), /header must start with '\{'.*byte 0x6e/);
+  await rejects(file('42      '), /header must start with '\{'.*byte 0x34/);
   const e = '{"dtype":"F32","shape":[1],"data_offsets":[0,4]}';
   await rejects(file(`{"a":${e},"a":${e}}`, 4), /header has the key 'a' twice/);
   await rejects(file(`{"a":${e},"\\u0061":${e}}`, 4), /header has the key 'a' twice/);
@@ -104,6 +105,32 @@ test('ranges must tile the data buffer: no overlap, no hole, no trailing bytes',
   assert.deepEqual(ok['e']!.shape, [0, 3]);
   const proto = st.load(file({ __proto__x: f32([1], [0, 4]), ['__proto__']: f32([1], [4, 8]) }, 8));
   assert.ok(proto['__proto__'] instanceof torch.Tensor, 'a tensor named __proto__ is an ordinary key');
+});
+
+test("the header must start with '{': a UTF-8 byte-order mark, leading whitespace, an empty header", async () => {
+  const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+  const one = '{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}';
+  // Before: TextDecoder dropped the BOM, so these loaded (the second as an empty checkpoint).
+  await rejects(file(Buffer.concat([bom, Buffer.from(one)]), 4), /header must start with '\{' \(InvalidHeaderStart\): it starts with a UTF-8 byte-order mark \(EF BB BF\)/);
+  await rejects(file(Buffer.concat([bom, Buffer.from('{}')])), /header must start with '\{'.*byte-order mark/);
+  await rejects(file(` ${one}`, 4), /header must start with '\{'.*byte 0x20/);
+  await rejects(file(`\n${one}`, 4), /header must start with '\{'.*byte 0x0a/);
+  await rejects(file(''), /header must start with '\{'.*it is empty/);
+  // Trailing spaces are the writers' 8-byte padding: still fine.
+  const padded = st.load(file(`${one}   `, new Uint8Array(new Float32Array([2.5]).buffer)));
+  assert.deepEqual(padded['a']!.toArray(), [2.5]);
+  assert.deepEqual(Object.keys(st.load(file('{}      '))), []);
+});
+
+test('data not covered by any tensor is refused as the crate\'s MetadataIncompleteBuffer, even with no tensors', async () => {
+  await rejects(file({}, 8), /data buffer has 8 trailing bytes but the header lists no tensors \(metadata incomplete buffer\)/);
+  await rejects(file({ __metadata__: { format: 'pt' } }, 4), /4 trailing bytes but the header lists no tensors/);
+  await rejects(file({ z: f32([0], [0, 0]) }, 4), /4 trailing bytes after the last tensor \(metadata incomplete buffer\)/);
+  // An empty file (header only) is valid, as in the crate.
+  const path = join(dir, 'empty.safetensors');
+  writeFileSync(path, file({ __metadata__: { format: 'pt' } }));
+  assert.deepEqual(Object.keys(await st.loadFile(path)), []);
+  assert.deepEqual({ ...await st.readMetadata(path) }, { format: 'pt' });
 });
 
 test('findDuplicateKey: nesting, escapes, strings that look like structure', () => {

@@ -122,9 +122,19 @@ function parseEntry(name: string, raw: unknown, dataSize: number, file: string):
  * @param file name used in error messages
  */
 export function parseHeader(json: Uint8Array, dataSize: number, file: string): Header {
+  // As the Rust crate's InvalidHeaderStart: the JSON must open at the first byte.  Every writer
+  // (the crate, the Python package, ours) starts it there; a UTF-8 byte-order mark or leading
+  // whitespace means some other tool produced or edited the header.  (TextDecoder would also
+  // silently drop a BOM, which the crate's serde_json never does.)
+  if (json.length === 0 || json[0] !== 0x7b) {
+    const what = json.length === 0 ? 'it is empty'
+      : json[0] === 0xef && json[1] === 0xbb && json[2] === 0xbf ? 'it starts with a UTF-8 byte-order mark (EF BB BF)'
+      : `it starts with byte 0x${json[0]!.toString(16).padStart(2, '0')}`;
+    throw new SafetensorsError(file, `header must start with '{' (InvalidHeaderStart): ${what}`);
+  }
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(json);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(json);
   } catch {
     throw new SafetensorsError(file, 'header is not valid UTF-8');
   }
@@ -160,8 +170,11 @@ export function parseHeader(json: Uint8Array, dataSize: number, file: string): H
     pos = end;
     prev = name;
   }
+  // The crate's MetadataIncompleteBuffer: the last tensor must end at the end of the file.
   if (pos !== dataSize)
-    throw new SafetensorsError(file, `data buffer has ${dataSize - pos} trailing bytes after the last tensor (metadata incomplete buffer)`);
+    throw new SafetensorsError(file, ranges.length
+      ? `data buffer has ${dataSize - pos} trailing bytes after the last tensor (metadata incomplete buffer)`
+      : `data buffer has ${dataSize - pos} trailing bytes but the header lists no tensors (metadata incomplete buffer)`);
   return { tensors, metadata, headerSize: json.length, dataStart: 8 + json.length };
 }
 
