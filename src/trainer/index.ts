@@ -5,7 +5,7 @@
 //   await trainer.train();
 export { TrainingArguments, TRAINING_ARGUMENT_FIELDS, type TrainingArgumentsInit, type TrainingArgumentsFields } from './training-args.js';
 export type { IntervalStrategy, SaveStrategy, OptimizerName, LrSchedulerType } from './args-fields.js';
-export { Trainer, NonFiniteLossError, type TrainOutput } from './trainer.js';
+export { Trainer, NonFiniteLossError, type NonFiniteKind, type NonFiniteDetail, type TrainOutput } from './trainer.js';
 export { TrainerBase, type TrainerOptions, type TrainerDataset, type ProcessingClass, type ComputeLossFunc, type PreprocessLogits } from './trainer-base.js';
 export { TrainerState, TrainerControl, pythonJson, parsePythonJson, type LogEntry, type CallbackState } from './trainer-state.js';
 export {
@@ -14,7 +14,7 @@ export {
 } from './callbacks.js';
 export { argmax, nestedConcat, padAndConcatenate, pyRound, speedMetrics, toNDArray, toNested, type NDArray, type NDArrays, type EvalPrediction, type PredictionOutput } from './arrays.js';
 export {
-  PREFIX_CHECKPOINT_DIR, TRAINER_STATE_NAME, TRAINING_ARGS_NAME, getLastCheckpoint, sortedCheckpoints, rotateCheckpoints,
+  PREFIX_CHECKPOINT_DIR, TRAINER_STATE_NAME, TRAINING_ARGS_NAME, STALE_TEMP_AGE_MS, getLastCheckpoint, listCheckpoints, sortedCheckpoints, rotateCheckpoints,
   cleanInterruptedSaves, writeCheckpointAtomically,
 } from './checkpoint.js';
 export { floatingPointOps, numNonEmbeddingParameters, type TrainableModel, type ModelOutput } from './model.js';

@@ -4,7 +4,7 @@
 // saving weights when the model has no savePretrained (save_model for non-PreTrainedModels).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Tensor, safetensors, type Device } from '../torch/index.js';
+import { Tensor, safetensors, stack, tidy, type Device } from '../torch/index.js';
 import { Embedding, Module } from '../nn/index.js';
 
 /**
@@ -158,4 +158,42 @@ export async function loadModelWeights(model: TrainableModel, dir: string): Prom
   } finally {
     for (const t of Object.values(loaded)) t.dispose();
   }
+}
+
+const FLOATING = new Set(['float32', 'float64', 'float16', 'bfloat16']);
+
+/** A tensor of the model's state that is not all finite: its name and one offending value (NaN, Infinity or -Infinity). */
+export interface NonFiniteWeight {
+  name: string;
+  value: number;
+}
+
+/**
+ * The first floating tensor of the model's state dict (parameters and buffers, what a checkpoint
+ * saves) that holds NaN or ±inf, or null when every one is finite.  Cheap: one isfinite-all
+ * reduction per tensor and a single host sync for the whole model.
+ */
+export function firstNonFiniteWeight(model: TrainableModel): NonFiniteWeight | null {
+  const entries = [...model.stateDict()].filter(([, t]) => FLOATING.has(t.dtype));
+  if (entries.length === 0) return null;
+  return tidy(() => {
+    const ok = stack(entries.map(([, t]) => t.isfinite().all())); // (n) bool
+    if (ok.all().item()) return null;
+    const flags = ok.cpu().toTypedArray();
+    const i = Array.prototype.findIndex.call(flags, (x: number) => !x);
+    const [name, t] = entries[i]!;
+    const value = t.isnan().any().item() ? NaN : t.eq(Infinity).any().item() ? Infinity : -Infinity;
+    return { name, value };
+  });
+}
+
+/** The floating tensor of the model's state with the largest |value|, and that value (one amax per tensor, one sync); null without any. */
+export function largestWeight(model: TrainableModel): NonFiniteWeight | null {
+  const entries = [...model.stateDict()].filter(([, t]) => FLOATING.has(t.dtype) && t.numel() > 0);
+  if (entries.length === 0) return null;
+  return tidy(() => {
+    const m = stack(entries.map(([, t]) => t.abs().amax().float())); // (n)
+    const i = m.argmax().item();
+    return { name: entries[i]![0], value: m.max().item() };
+  });
 }

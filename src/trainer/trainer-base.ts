@@ -11,6 +11,7 @@ import { DataCollatorWithPadding, defaultDataCollator, type Batch, type Collator
 import { nestedConcat, speedMetrics, toNDArray, type EvalPrediction, type NDArray, type NDArrays, type PredictionOutput } from './arrays.js';
 import { CallbackHandler, DefaultFlowCallback, PrinterCallback, ProgressCallback, type CallbackLike, type TrainerCallback } from './callbacks.js';
 import { TRAINING_ARGS_NAME, TRAINER_STATE_NAME } from './checkpoint.js';
+import { checkDatasetLabels, isBuiltinCollator, labelRuleOf } from './labels.js';
 import { callForward, floatingPointOps, keysToIgnoreAtInference, labelNamesOf, saveModelWeights, signatureColumns, type ModelOutput, type TrainableModel } from './model.js';
 import { TrainerControl, TrainerState, type LogEntry } from './trainer-state.js';
 import { TrainingArguments } from './training-args.js';
@@ -88,6 +89,8 @@ export class TrainerBase {
   readonly gaLossRule: 'divide' | 'none';
   /** HF current_flos: FLOPs since they were last added to state.total_flos. */
   protected currentFlos = 0;
+  /** Eval datasets whose labels checkLabels already read (evaluate() runs often; the scan is once). */
+  private readonly labelsChecked = new WeakSet<object>();
   protected readonly device: Device;
 
   constructor(opts: TrainerOptions) {
@@ -153,6 +156,24 @@ export class TrainerBase {
     return { dataset: ds, collate: (rows: Feature[]) => call(rows.map(pick)) };
   }
 
+  /**
+   * Reads the label column of a dataset before it is used (see labels.ts): a row without a label
+   * (in a training set; in an eval set when other rows have one) or a non-integer class id for a
+   * single-label / token classification model is an error naming the dataset row.  Only with
+   * the built-in collators (a custom one may map labels) and for datasets readable by column or
+   * arrays of rows; each eval dataset is read once.
+   */
+  protected checkLabels(ds: TrainerDataset | Record<string, TrainerDataset> | null, where: string, training: boolean): void {
+    if (ds === null || !isBuiltinCollator(this.dataCollator)) return;
+    if (!('at' in ds) || typeof ds.at !== 'function') {
+      for (const [name, d] of Object.entries(ds as Record<string, TrainerDataset>)) this.checkLabels(d, `${where}['${name}']`, training);
+      return;
+    }
+    if (!training && this.labelsChecked.has(ds)) return;
+    checkDatasetLabels(ds, where, this.labelNames, labelRuleOf(this.model), { training });
+    if (!training) this.labelsChecked.add(ds);
+  }
+
   /** Row lengths for group_by_length: the length_column_name column when present (HF), else inferred by the loader. */
   private lengthsFor(ds: TrainerDataset): number[] | undefined {
     const col = this.args.length_column_name;
@@ -183,6 +204,7 @@ export class TrainerBase {
     const src = ds ?? this.evalDataset;
     if (!src) throw new Error('Trainer: evaluation requires an eval_dataset.');
     if (!('at' in src) || typeof src.at !== 'function') throw new TypeError('Trainer: pass one eval dataset here (a named set of them is evaluated by evaluate() without an argument)');
+    this.checkLabels(src as TrainerDataset, ds ? 'the evaluated dataset' : 'eval_dataset', false);
     const { dataset, collate } = this.prepareDataset(src as TrainerDataset);
     return new DataLoader<Feature, Batch>(dataset, { batchSize: this.args.eval_batch_size, shuffle: false, dropLast: this.args.dataloader_drop_last, collateFn: collate });
   }
@@ -243,9 +265,14 @@ export class TrainerBase {
     let loss: Tensor | null | undefined;
     if (labels !== null) loss = this.computeLossFunc!(outputs, labels, opts.numItemsInBatch ?? null);
     else loss = outputs.loss;
-    if (!(loss instanceof Tensor))
+    if (!(loss instanceof Tensor)) {
+      const missing = this.labelNames.filter((k) => !(k in inputs));
+      const why = missing.length === 0 ? '' : ` The batch has no ${missing.map((k) => `'${k}'`).join(', ')}: its rows carry no label (the collators ` +
+        'drop a label column that is null or undefined in every row of a batch, as HF\'s default_data_collator does), ' +
+        'or the dataset names the label column otherwise (set label_names). Remove or label the rows without a label.';
       throw new Error(`The model did not return a loss from the inputs, only the following keys: ${Object.keys(outputs).join(',')}. ` +
-        `For reference, the inputs it received are ${Object.keys(feed).join(',')}.`);
+        `For reference, the inputs it received are ${Object.keys(feed).join(',')}.${why}`);
+    }
     return { loss, outputs };
   }
 

@@ -1,8 +1,9 @@
 // trainer-state.ts — TrainerState and TrainerControl (transformers 4.47 trainer_callback.py) and
 // trainer_state.json written byte-for-byte as Python's json.dumps(indent=2, sort_keys=True):
 // floats keep their `.0`, exponents read `1e-05`, non-ASCII is \u-escaped.
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { pyFloat } from '../nn/parameter.js';
+import { readJsonFile } from './checkpoint.js';
 
 /** One log_history entry: numbers by HF key (loss, learning_rate, eval_accuracy, step, ...). */
 export type LogEntry = Record<string, number>;
@@ -67,9 +68,18 @@ export class TrainerState {
     await writeFile(path, this.toJsonString(), 'utf8');
   }
 
-  /** Reads trainer_state.json (HF's or ours); unknown keys are ignored, as old HF files lack some. */
+  /**
+   * Reads trainer_state.json (HF's or ours); unknown keys are ignored, as old HF files lack some.
+   * A truncated or corrupt file (not JSON, not an object, a global_step that is no count) is an
+   * error naming `path`.
+   */
   static async loadFromJson(path: string): Promise<TrainerState> {
-    return TrainerState.fromDict(parsePythonJson(await readFile(path, 'utf8')) as Record<string, unknown>);
+    const d = (await readJsonFile(path, parsePythonJson)) as Record<string, unknown>;
+    for (const k of ['global_step', 'max_steps'])
+      if (k in d && !(typeof d[k] === 'number' && Number.isInteger(d[k]) && (d[k] as number) >= 0))
+        throw new Error(`${path}: '${k}' is ${JSON.stringify(d[k])}, not a step count: the file is corrupt`);
+    if ('log_history' in d && !Array.isArray(d.log_history)) throw new Error(`${path}: 'log_history' is not a list: the file is corrupt`);
+    return TrainerState.fromDict(d);
   }
 
   static fromDict(d: Record<string, unknown>): TrainerState {

@@ -17,6 +17,12 @@ export type TrainingArgumentsInit = { output_dir: string } & Partial<Omit<Traini
 /** The implemented fields, typed. */
 export interface TrainingArgumentsFields {
   output_dir: string;
+  /**
+   * HF: "overwrite the content of the output directory".  A fresh train() (no resume) refuses an
+   * output_dir holding checkpoint-N folders of an earlier run unless this is true; then they are
+   * deleted before training starts, so save_total_limit rotation and resume_from_checkpoint=true
+   * see this run's checkpoints only.
+   */
   overwrite_output_dir: boolean;
   do_train: boolean;
   do_eval: boolean;

@@ -181,3 +181,17 @@ test('DataCollatorForSeq2Seq: -100 label padding, multiples, max_length, decoder
   assert.throws(() => new DataCollatorForSeq2Seq({ tokenizer: bert, padding: 'max_length', maxLength: 2 }).collate([{ input_ids: [101, 102], labels: [1, 2, 3] }]), /3 labels, more than max_length 2/);
   assert.throws(() => new DataCollatorForSeq2Seq({ tokenizer: bert }).collate([{ input_ids: HELLO, labels: [1.5] }]), /must hold integers/);
 });
+
+test('a null label names its row: defaultDataCollator refuses a batch labelled only in part, the padding collator names the row', () => {
+  const rows = (labels: unknown[]): Feature[] => labels.map((label, i) => ({ input_ids: [101, 7592 + i, 102], label }));
+  // HF drops a label column whose first value is None; with labels in later rows that would train without them
+  assert.throws(() => defaultDataCollator(rows([null, 1, 0])),
+    /defaultDataCollator: 'label' of features\[0\] is null but features\[1\] has one; a batch needs a label in every row \(or in none\)/);
+  assert.throws(() => defaultDataCollator(rows([1, 0, null])), /'label' of features\[2\] is null, which cannot become a tensor: that row has no label/);
+  assert.throws(() => defaultDataCollator(rows([1, undefined])), /'label' of features\[1\] is undefined, which cannot become a tensor/);
+  // every row unlabeled: dropped, as HF (a prediction batch)
+  assert.deepEqual(Object.keys(defaultDataCollator(rows([null, null]))), ['input_ids']);
+  const c = new DataCollatorWithPadding({ tokenizer: bert });
+  assert.throws(() => c.collate(rows([0, null])), /'label' of features\[1\] is null, which cannot become a tensor: that row has no label/);
+  assert.throws(() => c.collate([{ input_ids: HELLO, label: [1, null] }]), /'label' of features\[0\] holds null, which cannot become a tensor/);
+});

@@ -15,7 +15,8 @@ export interface DefaultCollatorOptions {
  * `labels`: int64 when the values are integers, else float32 — HF decides from the first label's
  * Python type; JS numbers carry no int/float distinction, so here every label of the batch is
  * looked at (a Float32Array / Float64Array value marks a float column; `labelDtype` forces it).
- * Keys whose value in features[0] is null, undefined or a string are skipped, as in HF.
+ * Keys whose value in features[0] is null, undefined or a string are skipped, as in HF — except
+ * `label` / `label_ids` null in features[0] but set in another row, an error (HF would drop it).
  * Other integer columns become int64, fractional ones float32, booleans bool.
  * @example defaultDataCollator([{ input_ids: [1, 2], label: 0 }, { input_ids: [3, 4], label: 1 }])
  *   // { labels: int64 (2), input_ids: int64 (2, 2) }
@@ -27,6 +28,14 @@ export function defaultDataCollator(features: readonly Feature[], opts: DefaultC
   return tidy(() => {
     const batch: Batch = {};
     const labelKey = present('label') ? 'label' : present('label_ids') ? 'label_ids' : null;
+    // HF drops a label column whose first value is None; a later row with a label would then be
+    // trained without it, so a batch labelled only in part is an error naming the rows
+    for (const k of ['label', 'label_ids'])
+      if (k !== labelKey && keys.includes(k)) {
+        const j = features.findIndex((f) => f[k] !== null && f[k] !== undefined);
+        if (j >= 0) throw new TypeError(`defaultDataCollator: '${k}' of features[0] is ${String(first[k])} but features[${j}] has one; ` +
+          'a batch needs a label in every row (or in none): remove or label the unlabeled rows');
+      }
     if (labelKey !== null) batch['labels'] = columnTensor(labelKey, features.map((f) => f[labelKey]), opts.labelDtype);
     for (const k of keys) {
       if (k === 'label' || k === 'label_ids') continue;

@@ -134,10 +134,15 @@ export function columnTensor(key: string, values: readonly unknown[], dtype?: DT
       return [v.length, ...(inner ?? [])];
     }
     if (typeof v === 'string') throw new TypeError(`'${key}' holds strings, which cannot become a tensor: remove that column before collating`);
-    throw new TypeError(`'${key}' holds ${describe(v)}, which cannot become a tensor`);
+    if (v === null || v === undefined)
+      throw new TypeError(`'${key}' of features[${row}] ${depth === 0 ? 'is' : 'holds'} ${String(v)}, which cannot become a tensor` +
+        (depth === 0 && /^label/.test(key) ? ': that row has no label; remove or label the unlabeled rows' : ''));
+    throw new TypeError(`'${key}' of features[${row}] holds ${describe(v)}, which cannot become a tensor`);
   };
   let inner: number[] | null = null;
-  for (const v of values) {
+  let row = 0;
+  for (; row < values.length; row++) {
+    const v = values[row];
     const s = shapeOf(v, 0);
     if (inner === null) inner = s;
     else if (s.length !== inner.length || s.some((d, i) => d !== inner![i])) throw raggedError(key);
