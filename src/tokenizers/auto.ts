@@ -4,13 +4,14 @@
 // slow vocabulary files (convert_slow_tokenizer.py), and registers the special tokens as
 // PreTrainedTokenizerFast.__init__ does.
 import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Tokenizer } from 'tokenizers';
 import { resolveTokenizerClass } from './classes.js';
 import {
   SPECIAL_TOKEN_KEYS, mergeInitConfig, readTokenizerFolder, tokenContent, toAddedToken, validateConfig,
   type AddedTokenConfig, type TokenConfigValue, type TokenizerConfigJson,
 } from './config.js';
-import { addTokensToJson, modelVocabOf, type AddedTokenSpec, type TokenizerJson } from './tokenizer-json.js';
+import { addTokensToJson, modelVocabOf, parseTokenizerJson, type AddedTokenSpec, type TokenizerJson } from './tokenizer-json.js';
 import { PreTrainedTokenizerFast } from './tokenizer.js';
 
 /**
@@ -77,12 +78,7 @@ export const AutoTokenizer = {
 
     let json: TokenizerJson;
     if (folder.tokenizerJson !== undefined && !fromSlow) {
-      try {
-        json = JSON.parse(folder.tokenizerJson) as TokenizerJson;
-      } catch (e) {
-        throw new Error(`${dir}/tokenizer.json: invalid JSON (${(e as Error).message})`);
-      }
-      json.added_tokens ??= [];
+      json = parseTokenizerJson(folder.tokenizerJson, join(dir, 'tokenizer.json'));
     } else {
       const missing = spec.slowFiles.filter((f) => !files.has(f));
       if (!spec.convert || spec.slowFiles.length === 0)

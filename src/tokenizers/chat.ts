@@ -2,7 +2,10 @@
 // tokenizer's Jinja chat template through @huggingface/jinja (HF's settings: trim_blocks,
 // lstrip_blocks, raise_exception, strftime_now) with the special tokens as variables, then
 // optionally tokenizes the result without adding special tokens (the template already has them).
+// Templates render in a sandbox (jinja-sandbox.ts): Python jinja2's MAX_RANGE plus step, time,
+// string and list limits, since a template from a downloaded tokenizer_config.json is untrusted.
 import { Template } from '@huggingface/jinja';
+import { renderSandboxed, resolveTemplateLimits, type TemplateLimits } from './jinja-sandbox.js';
 import type { CallOptions } from './call.js';
 import type { PreTrainedTokenizerFast } from './tokenizer.js';
 
@@ -29,6 +32,12 @@ export interface ChatTemplateOptions {
   documents?: Array<Record<string, unknown>>;
   /** Extra template variables (HF `**kwargs`, e.g. `{ enable_thinking: false }`). */
   templateKwargs?: Record<string, unknown>;
+  /**
+   * Limits of the template sandbox (DEFAULT_TEMPLATE_LIMITS: range() of at most 100,000 items as in
+   * Python's jinja2 sandbox, 1,000,000 evaluation steps, 10 s, 50,000,000-character strings,
+   * 1,000,000-item lists); raise one for a trusted template that needs more.
+   */
+  templateLimits?: Partial<TemplateLimits>;
   /** Options for the tokenization when tokenize is true (truncation, maxLength, ...). */
   tokenizerOptions?: Omit<CallOptions, 'addSpecialTokens' | 'textPair' | 'textTarget' | 'textPairTarget' | 'returnTensors' | 'returnOverflowingTokens' | 'isSplitIntoWords'>;
 }
@@ -69,14 +78,15 @@ export function applyChatTemplate(tok: PreTrainedTokenizerFast, messages: ChatMe
   if (opts.addGenerationPrompt && opts.continueFinalMessage)
     throw new Error('continue_final_message and add_generation_prompt are not compatible. Use continue_final_message when you want the model to continue the final message, and add_generation_prompt when you want to add a header that will prompt it to start a new assistant message instead.');
   const source = resolveChatTemplate(tok, opts.chatTemplate, (opts.tools?.length ?? 0) > 0);
-  let rendered = compile(source).render({
+  const limits = resolveTemplateLimits(opts.templateLimits);
+  let rendered = renderSandboxed(compile(source), {
     ...tok.specialTokensMap,
     ...(opts.templateKwargs ?? {}),
     messages,
     tools: opts.tools ?? null,
     documents: opts.documents ?? null,
     add_generation_prompt: opts.addGenerationPrompt ?? false,
-  });
+  }, limits);
   if (opts.continueFinalMessage) {
     const last = messages[messages.length - 1];
     if (last === undefined) throw new Error('continueFinalMessage needs at least one message');

@@ -13,3 +13,5 @@ export {
 export { TOKENIZER_CLASSES, type TokenizerClassSpec } from './classes.js';
 export { parseSpmModel, PieceType, type SpmModel, type SpmPiece } from './spm-proto.js';
 export type { AddedTokenJson, TokenizerJson } from './tokenizer-json.js';
+export { DEFAULT_TEMPLATE_LIMITS, TemplateLimitError, type TemplateLimits } from './jinja-sandbox.js';
+export { regexBacktrackingRisk } from './redos.js';

@@ -1,6 +1,7 @@
 // The `tokenizer.json` serialization of HF tokenizers (the Rust library's serde format), as the
 // converters in transformers' convert_slow_tokenizer.py produce it. Converters here build this
 // JSON and load it with `Tokenizer.fromString`, so the pipeline is exactly HF's, component by component.
+import { assertSafeTokenizerRegexes } from './redos.js';
 
 /** One entry of `added_tokens` (tokenizers' AddedToken plus its id). */
 export interface AddedTokenJson {
@@ -108,6 +109,66 @@ export function templateProcessing(single: string, pair: string, specials: Array
   const special_tokens: Record<string, { id: string; ids: number[]; tokens: string[] }> = {};
   for (const [tok, id] of specials) special_tokens[tok] = { id: tok, ids: [id], tokens: [tok] };
   return { type: 'TemplateProcessing', single: pieces(single), pair: pieces(pair), special_tokens };
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return `an array (${v.length} items)`;
+  if (typeof v === 'object') return 'an object';
+  const text = JSON.stringify(v);
+  return `${typeof v} ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`;
+}
+
+/**
+ * Checks the shape of a parsed tokenizer.json before it reaches HF tokenizers: a JSON object with a
+ * `model` object holding a `vocab`, an `added_tokens` list when present, pipeline components that
+ * are objects or null. Throws naming `file` and what is missing or wrong.
+ */
+export function validateTokenizerJson(doc: unknown, file: string): asserts doc is TokenizerJson {
+  const expected = 'HF tokenizers\' serialization: {"model": {"type": "BPE" | "WordPiece" | "WordLevel" | "Unigram", "vocab": ...}, "normalizer": ..., "pre_tokenizer": ..., ...}';
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+    throw new Error(`${file}: not a tokenizer.json: expected a JSON object (${expected}), got ${describe(doc)}`);
+  const d = doc as Record<string, unknown>;
+  const keys = Object.keys(d);
+  if (d.model === undefined || d.model === null)
+    throw new Error(`${file}: not a tokenizer.json: it has no "model" section (${expected}); ${keys.length === 0 ? 'the file is an empty object' : `its keys are ${keys.slice(0, 10).join(', ')}`}`);
+  if (typeof d.model !== 'object' || Array.isArray(d.model))
+    throw new Error(`${file}: "model" must be an object with a "type" and a "vocab", got ${describe(d.model)}`);
+  const model = d.model as Record<string, unknown>;
+  const vocab = model.vocab;
+  if (vocab === null || typeof vocab !== 'object')
+    throw new Error(`${file}: the model${typeof model.type === 'string' ? ` (type ${model.type})` : ''} has no "vocab" ${vocab === undefined ? '' : `(got ${describe(vocab)}) `}(a token -> id object, or a [token, score] list for Unigram)`);
+  for (const k of ['normalizer', 'pre_tokenizer', 'post_processor', 'decoder']) {
+    const c = d[k];
+    if (c !== undefined && c !== null && (typeof c !== 'object' || Array.isArray(c)))
+      throw new Error(`${file}: "${k}" must be an object with a "type", or null, got ${describe(c)}`);
+  }
+  const added = d.added_tokens;
+  if (added !== undefined && added !== null) {
+    if (!Array.isArray(added)) throw new Error(`${file}: "added_tokens" must be a list, got ${describe(added)}`);
+    added.forEach((t, i) => {
+      const tok = t as Record<string, unknown> | null;
+      if (tok === null || typeof tok !== 'object' || typeof tok.content !== 'string' || !Number.isInteger(tok.id))
+        throw new Error(`${file}: added_tokens[${i}] must be an object with a string "content" and an integer "id", got ${JSON.stringify(t)?.slice(0, 80)}`);
+    });
+  }
+}
+
+/**
+ * Parses the text of a tokenizer.json: valid JSON, the shape {@link validateTokenizerJson} checks,
+ * and no regex that can make Oniguruma backtrack without bound (redos.ts). Errors name `file`.
+ */
+export function parseTokenizerJson(text: string, file: string): TokenizerJson {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: invalid JSON (${(e as Error).message})`);
+  }
+  validateTokenizerJson(doc, file);
+  assertSafeTokenizerRegexes(doc, file);
+  doc.added_tokens ??= [];
+  return doc;
 }
 
 /** An empty document; converters fill in the model and the pipeline. */
