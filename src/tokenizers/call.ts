@@ -164,6 +164,7 @@ async function callOne(tok: PreTrainedTokenizerFast, text: TextInput, pair: Text
       seconds = [pair as string | string[]];
     }
   }
+  checkTextLengths(tok, firsts, seconds);
   const add = opts.addSpecialTokens ?? true;
   if (!split && seconds === null && !internals.slowPath) {
     const rows = await encodeInRust(tok, firsts as string[], add, opts, st);
@@ -187,6 +188,20 @@ async function callOne(tok: PreTrainedTokenizerFast, text: TextInput, pair: Text
   pad(tok, rows, opts, st);
   if (shadowRows) pad(tok, shadowRows, opts, st);
   return toBatchEncoding(tok, rows, shadowRows, opts, st, !batched, seconds !== null ? 2 : 1);
+}
+
+/** Refuses a text longer than tok.maxTextLength (see there: longer texts can abort the process in Rust). */
+function checkTextLengths(tok: PreTrainedTokenizerFast, firsts: Array<string | string[]>, seconds: Array<string | string[]> | null): void {
+  const max = tok.maxTextLength;
+  for (const [side, list] of [['text', firsts], ['text_pair', seconds ?? []]] as const) {
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!;
+      const len = typeof t === 'string' ? t.length : t.reduce((n, w) => n + w.length, 0);
+      if (len > max)
+        throw new RangeError(`${side}${list.length > 1 || Array.isArray(firsts[0]) ? `[${i}]` : ''} has ${len} characters, more than tokenizer.maxTextLength (${max}): ` +
+          'texts this long can abort the process inside the Rust tokenizer (its regex engine\'s retry limit); split the document into parts, or raise tokenizer.maxTextLength');
+    }
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 //   const tok = await AutoTokenizer.fromPretrained(dir);
 //   const batch = await tok.call(['a', 'b c'], { padding: true, returnTensors: 'pt' });
 export { AutoTokenizer, type FromPretrainedOptions } from './auto.js';
-export { PreTrainedTokenizerFast } from './tokenizer.js';
+export { PreTrainedTokenizerFast, MAX_TEXT_LENGTH } from './tokenizer.js';
 export { BatchEncoding, type Batched, type Layout, type Pt, type Single } from './encoding.js';
 export type { CallOptions, PaddingOption, TextInput, TruncationOption } from './call.js';
 export { cleanUpTokenization, type DecodeOptions } from './decode.js';

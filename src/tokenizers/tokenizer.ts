@@ -24,6 +24,9 @@ import { WordIndexShadow } from './words.js';
  *   const enc = await tok.call('Hello world', { truncation: true, maxLength: 8 });
  *   tok.decode(enc.input_ids, { skipSpecialTokens: true });
  */
+/** Default of PreTrainedTokenizerFast.maxTextLength: one text of at most 1,000,000 characters. */
+export const MAX_TEXT_LENGTH = 1_000_000;
+
 export class PreTrainedTokenizerFast {
   /** The HF tokenizers object (`backend_tokenizer`). Its truncation and padding stay disabled: calls do both. */
   readonly backend: Tokenizer;
@@ -36,6 +39,14 @@ export class PreTrainedTokenizerFast {
   readonly spec: TokenizerClassSpec;
   /** Longest input the model takes; 1e30 when unknown (HF's VERY_LARGE_INTEGER). */
   modelMaxLength: number;
+  /**
+   * Longest text (in characters) one call encodes; longer ones are refused before reaching Rust.
+   * Oniguruma counts backtracking retries per match, with a 10,000,000 limit whose overrun is a
+   * panic that aborts Node; a pre-tokenizer regex such as `\s*[\r\n]+` retries once per
+   * character of a whitespace run, so real tokenizers abort on ~10M-character texts. The default
+   * (MAX_TEXT_LENGTH, 1,000,000) keeps a 10x margin; split longer documents, or raise it.
+   */
+  maxTextLength = MAX_TEXT_LENGTH;
   paddingSide: 'left' | 'right';
   truncationSide: 'left' | 'right';
   /** Whether decode() applies clean_up_tokenization (" ." -> "." ...) by default. */
