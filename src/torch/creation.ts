@@ -56,7 +56,7 @@ export function tensor(data: Nested | TypedArray, opts: TensorOptions & { shape?
   if (ArrayBuffer.isView(data)) {
     const src = typedDtype(data as TypedArray);
     const shape = opts.shape ?? [(data as TypedArray).length];
-    let t = wrap(N.fromBuffer!(data, dtypeCode(src), shape, undefined));
+    let t = wrap(N.fromBuffer(data, dtypeCode(src), shape, undefined));
     if ((opts.dtype && opts.dtype !== src) || (opts.device && opts.device !== 'cpu')) t = t.to({ dtype: opts.dtype ?? src, device: opts.device ?? 'cpu' });
     return finish(t, opts);
   }
@@ -81,7 +81,7 @@ export function tensor(data: Nested | TypedArray, opts: TensorOptions & { shape?
     case 'uint8': case 'bool': buf = Uint8Array.from(flat as number[], (v) => Number(v)); break;
     default: buf = Float64Array.from(flat as number[], Number); bufType = 'float64'; // float64 and, via to(), float16/bfloat16
   }
-  let t = wrap(N.fromBuffer!(buf, dtypeCode(bufType), shape, undefined));
+  let t = wrap(N.fromBuffer(buf, dtypeCode(bufType), shape, undefined));
   if (bufType !== dtype || (opts.device && opts.device !== 'cpu')) t = t.to({ dtype, device: opts.device ?? 'cpu' });
   return finish(t, opts);
 }
@@ -91,36 +91,36 @@ export function tensor(data: Nested | TypedArray, opts: TensorOptions & { shape?
  * The byte length must equal numel * element size.
  */
 export function frombuffer(bytes: ArrayBuffer | ArrayBufferView, opts: { dtype: DType; shape: number[]; device?: Device }): Tensor {
-  return wrap(N.fromBuffer!(bytes, dtypeCode(opts.dtype), opts.shape, opts.device));
+  return wrap(N.fromBuffer(bytes, dtypeCode(opts.dtype), opts.shape, opts.device));
 }
 export { ELEMENT_SIZE };
 
-export function zeros(shape: number[], o: TensorOptions = {}): Tensor { return finish(wrap(N.zeros!(shape, dtypeCode(o.dtype), o.device)), o); }
-export function ones(shape: number[], o: TensorOptions = {}): Tensor { return finish(wrap(N.ones!(shape, dtypeCode(o.dtype), o.device)), o); }
-export function empty(shape: number[], o: TensorOptions = {}): Tensor { return finish(wrap(N.empty!(shape, dtypeCode(o.dtype), o.device)), o); }
+export function zeros(shape: number[], o: TensorOptions = {}): Tensor { return finish(wrap(N.zeros(shape, dtypeCode(o.dtype), o.device)), o); }
+export function ones(shape: number[], o: TensorOptions = {}): Tensor { return finish(wrap(N.ones(shape, dtypeCode(o.dtype), o.device)), o); }
+export function empty(shape: number[], o: TensorOptions = {}): Tensor { return finish(wrap(N.empty(shape, dtypeCode(o.dtype), o.device)), o); }
 /** full(shape, value): dtype from the value (int64 / float32 / bool) unless given. */
-export function full(shape: number[], value: number | boolean, o: TensorOptions = {}): Tensor { return finish(wrap(N.full!(shape, value, dtypeCode(o.dtype), o.device)), o); }
+export function full(shape: number[], value: number | boolean, o: TensorOptions = {}): Tensor { return finish(wrap(N.full(shape, value, dtypeCode(o.dtype), o.device)), o); }
 /** A 0-d tensor holding `value`; float32 unless `dtype` is given (as torch.scalar_tensor, even for 3 or true). */
-export function scalarTensor(value: number | boolean, o: TensorOptions = {}): Tensor { return finish(wrap(N.scalarTensor!(value, dtypeCode(o.dtype ?? 'float32'), o.device)), o); }
+export function scalarTensor(value: number | boolean, o: TensorOptions = {}): Tensor { return finish(wrap(N.scalarTensor(value, dtypeCode(o.dtype ?? 'float32'), o.device)), o); }
 /** arange(end) or arange(start, end, step): int64 when all arguments are integers. */
 export function arange(startOrEnd: number, end?: number, step = 1, o: TensorOptions = {}): Tensor {
   const [s, e] = end === undefined ? [0, startOrEnd] : [startOrEnd, end];
-  return finish(wrap(N.arange!(s, e, step, dtypeCode(o.dtype), o.device)), o);
+  return finish(wrap(N.arange(s, e, step, dtypeCode(o.dtype), o.device)), o);
 }
-export function linspace(start: number, end: number, steps: number, o: TensorOptions = {}): Tensor { return finish(wrap(N.linspace!(start, end, steps, dtypeCode(o.dtype), o.device)), o); }
-export function eye(n: number, m = n, o: TensorOptions = {}): Tensor { return finish(wrap(N.eye!(n, m, dtypeCode(o.dtype), o.device)), o); }
-export function rand(shape: number[], o: RandomOptions = {}): Tensor { return finish(wrap(N.rand!(shape, dtypeCode(o.dtype), o.device, o.generator?.native)), o); }
-export function randn(shape: number[], o: RandomOptions = {}): Tensor { return finish(wrap(N.randn!(shape, dtypeCode(o.dtype), o.device, o.generator?.native)), o); }
+export function linspace(start: number, end: number, steps: number, o: TensorOptions = {}): Tensor { return finish(wrap(N.linspace(start, end, steps, dtypeCode(o.dtype), o.device)), o); }
+export function eye(n: number, m = n, o: TensorOptions = {}): Tensor { return finish(wrap(N.eye(n, m, dtypeCode(o.dtype), o.device)), o); }
+export function rand(shape: number[], o: RandomOptions = {}): Tensor { return finish(wrap(N.rand(shape, dtypeCode(o.dtype), o.device, o.generator?.native)), o); }
+export function randn(shape: number[], o: RandomOptions = {}): Tensor { return finish(wrap(N.randn(shape, dtypeCode(o.dtype), o.device, o.generator?.native)), o); }
 /** Integers uniformly in [low, high). */
-export function randint(low: number, high: number, shape: number[], o: RandomOptions = {}): Tensor { return finish(wrap(N.randint!(low, high, shape, dtypeCode(o.dtype), o.device, o.generator?.native)), o); }
-export function randperm(n: number, o: RandomOptions = {}): Tensor { return wrap(N.randperm!(n, dtypeCode(o.dtype), o.device, o.generator?.native)); }
-export function zerosLike(t: Tensor, o: TensorOptions = {}): Tensor { return finish(wrap(N.zerosLike!(hOf(t), dtypeCode(o.dtype))), o); }
-export function onesLike(t: Tensor, o: TensorOptions = {}): Tensor { return finish(wrap(N.onesLike!(hOf(t), dtypeCode(o.dtype))), o); }
-export function emptyLike(t: Tensor, o: TensorOptions = {}): Tensor { return finish(wrap(N.emptyLike!(hOf(t), dtypeCode(o.dtype))), o); }
-export function fullLike(t: Tensor, value: number | boolean, o: TensorOptions = {}): Tensor { return finish(wrap(N.fullLike!(hOf(t), value, dtypeCode(o.dtype))), o); }
-export function randLike(t: Tensor, o: RandomOptions = {}): Tensor { return finish(wrap(N.randLike!(hOf(t), dtypeCode(o.dtype), o.generator?.native)), o); }
-export function randnLike(t: Tensor, o: RandomOptions = {}): Tensor { return finish(wrap(N.randnLike!(hOf(t), dtypeCode(o.dtype), o.generator?.native)), o); }
-export function bernoulli(p: Tensor, o: { generator?: Generator } = {}): Tensor { return wrap(N.bernoulli!(hOf(p), o.generator?.native)); }
+export function randint(low: number, high: number, shape: number[], o: RandomOptions = {}): Tensor { return finish(wrap(N.randint(low, high, shape, dtypeCode(o.dtype), o.device, o.generator?.native)), o); }
+export function randperm(n: number, o: RandomOptions = {}): Tensor { return wrap(N.randperm(n, dtypeCode(o.dtype), o.device, o.generator?.native)); }
+export function zerosLike(t: Tensor, o: TensorOptions = {}): Tensor { return finish(wrap(N.zerosLike(hOf(t), dtypeCode(o.dtype))), o); }
+export function onesLike(t: Tensor, o: TensorOptions = {}): Tensor { return finish(wrap(N.onesLike(hOf(t), dtypeCode(o.dtype))), o); }
+export function emptyLike(t: Tensor, o: TensorOptions = {}): Tensor { return finish(wrap(N.emptyLike(hOf(t), dtypeCode(o.dtype))), o); }
+export function fullLike(t: Tensor, value: number | boolean, o: TensorOptions = {}): Tensor { return finish(wrap(N.fullLike(hOf(t), value, dtypeCode(o.dtype))), o); }
+export function randLike(t: Tensor, o: RandomOptions = {}): Tensor { return finish(wrap(N.randLike(hOf(t), dtypeCode(o.dtype), o.generator?.native)), o); }
+export function randnLike(t: Tensor, o: RandomOptions = {}): Tensor { return finish(wrap(N.randnLike(hOf(t), dtypeCode(o.dtype), o.generator?.native)), o); }
+export function bernoulli(p: Tensor, o: { generator?: Generator } = {}): Tensor { return wrap(N.bernoulli(hOf(p), o.generator?.native)); }
 export function multinomial(probs: Tensor, numSamples: number, replacement = false, o: { generator?: Generator } = {}): Tensor {
-  return wrap(N.multinomial!(hOf(probs), numSamples, replacement, o.generator?.native));
+  return wrap(N.multinomial(hOf(probs), numSamples, replacement, o.generator?.native));
 }

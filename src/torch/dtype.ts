@@ -11,6 +11,8 @@ export const DTYPE_CODE: Record<DType, number> = {
 export const DTYPES = Object.keys(DTYPE_CODE) as readonly DType[];
 const CODE_DTYPE = new Map<number, DType>(Object.entries(DTYPE_CODE).map(([k, v]) => [v, k as DType]));
 
+export function dtypeCode(d: DType): number;
+export function dtypeCode(d: DType | undefined): number | undefined;
 export function dtypeCode(d: DType | undefined): number | undefined {
   if (d === undefined) return undefined;
   const c = DTYPE_CODE[d];

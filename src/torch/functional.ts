@@ -12,17 +12,17 @@ export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
 export const tanh = (x: Tensor): Tensor => x.tanh();
 /** GELU: 'none' = exact erf form (BERT's gelu), 'tanh' = HF gelu_new / gelu_pytorch_tanh. */
 export const gelu = (x: Tensor, opts: { approximate?: 'none' | 'tanh' } = {}): Tensor => x.gelu(opts.approximate ?? 'none');
-export const softplus = (x: Tensor, beta = 1, threshold = 20): Tensor => wrap(N.softplus!(hOf(x), beta, threshold));
-export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => wrap(N.leakyRelu!(hOf(x), negativeSlope));
-export const elu = (x: Tensor, alpha = 1): Tensor => wrap(N.elu!(hOf(x), alpha));
-export const logsigmoid = (x: Tensor): Tensor => wrap(N.logsigmoid!(hOf(x)));
+export const softplus = (x: Tensor, beta = 1, threshold = 20): Tensor => wrap(N.softplus(hOf(x), beta, threshold));
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => wrap(N.leakyRelu(hOf(x), negativeSlope));
+export const elu = (x: Tensor, alpha = 1): Tensor => wrap(N.elu(hOf(x), alpha));
+export const logsigmoid = (x: Tensor): Tensor => wrap(N.logsigmoid(hOf(x)));
 /** Clamps to [minVal, maxVal] (default [-1, 1]). */
-export const hardtanh = (x: Tensor, minVal = -1, maxVal = 1): Tensor => wrap(N.hardtanh!(hOf(x), minVal, maxVal));
-export const softmax = (x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor => wrap(N.softmax!(hOf(x), dim, dtypeCode(opts.dtype)));
-export const logSoftmax = (x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor => wrap(N.logSoftmax!(hOf(x), dim, dtypeCode(opts.dtype)));
+export const hardtanh = (x: Tensor, minVal = -1, maxVal = 1): Tensor => wrap(N.hardtanh(hOf(x), minVal, maxVal));
+export const softmax = (x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor => wrap(N.softmax(hOf(x), dim, dtypeCode(opts.dtype)));
+export const logSoftmax = (x: Tensor, dim: number, opts: { dtype?: DType } = {}): Tensor => wrap(N.logSoftmax(hOf(x), dim, dtypeCode(opts.dtype)));
 
 /** x @ weight^T + bias.  x: (..., in), weight: (out, in), bias: (out). */
-export const linear = (x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor => wrap(N.linear!(hOf(x), hOf(weight), hOpt(bias)));
+export const linear = (x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor => wrap(N.linear(hOf(x), hOf(weight), hOpt(bias)));
 /**
  * weight: (V, D), ids: int64 (...) -> (..., D).  Ids outside [0, V) raise a TorchError.
  * paddingIdx (in [-V, V), negative counts from the end as in F.embedding): that row gets no
@@ -35,19 +35,19 @@ export function embedding(ids: Tensor, weight: Tensor, opts: { paddingIdx?: numb
     if (!Number.isInteger(p) || p < -v || p >= v) throw new RangeError(`embedding: paddingIdx must be an integer in [${-v}, ${v}), got ${p}`);
     if (p < 0) p += v;
   }
-  return wrap(N.embedding!(hOf(weight), hOf(ids), p));
+  return wrap(N.embedding(hOf(weight), hOf(ids), p));
 }
 export const layerNorm = (x: Tensor, normalizedShape: number[], weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor =>
-  wrap(N.layerNorm!(hOf(x), normalizedShape, hOpt(weight), hOpt(bias), eps));
+  wrap(N.layerNorm(hOf(x), normalizedShape, hOpt(weight), hOpt(bias), eps));
 /** HF LlamaRMSNorm: weight * (x * rsqrt(mean(x^2, -1) + eps)), statistics in float32. */
-export const rmsNorm = (x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor => wrap(N.rmsNorm!(hOf(x), hOpt(weight), eps));
+export const rmsNorm = (x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor => wrap(N.rmsNorm(hOf(x), hOpt(weight), eps));
 export const dropout = (x: Tensor, p = 0.5, training = true): Tensor => {
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout probability must be in [0, 1], got ${p}`);
-  return p === 0 || !training ? x.alias() : wrap(N.dropout!(hOf(x), p, training));
+  return p === 0 || !training ? x.alias() : wrap(N.dropout(hOf(x), p, training));
 };
-export const oneHot = (x: Tensor, numClasses = -1): Tensor => wrap(N.oneHot!(hOf(x), numClasses));
+export const oneHot = (x: Tensor, numClasses = -1): Tensor => wrap(N.oneHot(hOf(x), numClasses));
 /** Constant padding; `pad` lists (left, right) pairs from the last dim backwards, as F.pad. */
-export const pad = (x: Tensor, padding: number[], value = 0): Tensor => wrap(N.pad!(hOf(x), padding, value));
+export const pad = (x: Tensor, padding: number[], value = 0): Tensor => wrap(N.pad(hOf(x), padding, value));
 
 /**
  * Cross entropy of logits (N, C) or (N, C, d...) against class ids (N) / (N, d...) or class
@@ -56,16 +56,16 @@ export const pad = (x: Tensor, padding: number[], value = 0): Tensor => wrap(N.p
  */
 export function crossEntropy(input: Tensor, target: Tensor,
   opts: { weight?: Tensor; reduction?: Reduction; ignoreIndex?: number; labelSmoothing?: number } = {}): Tensor {
-  return wrap(N.crossEntropy!(hOf(input), hOf(target), hOpt(opts.weight), opts.reduction ?? 'mean', opts.ignoreIndex ?? -100, opts.labelSmoothing ?? 0));
+  return wrap(N.crossEntropy(hOf(input), hOf(target), hOpt(opts.weight), opts.reduction ?? 'mean', opts.ignoreIndex ?? -100, opts.labelSmoothing ?? 0));
 }
 export function nllLoss(input: Tensor, target: Tensor, opts: { weight?: Tensor; reduction?: Reduction; ignoreIndex?: number } = {}): Tensor {
-  return wrap(N.nllLoss!(hOf(input), hOf(target), hOpt(opts.weight), opts.reduction ?? 'mean', opts.ignoreIndex ?? -100));
+  return wrap(N.nllLoss(hOf(input), hOf(target), hOpt(opts.weight), opts.reduction ?? 'mean', opts.ignoreIndex ?? -100));
 }
-export const mseLoss = (input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor => wrap(N.mseLoss!(hOf(input), hOf(target), opts.reduction ?? 'mean'));
-export const l1Loss = (input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor => wrap(N.l1Loss!(hOf(input), hOf(target), opts.reduction ?? 'mean'));
+export const mseLoss = (input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor => wrap(N.mseLoss(hOf(input), hOf(target), opts.reduction ?? 'mean'));
+export const l1Loss = (input: Tensor, target: Tensor, opts: { reduction?: Reduction } = {}): Tensor => wrap(N.l1Loss(hOf(input), hOf(target), opts.reduction ?? 'mean'));
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor,
   opts: { weight?: Tensor; posWeight?: Tensor; reduction?: Reduction } = {}): Tensor {
-  return wrap(N.bceWithLogits!(hOf(input), hOf(target), hOpt(opts.weight), hOpt(opts.posWeight), opts.reduction ?? 'mean'));
+  return wrap(N.bceWithLogits(hOf(input), hOf(target), hOpt(opts.weight), hOpt(opts.posWeight), opts.reduction ?? 'mean'));
 }
 
 /**
@@ -75,5 +75,5 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor,
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor,
   opts: { attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; scale?: number; training?: boolean } = {}): Tensor {
-  return wrap(N.sdpa!(hOf(q), hOf(k), hOf(v), hOpt(opts.attnMask), opts.dropoutP ?? 0, opts.isCausal ?? false, opts.scale, opts.training ?? true));
+  return wrap(N.sdpa(hOf(q), hOf(k), hOf(v), hOpt(opts.attnMask), opts.dropoutP ?? 0, opts.isCausal ?? false, opts.scale, opts.training ?? true));
 }

@@ -8,10 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { TorchError } from './errors.js';
 import { allocationLimitFromEnv } from './limits.js';
 
-/** A native tensor handle (slot index + generation); -1 once disposed. */
-export type Handle = number;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type NativeFn = (...args: any[]) => any;
+import type { NativeOps } from './native-types.js';
+
+export type { Handle, NativeOps, NativeGenerator, GeneratorExternal, DTypeCode } from './native-types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -28,10 +27,10 @@ if (!path) {
   );
 }
 const require = createRequire(import.meta.url);
-/** The addon's exports: one function per op. */
-export const native: Record<string, NativeFn> = require(path);
-native.setErrorClass!(TorchError);
-native.setAllocationLimit!(allocationLimitFromEnv());
+/** The addon's exports: one function per op, typed by native-types.ts (generated from native/src). */
+export const native = require(path) as NativeOps;
+native.setErrorClass(TorchError);
+native.setAllocationLimit(allocationLimitFromEnv());
 
 /**
  * Sets the largest single CPU allocation in bytes (0 = no limit) and returns the previous one.
@@ -40,5 +39,5 @@ native.setAllocationLimit!(allocationLimitFromEnv());
  * process-wide (worker threads share libtorch's allocator).
  */
 export function setAllocationLimit(bytes: number): number {
-  return native.setAllocationLimit!(bytes) as number;
+  return native.setAllocationLimit(bytes);
 }

@@ -22,10 +22,10 @@ const stack: Scope[] = [];
 let unscoped = 0;
 const registry = new FinalizationRegistry<Handle>((h) => {
   unscoped--;
-  native.free!(h); // stale handles are ignored natively, so a reused slot is never freed
+  native.free(h); // stale handles are ignored natively, so a reused slot is never freed
 });
 const keptRegistry = new FinalizationRegistry<Handle>((h) => {
-  native.free!(h);
+  native.free(h);
 });
 
 /**
@@ -72,7 +72,7 @@ export function track(t: Owned): void {
 /** Frees a tensor now. Idempotent. */
 export function disposeTensor(t: Owned): void {
   if (t._h < 0) return;
-  native.free!(t._h);
+  native.free(t._h);
   t._h = -1;
   if (t._registered) {
     if (t._kept) keptRegistry.unregister(t);
@@ -136,7 +136,7 @@ function endScope(scope: Scope, survivors: Set<Owned> | null): void {
     freeBuf[n++] = t._h;
     t._h = -1;
   }
-  if (n) native.freeMany!(freeBuf, n);
+  if (n) native.freeMany(freeBuf, n);
 }
 
 /**
@@ -173,7 +173,7 @@ export function tidy<T>(fn: () => T): T {
 
 /** Number of live native tensor handles (for leak tests). */
 export function liveTensorCount(): number {
-  return native.liveTensorCount!() as number;
+  return native.liveTensorCount() as number;
 }
 /** Depth of the scope stack (0 outside every tidy). */
 export function scopeDepth(): number {

@@ -6,7 +6,9 @@ import { dtypeCode, dtypeOf, typedArrayFor, DTYPES, type DType, type Device, typ
 import { TorchError } from './errors.js';
 
 type Dims = number | number[];
-const dimsArg = (d: Dims | undefined): number[] | undefined => (d === undefined ? undefined : typeof d === 'number' ? [d] : d);
+function dimsArg(d: Dims): number[];
+function dimsArg(d: Dims | undefined): number[] | undefined;
+function dimsArg(d: Dims | undefined): number[] | undefined { return d === undefined ? undefined : typeof d === 'number' ? [d] : d; }
 
 /** Wraps a fresh native handle (null stays null). */
 export function wrap(h: Handle): Tensor {
@@ -65,35 +67,38 @@ export class Tensor implements Owned {
   keep(): this { return keepT(this); }
 
   // ---- metadata ----
-  get shape(): number[] { return N.shape!(this._h); }
+  get shape(): number[] { return N.shape(this._h); }
   size(): number[];
   size(dim: number): number;
-  size(dim?: number): number[] | number { return dim === undefined ? this.shape : N.size!(this._h, dim); }
-  get ndim(): number { return N.dim!(this._h); }
-  dim(): number { return N.dim!(this._h); }
-  numel(): number { return N.numel!(this._h); }
-  get dtype(): DType { return dtypeOf(N.dtype!(this._h)); }
-  get device(): Device { return N.device!(this._h) as Device; }
-  stride(): number[] { return N.strides!(this._h); }
-  isContiguous(): boolean { return N.isContiguous!(this._h); }
+  size(dim?: number): number[] | number { return dim === undefined ? this.shape : N.size(this._h, dim); }
+  get ndim(): number { return N.dim(this._h); }
+  dim(): number { return N.dim(this._h); }
+  numel(): number { return N.numel(this._h); }
+  get dtype(): DType { return dtypeOf(N.dtype(this._h)); }
+  get device(): Device { return N.device(this._h) as Device; }
+  stride(): number[] { return N.strides(this._h); }
+  isContiguous(): boolean { return N.isContiguous(this._h); }
   toString(): string {
     if (this._h < 0) return 'Tensor(disposed)';
     return `Tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype}, device=${this.device}${this.requiresGrad ? ', requiresGrad=true' : ''})`;
   }
 
   // ---- data out ----
-  /** One number (or boolean) from a one-element tensor. */
-  item(): number { return N.item!(this._h); }
+  /**
+   * One number from a one-element tensor.  A bool tensor gives a boolean at run time (as torch's
+   * item()); the type stays `number` so that the common case (a loss, a count) needs no narrowing.
+   */
+  item(): number { return N.item(this._h) as number; }
   /** A flat copy in a typed array; float16/bfloat16 are converted to Float32Array, bool to Uint8Array. */
   toTypedArray(): TypedArray {
     const d = this.dtype;
     if (d === 'float16' || d === 'bfloat16') return this.to('float32').toTypedArray();
-    return typedArrayFor(d, N.toBuffer!(this._h));
+    return typedArrayFor(d, N.toBuffer(this._h));
   }
   /** The raw little-endian bytes of a contiguous CPU copy (what safetensors stores). */
-  toBuffer(): ArrayBuffer { return N.toBuffer!(this._h); }
+  toBuffer(): ArrayBuffer { return N.toBuffer(this._h); }
   /** Zero-copy view of a contiguous CPU tensor's memory (raw bits for float16/bfloat16). */
-  dataView(): TypedArray { return typedArrayFor(this.dtype, N.dataView!(this._h)); }
+  dataView(): TypedArray { return typedArrayFor(this.dtype, N.dataView(this._h)); }
   /** Nested JS arrays like torch's tolist(): int64 as numbers, bool as booleans. */
   toArray(): unknown {
     const flat = this.toTypedArray();
@@ -118,12 +123,12 @@ export class Tensor implements Owned {
   /** to(dtype), to(device) or to({dtype, device, copy}). */
   to(target: DType | Device | { dtype?: DType; device?: Device; copy?: boolean }): Tensor {
     if (typeof target === 'string') {
-      if (target === 'cpu' || /^cuda(:\d+)?$/.test(target)) return wrap(N.to!(this._h, undefined, target));
+      if (target === 'cpu' || /^cuda(:\d+)?$/.test(target)) return wrap(N.to(this._h, undefined, target));
       if (!(DTYPES as readonly string[]).includes(target))
         throw new TorchError(`to('${target}'): '${target}' is neither a device (cpu, cuda, cuda:N) nor a dtype (${DTYPES.join(', ')})`, 'to');
-      return wrap(N.to!(this._h, dtypeCode(target as DType)));
+      return wrap(N.to(this._h, dtypeCode(target as DType)));
     }
-    return wrap(N.to!(this._h, dtypeCode(target.dtype), target.device, target.copy ?? false));
+    return wrap(N.to(this._h, dtypeCode(target.dtype), target.device, target.copy ?? false));
   }
   cpu(): Tensor { return this.to('cpu'); }
   cuda(index = 0): Tensor { return this.to(`cuda:${index}`); }
@@ -134,104 +139,104 @@ export class Tensor implements Owned {
   bool(): Tensor { return this.to('bool'); }
   half(): Tensor { return this.to('float16'); }
   bfloat16(): Tensor { return this.to('bfloat16'); }
-  clone(): Tensor { return wrap(N.clone!(this._h)); }
+  clone(): Tensor { return wrap(N.clone(this._h)); }
   /** A second handle to this same tensor (same data and autograd identity). */
-  alias(): Tensor { return wrap(N.alias!(this._h)); }
-  detach(): Tensor { return wrap(N.detach!(this._h)); }
-  detach_(): this { N.detach_!(this._h); return this; }
-  contiguous(): Tensor { return wrap(N.contiguous!(this._h)); }
-  copy_(src: Tensor): this { N.copy_!(this._h, hOf(src)); return this; }
-  fill_(v: number | boolean): this { N.fill_!(this._h, v); return this; }
-  zero_(): this { N.zero_!(this._h); return this; }
-  uniform_(a = 0, b = 1): this { N.uniform_!(this._h, a, b); return this; }
-  normal_(mean = 0, std = 1): this { N.normal_!(this._h, mean, std); return this; }
+  alias(): Tensor { return wrap(N.alias(this._h)); }
+  detach(): Tensor { return wrap(N.detach(this._h)); }
+  detach_(): this { N.detach_(this._h); return this; }
+  contiguous(): Tensor { return wrap(N.contiguous(this._h)); }
+  copy_(src: Tensor): this { N.copy_(this._h, hOf(src)); return this; }
+  fill_(v: number | boolean): this { N.fill_(this._h, v); return this; }
+  zero_(): this { N.zero_(this._h); return this; }
+  uniform_(a = 0, b = 1): this { N.uniform_(this._h, a, b); return this; }
+  normal_(mean = 0, std = 1): this { N.normal_(this._h, mean, std); return this; }
 
   // ---- autograd ----
-  get requiresGrad(): boolean { return N.requiresGrad!(this._h); }
-  set requiresGrad(v: boolean) { N.requiresGrad_!(this._h, v); }
-  requiresGrad_(v = true): this { N.requiresGrad_!(this._h, v); return this; }
-  get isLeaf(): boolean { return N.isLeaf!(this._h); }
+  get requiresGrad(): boolean { return N.requiresGrad(this._h); }
+  set requiresGrad(v: boolean) { N.requiresGrad_(this._h, v); }
+  requiresGrad_(v = true): this { N.requiresGrad_(this._h, v); return this; }
+  get isLeaf(): boolean { return N.isLeaf(this._h); }
   /** Name of the autograd node that made this tensor (e.g. `AddBackward0`), or null. */
-  get gradFn(): string | null { return N.gradFn!(this._h); }
+  get gradFn(): string | null { return N.gradFn(this._h); }
   /** A fresh handle to the accumulated gradient (owned by the current scope), or null. */
   get grad(): Tensor | null {
-    const h = N.grad!(this._h);
+    const h = N.grad(this._h);
     return h === null ? null : wrap(h);
   }
-  set grad(g: Tensor | null) { N.setGrad!(this._h, g === null ? null : hOf(g)); }
-  retainGrad(): this { N.retainGrad!(this._h); return this; }
+  set grad(g: Tensor | null) { N.setGrad(this._h, g === null ? null : hOf(g)); }
+  retainGrad(): this { N.retainGrad(this._h); return this; }
   /** Backpropagates from this tensor (a scalar unless `gradient` is given). */
   backward(gradient?: Tensor, opts: { retainGraph?: boolean; createGraph?: boolean } = {}): void {
-    N.backward!(this._h, hOpt(gradient), opts.retainGraph, opts.createGraph ?? false);
+    N.backward(this._h, hOpt(gradient), opts.retainGraph, opts.createGraph ?? false);
   }
 
   // ---- pointwise (second operand a tensor or a number) ----
-  add(o: Tensor | number, alpha?: number): Tensor { return wrap(typeof o === 'number' ? N.addS!(this._h, o, alpha) : N.add!(this._h, hOf(o), alpha)); }
-  sub(o: Tensor | number, alpha?: number): Tensor { return wrap(typeof o === 'number' ? N.subS!(this._h, o, alpha) : N.sub!(this._h, hOf(o), alpha)); }
-  mul(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.mulS!(this._h, o) : N.mul!(this._h, hOf(o))); }
-  div(o: Tensor | number, roundingMode?: 'trunc' | 'floor'): Tensor { return wrap(typeof o === 'number' ? N.divS!(this._h, o, roundingMode) : N.div!(this._h, hOf(o), roundingMode)); }
-  pow(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.powS!(this._h, o) : N.pow!(this._h, hOf(o))); }
+  add(o: Tensor | number, alpha?: number): Tensor { return wrap(typeof o === 'number' ? N.addS(this._h, o, alpha) : N.add(this._h, hOf(o), alpha)); }
+  sub(o: Tensor | number, alpha?: number): Tensor { return wrap(typeof o === 'number' ? N.subS(this._h, o, alpha) : N.sub(this._h, hOf(o), alpha)); }
+  mul(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.mulS(this._h, o) : N.mul(this._h, hOf(o))); }
+  div(o: Tensor | number, roundingMode?: 'trunc' | 'floor'): Tensor { return wrap(typeof o === 'number' ? N.divS(this._h, o, roundingMode) : N.div(this._h, hOf(o), roundingMode)); }
+  pow(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.powS(this._h, o) : N.pow(this._h, hOf(o))); }
   /** x - this, for a number x. */
-  rsub(x: number): Tensor { return wrap(N.rsubS!(this._h, x)); }
-  remainder(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.remainderS!(this._h, o) : N.remainder!(this._h, hOf(o))); }
-  fmod(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.fmodS!(this._h, o) : N.fmod!(this._h, hOf(o))); }
-  add_(o: Tensor | number, alpha?: number): this { if (typeof o === 'number') N.addS_!(this._h, o, alpha); else N.add_!(this._h, hOf(o), alpha); return this; }
-  sub_(o: Tensor | number, alpha?: number): this { if (typeof o === 'number') N.subS_!(this._h, o, alpha); else N.sub_!(this._h, hOf(o), alpha); return this; }
-  mul_(o: Tensor | number): this { if (typeof o === 'number') N.mulS_!(this._h, o); else N.mul_!(this._h, hOf(o)); return this; }
-  div_(o: Tensor | number): this { if (typeof o === 'number') N.divS_!(this._h, o); else N.div_!(this._h, hOf(o)); return this; }
-  pow_(o: Tensor | number): this { if (typeof o === 'number') N.powS_!(this._h, o); else N.pow_!(this._h, hOf(o)); return this; }
-  eq(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.eqS!(this._h, o) : N.eq!(this._h, hOf(o))); }
-  ne(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.neS!(this._h, o) : N.ne!(this._h, hOf(o))); }
-  lt(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.ltS!(this._h, o) : N.lt!(this._h, hOf(o))); }
-  le(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.leS!(this._h, o) : N.le!(this._h, hOf(o))); }
-  gt(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.gtS!(this._h, o) : N.gt!(this._h, hOf(o))); }
-  ge(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.geS!(this._h, o) : N.ge!(this._h, hOf(o))); }
-  maximum(o: Tensor): Tensor { return wrap(N.maximum!(this._h, hOf(o))); }
-  minimum(o: Tensor): Tensor { return wrap(N.minimum!(this._h, hOf(o))); }
-  logicalAnd(o: Tensor): Tensor { return wrap(N.logicalAnd!(this._h, hOf(o))); }
-  logicalOr(o: Tensor): Tensor { return wrap(N.logicalOr!(this._h, hOf(o))); }
-  logicalNot(): Tensor { return wrap(N.logicalNot!(this._h)); }
-  logicalXor(o: Tensor): Tensor { return wrap(N.logicalXor!(this._h, hOf(o))); }
+  rsub(x: number): Tensor { return wrap(N.rsubS(this._h, x)); }
+  remainder(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.remainderS(this._h, o) : N.remainder(this._h, hOf(o))); }
+  fmod(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.fmodS(this._h, o) : N.fmod(this._h, hOf(o))); }
+  add_(o: Tensor | number, alpha?: number): this { if (typeof o === 'number') N.addS_(this._h, o, alpha); else N.add_(this._h, hOf(o), alpha); return this; }
+  sub_(o: Tensor | number, alpha?: number): this { if (typeof o === 'number') N.subS_(this._h, o, alpha); else N.sub_(this._h, hOf(o), alpha); return this; }
+  mul_(o: Tensor | number): this { if (typeof o === 'number') N.mulS_(this._h, o); else N.mul_(this._h, hOf(o)); return this; }
+  div_(o: Tensor | number): this { if (typeof o === 'number') N.divS_(this._h, o); else N.div_(this._h, hOf(o)); return this; }
+  pow_(o: Tensor | number): this { if (typeof o === 'number') N.powS_(this._h, o); else N.pow_(this._h, hOf(o)); return this; }
+  eq(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.eqS(this._h, o) : N.eq(this._h, hOf(o))); }
+  ne(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.neS(this._h, o) : N.ne(this._h, hOf(o))); }
+  lt(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.ltS(this._h, o) : N.lt(this._h, hOf(o))); }
+  le(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.leS(this._h, o) : N.le(this._h, hOf(o))); }
+  gt(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.gtS(this._h, o) : N.gt(this._h, hOf(o))); }
+  ge(o: Tensor | number): Tensor { return wrap(typeof o === 'number' ? N.geS(this._h, o) : N.ge(this._h, hOf(o))); }
+  maximum(o: Tensor): Tensor { return wrap(N.maximum(this._h, hOf(o))); }
+  minimum(o: Tensor): Tensor { return wrap(N.minimum(this._h, hOf(o))); }
+  logicalAnd(o: Tensor): Tensor { return wrap(N.logicalAnd(this._h, hOf(o))); }
+  logicalOr(o: Tensor): Tensor { return wrap(N.logicalOr(this._h, hOf(o))); }
+  logicalNot(): Tensor { return wrap(N.logicalNot(this._h)); }
+  logicalXor(o: Tensor): Tensor { return wrap(N.logicalXor(this._h, hOf(o))); }
   /** Bitwise and/or of integer or bool tensors. */
-  bitwiseAnd(o: Tensor): Tensor { return wrap(N.bitwiseAnd!(this._h, hOf(o))); }
-  bitwiseOr(o: Tensor): Tensor { return wrap(N.bitwiseOr!(this._h, hOf(o))); }
+  bitwiseAnd(o: Tensor): Tensor { return wrap(N.bitwiseAnd(this._h, hOf(o))); }
+  bitwiseOr(o: Tensor): Tensor { return wrap(N.bitwiseOr(this._h, hOf(o))); }
   /** Elementwise atan2(this, other): the angle of (other, this). */
-  atan2(o: Tensor): Tensor { return wrap(N.atan2!(this._h, hOf(o))); }
-  neg(): Tensor { return wrap(N.neg!(this._h)); }
-  abs(): Tensor { return wrap(N.abs!(this._h)); }
-  exp(): Tensor { return wrap(N.exp!(this._h)); }
-  log(): Tensor { return wrap(N.log!(this._h)); }
-  log1p(): Tensor { return wrap(N.log1p!(this._h)); }
-  log2(): Tensor { return wrap(N.log2!(this._h)); }
-  expm1(): Tensor { return wrap(N.expm1!(this._h)); }
-  sqrt(): Tensor { return wrap(N.sqrt!(this._h)); }
-  rsqrt(): Tensor { return wrap(N.rsqrt!(this._h)); }
-  sin(): Tensor { return wrap(N.sin!(this._h)); }
-  cos(): Tensor { return wrap(N.cos!(this._h)); }
-  tanh(): Tensor { return wrap(N.tanh!(this._h)); }
-  sigmoid(): Tensor { return wrap(N.sigmoid!(this._h)); }
-  relu(): Tensor { return wrap(N.relu!(this._h)); }
-  silu(): Tensor { return wrap(N.silu!(this._h)); }
-  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor { return wrap(N.gelu!(this._h, approximate)); }
-  sign(): Tensor { return wrap(N.sign!(this._h)); }
-  floor(): Tensor { return wrap(N.floor!(this._h)); }
-  ceil(): Tensor { return wrap(N.ceil!(this._h)); }
-  round(): Tensor { return wrap(N.round!(this._h)); }
-  trunc(): Tensor { return wrap(N.trunc!(this._h)); }
-  reciprocal(): Tensor { return wrap(N.reciprocal!(this._h)); }
-  square(): Tensor { return wrap(N.square!(this._h)); }
-  erf(): Tensor { return wrap(N.erf!(this._h)); }
-  isnan(): Tensor { return wrap(N.isnan!(this._h)); }
-  isinf(): Tensor { return wrap(N.isinf!(this._h)); }
-  isfinite(): Tensor { return wrap(N.isfinite!(this._h)); }
+  atan2(o: Tensor): Tensor { return wrap(N.atan2(this._h, hOf(o))); }
+  neg(): Tensor { return wrap(N.neg(this._h)); }
+  abs(): Tensor { return wrap(N.abs(this._h)); }
+  exp(): Tensor { return wrap(N.exp(this._h)); }
+  log(): Tensor { return wrap(N.log(this._h)); }
+  log1p(): Tensor { return wrap(N.log1p(this._h)); }
+  log2(): Tensor { return wrap(N.log2(this._h)); }
+  expm1(): Tensor { return wrap(N.expm1(this._h)); }
+  sqrt(): Tensor { return wrap(N.sqrt(this._h)); }
+  rsqrt(): Tensor { return wrap(N.rsqrt(this._h)); }
+  sin(): Tensor { return wrap(N.sin(this._h)); }
+  cos(): Tensor { return wrap(N.cos(this._h)); }
+  tanh(): Tensor { return wrap(N.tanh(this._h)); }
+  sigmoid(): Tensor { return wrap(N.sigmoid(this._h)); }
+  relu(): Tensor { return wrap(N.relu(this._h)); }
+  silu(): Tensor { return wrap(N.silu(this._h)); }
+  gelu(approximate: 'none' | 'tanh' = 'none'): Tensor { return wrap(N.gelu(this._h, approximate)); }
+  sign(): Tensor { return wrap(N.sign(this._h)); }
+  floor(): Tensor { return wrap(N.floor(this._h)); }
+  ceil(): Tensor { return wrap(N.ceil(this._h)); }
+  round(): Tensor { return wrap(N.round(this._h)); }
+  trunc(): Tensor { return wrap(N.trunc(this._h)); }
+  reciprocal(): Tensor { return wrap(N.reciprocal(this._h)); }
+  square(): Tensor { return wrap(N.square(this._h)); }
+  erf(): Tensor { return wrap(N.erf(this._h)); }
+  isnan(): Tensor { return wrap(N.isnan(this._h)); }
+  isinf(): Tensor { return wrap(N.isinf(this._h)); }
+  isfinite(): Tensor { return wrap(N.isfinite(this._h)); }
   /** NaN -> nan (0), +Inf -> posinf, -Inf -> neginf (default: the dtype's largest finite values). */
-  nanToNum(opts: { nan?: number; posinf?: number; neginf?: number } = {}): Tensor { return wrap(N.nanToNum!(this._h, opts.nan, opts.posinf, opts.neginf)); }
-  exp_(): this { N.exp_!(this._h); return this; }
-  neg_(): this { N.neg_!(this._h); return this; }
-  sqrt_(): this { N.sqrt_!(this._h); return this; }
-  relu_(): this { N.relu_!(this._h); return this; }
-  sigmoid_(): this { N.sigmoid_!(this._h); return this; }
-  tanh_(): this { N.tanh_!(this._h); return this; }
+  nanToNum(opts: { nan?: number; posinf?: number; neginf?: number } = {}): Tensor { return wrap(N.nanToNum(this._h, opts.nan, opts.posinf, opts.neginf)); }
+  exp_(): this { N.exp_(this._h); return this; }
+  neg_(): this { N.neg_(this._h); return this; }
+  sqrt_(): this { N.sqrt_(this._h); return this; }
+  relu_(): this { N.relu_(this._h); return this; }
+  sigmoid_(): this { N.sigmoid_(this._h); return this; }
+  tanh_(): this { N.tanh_(this._h); return this; }
   /** clamp(min, max): numbers, tensors, or null/undefined for no bound. */
   clamp(min?: number | Tensor | null, max?: number | Tensor | null): Tensor {
     if (min instanceof Tensor || max instanceof Tensor) {
@@ -239,108 +244,108 @@ export class Tensor implements Owned {
       const hi = max instanceof Tensor ? hOf(max) : max ?? null;
       if (typeof lo === 'number' && !(min instanceof Tensor)) throw new TypeError('clamp: give both bounds as tensors or both as numbers');
       if (typeof hi === 'number' && !(max instanceof Tensor)) throw new TypeError('clamp: give both bounds as tensors or both as numbers');
-      return wrap(N.clampT!(this._h, lo, hi));
+      return wrap(N.clampT(this._h, lo, hi));
     }
-    return wrap(N.clamp!(this._h, min ?? null, max ?? null));
+    return wrap(N.clamp(this._h, min ?? null, max ?? null));
   }
-  clamp_(min?: number | null, max?: number | null): this { N.clamp_!(this._h, min ?? null, max ?? null); return this; }
-  lerp(end: Tensor, weight: Tensor | number): Tensor { return wrap(typeof weight === 'number' ? N.lerpS!(this._h, hOf(end), weight) : N.lerp!(this._h, hOf(end), hOf(weight))); }
-  addcmul(a: Tensor, b: Tensor, value = 1): Tensor { return wrap(N.addcmul!(this._h, hOf(a), hOf(b), value)); }
-  addcdiv(a: Tensor, b: Tensor, value = 1): Tensor { return wrap(N.addcdiv!(this._h, hOf(a), hOf(b), value)); }
-  addcmul_(a: Tensor, b: Tensor, value = 1): this { N.addcmul_!(this._h, hOf(a), hOf(b), value); return this; }
-  addcdiv_(a: Tensor, b: Tensor, value = 1): this { N.addcdiv_!(this._h, hOf(a), hOf(b), value); return this; }
+  clamp_(min?: number | null, max?: number | null): this { N.clamp_(this._h, min ?? null, max ?? null); return this; }
+  lerp(end: Tensor, weight: Tensor | number): Tensor { return wrap(typeof weight === 'number' ? N.lerpS(this._h, hOf(end), weight) : N.lerp(this._h, hOf(end), hOf(weight))); }
+  addcmul(a: Tensor, b: Tensor, value = 1): Tensor { return wrap(N.addcmul(this._h, hOf(a), hOf(b), value)); }
+  addcdiv(a: Tensor, b: Tensor, value = 1): Tensor { return wrap(N.addcdiv(this._h, hOf(a), hOf(b), value)); }
+  addcmul_(a: Tensor, b: Tensor, value = 1): this { N.addcmul_(this._h, hOf(a), hOf(b), value); return this; }
+  addcdiv_(a: Tensor, b: Tensor, value = 1): this { N.addcdiv_(this._h, hOf(a), hOf(b), value); return this; }
   /** where(cond, this, other) in method form: this where cond, else other. */
-  where(cond: Tensor, other: Tensor | number): Tensor { return wrap(typeof other === 'number' ? N.whereTS!(hOf(cond), this._h, other) : N.where!(hOf(cond), this._h, hOf(other))); }
+  where(cond: Tensor, other: Tensor | number): Tensor { return wrap(typeof other === 'number' ? N.whereTS(hOf(cond), this._h, other) : N.where(hOf(cond), this._h, hOf(other))); }
 
   // ---- reductions ----
-  sum(dim?: Dims, keepdim = false, opts: { dtype?: DType } = {}): Tensor { return wrap(N.sum!(this._h, dimsArg(dim), keepdim, dtypeCode(opts.dtype))); }
-  mean(dim?: Dims, keepdim = false, opts: { dtype?: DType } = {}): Tensor { return wrap(N.mean!(this._h, dimsArg(dim), keepdim, dtypeCode(opts.dtype))); }
-  prod(dim?: number, keepdim = false): Tensor { return wrap(N.prod!(this._h, dim, keepdim)); }
+  sum(dim?: Dims, keepdim = false, opts: { dtype?: DType } = {}): Tensor { return wrap(N.sum(this._h, dimsArg(dim), keepdim, dtypeCode(opts.dtype))); }
+  mean(dim?: Dims, keepdim = false, opts: { dtype?: DType } = {}): Tensor { return wrap(N.mean(this._h, dimsArg(dim), keepdim, dtypeCode(opts.dtype))); }
+  prod(dim?: number, keepdim = false): Tensor { return wrap(N.prod(this._h, dim, keepdim)); }
   /** max() over all elements; max(dim) gives {values, indices}. */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   max(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
-    if (dim === undefined) return wrap(N.max!(this._h));
-    const [v, i] = wrapList(N.maxDim!(this._h, dim, keepdim));
+    if (dim === undefined) return wrap(N.max(this._h));
+    const [v, i] = wrapList(N.maxDim(this._h, dim, keepdim));
     return { values: v!, indices: i! };
   }
   min(): Tensor;
   min(dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
   min(dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
-    if (dim === undefined) return wrap(N.min!(this._h));
-    const [v, i] = wrapList(N.minDim!(this._h, dim, keepdim));
+    if (dim === undefined) return wrap(N.min(this._h));
+    const [v, i] = wrapList(N.minDim(this._h, dim, keepdim));
     return { values: v!, indices: i! };
   }
-  amax(dim?: Dims, keepdim = false): Tensor { return wrap(N.amax!(this._h, dimsArg(dim), keepdim)); }
-  amin(dim?: Dims, keepdim = false): Tensor { return wrap(N.amin!(this._h, dimsArg(dim), keepdim)); }
-  argmax(dim?: number, keepdim = false): Tensor { return wrap(N.argmax!(this._h, dim, keepdim)); }
-  argmin(dim?: number, keepdim = false): Tensor { return wrap(N.argmin!(this._h, dim, keepdim)); }
+  amax(dim?: Dims, keepdim = false): Tensor { return wrap(N.amax(this._h, dimsArg(dim), keepdim)); }
+  amin(dim?: Dims, keepdim = false): Tensor { return wrap(N.amin(this._h, dimsArg(dim), keepdim)); }
+  argmax(dim?: number, keepdim = false): Tensor { return wrap(N.argmax(this._h, dim, keepdim)); }
+  argmin(dim?: number, keepdim = false): Tensor { return wrap(N.argmin(this._h, dim, keepdim)); }
   /** var/std with Bessel's correction by default (unbiased), as torch. */
-  var(dim?: Dims, opts: { unbiased?: boolean; keepdim?: boolean } = {}): Tensor { return wrap(N.var!(this._h, dimsArg(dim), opts.unbiased ?? true, opts.keepdim ?? false)); }
-  std(dim?: Dims, opts: { unbiased?: boolean; keepdim?: boolean } = {}): Tensor { return wrap(N.std!(this._h, dimsArg(dim), opts.unbiased ?? true, opts.keepdim ?? false)); }
-  logsumexp(dim: Dims, keepdim = false): Tensor { return wrap(N.logsumexp!(this._h, dimsArg(dim), keepdim)); }
-  norm(p = 2, dim?: Dims, keepdim = false): Tensor { return wrap(N.norm!(this._h, p, dimsArg(dim), keepdim)); }
-  all(dim?: number, keepdim = false): Tensor { return wrap(N.all!(this._h, dim, keepdim)); }
-  any(dim?: number, keepdim = false): Tensor { return wrap(N.any!(this._h, dim, keepdim)); }
-  cumsum(dim: number, opts: { dtype?: DType } = {}): Tensor { return wrap(N.cumsum!(this._h, dim, dtypeCode(opts.dtype))); }
-  cumprod(dim: number, opts: { dtype?: DType } = {}): Tensor { return wrap(N.cumprod!(this._h, dim, dtypeCode(opts.dtype))); }
+  var(dim?: Dims, opts: { unbiased?: boolean; keepdim?: boolean } = {}): Tensor { return wrap(N.var(this._h, dimsArg(dim), opts.unbiased ?? true, opts.keepdim ?? false)); }
+  std(dim?: Dims, opts: { unbiased?: boolean; keepdim?: boolean } = {}): Tensor { return wrap(N.std(this._h, dimsArg(dim), opts.unbiased ?? true, opts.keepdim ?? false)); }
+  logsumexp(dim: Dims, keepdim = false): Tensor { return wrap(N.logsumexp(this._h, dimsArg(dim), keepdim)); }
+  norm(p = 2, dim?: Dims, keepdim = false): Tensor { return wrap(N.norm(this._h, p, dimsArg(dim), keepdim)); }
+  all(dim?: number, keepdim = false): Tensor { return wrap(N.all(this._h, dim, keepdim)); }
+  any(dim?: number, keepdim = false): Tensor { return wrap(N.any(this._h, dim, keepdim)); }
+  cumsum(dim: number, opts: { dtype?: DType } = {}): Tensor { return wrap(N.cumsum(this._h, dim, dtypeCode(opts.dtype))); }
+  cumprod(dim: number, opts: { dtype?: DType } = {}): Tensor { return wrap(N.cumprod(this._h, dim, dtypeCode(opts.dtype))); }
   /** Number of non-zero elements (int64), over everything or along dim. */
-  countNonzero(dim?: number): Tensor { return wrap(N.countNonzero!(this._h, dim)); }
+  countNonzero(dim?: number): Tensor { return wrap(N.countNonzero(this._h, dim)); }
   topk(k: number, dim = -1, largest = true, sorted = true): { values: Tensor; indices: Tensor } {
-    const [v, i] = wrapList(N.topk!(this._h, k, dim, largest, sorted));
+    const [v, i] = wrapList(N.topk(this._h, k, dim, largest, sorted));
     return { values: v!, indices: i! };
   }
   sort(dim = -1, descending = false, stable = false): { values: Tensor; indices: Tensor } {
-    const [v, i] = wrapList(N.sort!(this._h, dim, descending, stable));
+    const [v, i] = wrapList(N.sort(this._h, dim, descending, stable));
     return { values: v!, indices: i! };
   }
-  argsort(dim = -1, descending = false): Tensor { return wrap(N.argsort!(this._h, dim, descending)); }
+  argsort(dim = -1, descending = false): Tensor { return wrap(N.argsort(this._h, dim, descending)); }
 
   // ---- shape and indexing ----
-  view(...shape: number[]): Tensor { return wrap(N.view!(this._h, shape)); }
-  reshape(...shape: number[]): Tensor { return wrap(N.reshape!(this._h, shape)); }
-  flatten(startDim = 0, endDim = -1): Tensor { return wrap(N.flatten!(this._h, startDim, endDim)); }
-  unflatten(dim: number, sizes: number[]): Tensor { return wrap(N.unflatten!(this._h, dim, sizes)); }
-  unsqueeze(dim: number): Tensor { return wrap(N.unsqueeze!(this._h, dim)); }
-  squeeze(dim?: number): Tensor { return wrap(N.squeeze!(this._h, dim)); }
-  permute(...dims: number[]): Tensor { return wrap(N.permute!(this._h, dims)); }
-  transpose(d0: number, d1: number): Tensor { return wrap(N.transpose!(this._h, d0, d1)); }
+  view(...shape: number[]): Tensor { return wrap(N.view(this._h, shape)); }
+  reshape(...shape: number[]): Tensor { return wrap(N.reshape(this._h, shape)); }
+  flatten(startDim = 0, endDim = -1): Tensor { return wrap(N.flatten(this._h, startDim, endDim)); }
+  unflatten(dim: number, sizes: number[]): Tensor { return wrap(N.unflatten(this._h, dim, sizes)); }
+  unsqueeze(dim: number): Tensor { return wrap(N.unsqueeze(this._h, dim)); }
+  squeeze(dim?: number): Tensor { return wrap(N.squeeze(this._h, dim)); }
+  permute(...dims: number[]): Tensor { return wrap(N.permute(this._h, dims)); }
+  transpose(d0: number, d1: number): Tensor { return wrap(N.transpose(this._h, d0, d1)); }
   /** Transpose of a 2-D tensor. */
   get T(): Tensor { return this.transpose(0, 1); }
-  expand(...shape: number[]): Tensor { return wrap(N.expand!(this._h, shape)); }
+  expand(...shape: number[]): Tensor { return wrap(N.expand(this._h, shape)); }
   expandAs(o: Tensor): Tensor { return this.expand(...o.shape); }
-  repeat(...times: number[]): Tensor { return wrap(N.repeat!(this._h, times)); }
-  repeatInterleave(repeats: number, dim?: number): Tensor { return wrap(N.repeatInterleave!(this._h, repeats, dim)); }
-  split(sizeOrSections: number | number[], dim = 0): Tensor[] { return wrapList(N.split!(this._h, sizeOrSections, dim)); }
-  chunk(chunks: number, dim = 0): Tensor[] { return wrapList(N.chunk!(this._h, chunks, dim)); }
-  unbind(dim = 0): Tensor[] { return wrapList(N.unbind!(this._h, dim)); }
-  narrow(dim: number, start: number, length: number): Tensor { return wrap(N.narrow!(this._h, dim, start, length)); }
-  select(dim: number, index: number): Tensor { return wrap(N.select!(this._h, dim, index)); }
+  repeat(...times: number[]): Tensor { return wrap(N.repeat(this._h, times)); }
+  repeatInterleave(repeats: number, dim?: number): Tensor { return wrap(N.repeatInterleave(this._h, repeats, dim)); }
+  split(sizeOrSections: number | number[], dim = 0): Tensor[] { return wrapList(N.split(this._h, sizeOrSections, dim)); }
+  chunk(chunks: number, dim = 0): Tensor[] { return wrapList(N.chunk(this._h, chunks, dim)); }
+  unbind(dim = 0): Tensor[] { return wrapList(N.unbind(this._h, dim)); }
+  narrow(dim: number, start: number, length: number): Tensor { return wrap(N.narrow(this._h, dim, start, length)); }
+  select(dim: number, index: number): Tensor { return wrap(N.select(this._h, dim, index)); }
   /** Python's t[..., start:end:step] along `dim` (null = open end). */
-  slice(dim: number, start: number | null = null, end: number | null = null, step = 1): Tensor { return wrap(N.slice!(this._h, dim, start, end, step)); }
+  slice(dim: number, start: number | null = null, end: number | null = null, step = 1): Tensor { return wrap(N.slice(this._h, dim, start, end, step)); }
   /** Advanced indexing t[i0, i1, ...] with index tensors (null = ':'). */
-  index(indices: (Tensor | null)[]): Tensor { return wrap(N.index!(this._h, indices.map((t) => (t ? hOf(t) : null)))); }
-  indexSelect(dim: number, index: Tensor): Tensor { return wrap(N.indexSelect!(this._h, dim, hOf(index))); }
-  gather(dim: number, index: Tensor): Tensor { return wrap(N.gather!(this._h, dim, hOf(index))); }
-  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return wrap(typeof src === 'number' ? N.scatterS!(this._h, dim, hOf(index), src) : N.scatter!(this._h, dim, hOf(index), hOf(src))); }
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return wrap(N.scatterAdd!(this._h, dim, hOf(index), hOf(src))); }
-  indexAdd(dim: number, index: Tensor, src: Tensor): Tensor { return wrap(N.indexAdd!(this._h, dim, hOf(index), hOf(src))); }
-  maskedFill(mask: Tensor, value: number | Tensor): Tensor { return wrap(typeof value === 'number' ? N.maskedFill!(this._h, hOf(mask), value) : N.maskedFillT!(this._h, hOf(mask), hOf(value))); }
-  maskedFill_(mask: Tensor, value: number): this { N.maskedFill_!(this._h, hOf(mask), value); return this; }
-  maskedSelect(mask: Tensor): Tensor { return wrap(N.maskedSelect!(this._h, hOf(mask))); }
-  nonzero(): Tensor { return wrap(N.nonzero!(this._h)); }
-  triu(diagonal = 0): Tensor { return wrap(N.triu!(this._h, diagonal)); }
-  tril(diagonal = 0): Tensor { return wrap(N.tril!(this._h, diagonal)); }
-  flip(dims: number[]): Tensor { return wrap(N.flip!(this._h, dims)); }
-  roll(shifts: number[], dims: number[]): Tensor { return wrap(N.roll!(this._h, shifts, dims)); }
+  index(indices: (Tensor | null)[]): Tensor { return wrap(N.index(this._h, indices.map((t) => (t ? hOf(t) : null)))); }
+  indexSelect(dim: number, index: Tensor): Tensor { return wrap(N.indexSelect(this._h, dim, hOf(index))); }
+  gather(dim: number, index: Tensor): Tensor { return wrap(N.gather(this._h, dim, hOf(index))); }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return wrap(typeof src === 'number' ? N.scatterS(this._h, dim, hOf(index), src) : N.scatter(this._h, dim, hOf(index), hOf(src))); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return wrap(N.scatterAdd(this._h, dim, hOf(index), hOf(src))); }
+  indexAdd(dim: number, index: Tensor, src: Tensor): Tensor { return wrap(N.indexAdd(this._h, dim, hOf(index), hOf(src))); }
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor { return wrap(typeof value === 'number' ? N.maskedFill(this._h, hOf(mask), value) : N.maskedFillT(this._h, hOf(mask), hOf(value))); }
+  maskedFill_(mask: Tensor, value: number): this { N.maskedFill_(this._h, hOf(mask), value); return this; }
+  maskedSelect(mask: Tensor): Tensor { return wrap(N.maskedSelect(this._h, hOf(mask))); }
+  nonzero(): Tensor { return wrap(N.nonzero(this._h)); }
+  triu(diagonal = 0): Tensor { return wrap(N.triu(this._h, diagonal)); }
+  tril(diagonal = 0): Tensor { return wrap(N.tril(this._h, diagonal)); }
+  flip(dims: number[]): Tensor { return wrap(N.flip(this._h, dims)); }
+  roll(shifts: number[], dims: number[]): Tensor { return wrap(N.roll(this._h, shifts, dims)); }
 
   // ---- linear algebra ----
-  matmul(o: Tensor): Tensor { return wrap(N.matmul!(this._h, hOf(o))); }
-  mm(o: Tensor): Tensor { return wrap(N.mm!(this._h, hOf(o))); }
-  bmm(o: Tensor): Tensor { return wrap(N.bmm!(this._h, hOf(o))); }
-  dot(o: Tensor): Tensor { return wrap(N.dot!(this._h, hOf(o))); }
-  softmax(dim: number, opts: { dtype?: DType } = {}): Tensor { return wrap(N.softmax!(this._h, dim, dtypeCode(opts.dtype))); }
-  logSoftmax(dim: number, opts: { dtype?: DType } = {}): Tensor { return wrap(N.logSoftmax!(this._h, dim, dtypeCode(opts.dtype))); }
+  matmul(o: Tensor): Tensor { return wrap(N.matmul(this._h, hOf(o))); }
+  mm(o: Tensor): Tensor { return wrap(N.mm(this._h, hOf(o))); }
+  bmm(o: Tensor): Tensor { return wrap(N.bmm(this._h, hOf(o))); }
+  dot(o: Tensor): Tensor { return wrap(N.dot(this._h, hOf(o))); }
+  softmax(dim: number, opts: { dtype?: DType } = {}): Tensor { return wrap(N.softmax(this._h, dim, dtypeCode(opts.dtype))); }
+  logSoftmax(dim: number, opts: { dtype?: DType } = {}): Tensor { return wrap(N.logSoftmax(this._h, dim, dtypeCode(opts.dtype))); }
 }
 
 /** @internal */

@@ -78,8 +78,8 @@ test('stale handles never reach a reused slot', () => {
   const h = a._h;
   a.dispose();
   const b = torch.zeros([1]); // likely reuses a's slot
-  assert.equal(native.isLive!(h), false);
-  assert.equal(native.free!(h), false);
+  assert.equal(native.isLive(h), false);
+  assert.equal(native.free(h), false);
   assert.equal(b.item(), 0);
   b.dispose();
 });
@@ -108,9 +108,9 @@ test('10,000 training steps: constant live tensors, flat RSS', () => {
     const loss = F.mseLoss(F.linear(h, params[2]!, params[3]!), y);
     loss.backward();
     torch.noGrad(() => {
-      native.clipGradNorm!(params.map((p) => p._h), 1.0, 2);
-      native.adamwStep!(params.map((p) => p._h), state.map((s) => s[0]._h), state.map((s) => s[1]._h), params.map(() => i), 1e-3, 0.9, 0.999, 1e-8, 0.01, false);
-      native.zeroGrad!(params.map((p) => p._h), true);
+      native.clipGradNorm(params.map((p) => p._h), 1.0, 2);
+      native.adamwStep(params.map((p) => p._h), state.map((s) => s[0]._h), state.map((s) => s[1]._h), params.map(() => i), 1e-3, 0.9, 0.999, 1e-8, 0.01, false);
+      native.zeroGrad(params.map((p) => p._h), true);
     });
     return loss.item();
   });

@@ -7,6 +7,6 @@ import { native } from '../../../src/torch/native.js';
 
 const { id, rounds, foreignHandle } = workerData as { id: number; rounds: number; foreignHandle: number };
 // Another thread's handle number means nothing here: freeing it must not touch that tensor.
-const freedForeign = native.free!(foreignHandle) as boolean;
+const freedForeign = native.free(foreignHandle);
 const r = runRounds(id, rounds);
 parentPort!.postMessage({ ...r, freedForeign, live: torch.liveTensorCount() });
