@@ -2,7 +2,7 @@
 // Runs every test/**/*.test.ts with node's built-in test runner (through tsx).
 // Extra arguments are passed on: `npm test -- --test-name-pattern=adamw`, or file filters:
 // `npm test -- test/torch/ops.test.ts`.
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -21,5 +21,9 @@ const fileArgs = args.filter((a) => a.endsWith('.ts'));
 const flags = args.filter((a) => !a.endsWith('.ts'));
 const files = fileArgs.length ? fileArgs : walk(join(root, 'test')).sort().map((f) => relative(root, f));
 const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--test', ...reporter, ...flags, ...files], { cwd: root, stdio: 'inherit' });
+// OpenBLAS picks kernels by CPU (AVX-512 ones round differently from AVX2 ones); the references
+// were computed with the AVX2 (Haswell) kernels, so x86 machines with AVX2 use those here too.
+const env = { ...process.env };
+if (process.arch === 'x64' && !env.OPENBLAS_CORETYPE && /\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) env.OPENBLAS_CORETYPE = 'Haswell';
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--test', ...reporter, ...flags, ...files], { cwd: root, stdio: 'inherit', env });
 process.exit(r.status ?? 1);
