@@ -2,7 +2,6 @@
 // parameters), takes an optional Generator, returns its tensor, and computes fans and gains
 // exactly as torch/nn/init.py does.
 import { noGrad, where, emptyLike, type Tensor, type Generator } from '../torch/index.js';
-import { native } from '../torch/native.js';
 
 /** Every initialiser draws from `generator` when given, else from the default CPU/CUDA one. */
 export interface InitOptions { generator?: Generator }
@@ -50,12 +49,12 @@ function correctFan(t: Tensor, mode: FanMode): number {
 
 /** Fills with U(a, b). */
 export function uniform_(t: Tensor, a = 0, b = 1, opts: InitOptions = {}): Tensor {
-  noGrad(() => native.uniform_!(t._h, a, b, opts.generator?.native));
+  noGrad(() => t.uniform_({ a, b, generator: opts.generator }));
   return t;
 }
 /** Fills with N(mean, std^2). */
 export function normal_(t: Tensor, mean = 0, std = 1, opts: InitOptions = {}): Tensor {
-  noGrad(() => native.normal_!(t._h, mean, std, opts.generator?.native));
+  noGrad(() => t.normal_({ mean, std, generator: opts.generator }));
   return t;
 }
 /** Fills with `value`. */
@@ -114,7 +113,7 @@ export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
 export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts: InitOptions = {}): Tensor {
   if (!(a < b)) throw new RangeError(`truncNormal_: need a < b, got a=${a}, b=${b}`);
   noGrad(() => {
-    native.normal_!(t._h, mean, std, opts.generator?.native);
+    t.normal_({ mean, std, generator: opts.generator });
     for (let round = 0; ; round++) {
       const lo = t.lt(a), hi = t.gt(b), bad = lo.logicalOr(hi), any = bad.any();
       const done = !any.item();
@@ -125,7 +124,7 @@ export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2, opts: 
         throw new RangeError(`truncNormal_: [${a}, ${b}] is too far in the tail of N(${mean}, ${std}^2) to sample by rejection`);
       }
       const fresh = emptyLike(t);
-      native.normal_!(fresh._h, mean, std, opts.generator?.native);
+      fresh.normal_({ mean, std, generator: opts.generator });
       const mixed = where(bad, fresh, t); // redraw only the out-of-range elements
       t.copy_(mixed);
       bad.dispose(); fresh.dispose(); mixed.dispose();

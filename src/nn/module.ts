@@ -1,9 +1,7 @@
 // module.ts — Module, the base of every layer and model (torch.nn.Module).  Children, parameters
 // and buffers are discovered from own enumerable properties, so attribute names ARE state-dict
 // paths (`encoder.layer.0.attention.self.query.weight`) and no name is written twice.
-import { Tensor, keep, noGrad, type DType, type Device } from '../torch/index.js';
-import { native } from '../torch/native.js';
-import { isFloating } from '../torch/dtype.js';
+import { Tensor, isFloating, keep, noGrad, type DType, type Device } from '../torch/index.js';
 import { isParameter, parameter } from './parameter.js';
 
 /** Per module: buffer name -> persistent (kept outside the instance so discovery never sees it). */
@@ -257,7 +255,7 @@ export class Module {
         const s = { dtype: isFloating(t.dtype) ? spec.dtype : undefined, device: spec.device };
         if (!s.dtype && !s.device) continue;
         const moved = t.to(s);
-        native.setData!(t._h, moved._h);
+        t.setData(moved);
         moved.dispose();
         const g = t.grad;
         if (g) {

@@ -1,9 +1,7 @@
 // adamw.ts — AdamW (torch.optim.AdamW, 1.13 single-tensor path: decoupled weight decay, bias
-// correction, no amsgrad).  The per-parameter math runs in native/src/ops/optim.cc (adamwStep);
+// correction, no amsgrad).  The per-parameter math is one fused call (torch fused.adamwStep);
 // this file keeps the groups, the lazily created state and the step counters.
-import { native } from '../torch/native.js';
-import { Tensor } from '../torch/tensor.js';
-import { zerosLike } from '../torch/creation.js';
+import { fused, zerosLike, type Tensor } from '../torch/index.js';
 import { Optimizer, hasGrad, checkNumber, checkBoolean, checkKeys, type OptimizerSpec, type ParamGroup, type Params } from './optimizer.js';
 
 /** AdamW's hyperparameters, per group. */
@@ -63,7 +61,7 @@ export class AdamW extends Optimizer<AdamWHyper, AdamWState> {
   }
 
   protected stepGroup(g: ParamGroup<AdamWHyper>): void {
-    const ps: number[] = [], ms: number[] = [], vs: number[] = [], steps: number[] = [];
+    const ps: Tensor[] = [], ms: Tensor[] = [], vs: Tensor[] = [], steps: number[] = [];
     for (const p of g.params) {
       if (!hasGrad(p)) continue;
       let s = this.state.get(p);
@@ -73,9 +71,9 @@ export class AdamW extends Optimizer<AdamWHyper, AdamWState> {
         this.state.set(p, s);
       }
       s.step += 1;
-      ps.push(p._h); ms.push(s.expAvg._h); vs.push(s.expAvgSq._h); steps.push(s.step);
+      ps.push(p); ms.push(s.expAvg); vs.push(s.expAvgSq); steps.push(s.step);
     }
     if (ps.length === 0) return;
-    native.adamwStep!(ps, ms, vs, steps, g.lr, g.betas[0], g.betas[1], g.eps, g.weightDecay, g.maximize);
+    fused.adamwStep(ps, ms, vs, steps, { lr: g.lr, betas: g.betas, eps: g.eps, weightDecay: g.weightDecay, maximize: g.maximize });
   }
 }

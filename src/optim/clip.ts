@@ -1,13 +1,12 @@
 // clip.ts — gradient clipping and norms: torch.nn.utils.clip_grad_norm_ (1.13) and the total norm
-// alone (what HF's Trainer logs as grad_norm).  Both run in native/src/ops/optim.cc.
-import { native } from '../torch/native.js';
-import { Tensor } from '../torch/tensor.js';
+// alone (what HF's Trainer logs as grad_norm).  Both are one fused call (torch fused.clipGradNorm).
+import { Tensor, fused } from '../torch/index.js';
 
 /** A norm order: any p > 0, or Infinity / 'inf' for the max norm. */
 export type NormType = number | 'inf';
 
-function handles(parameters: Iterable<Tensor> | Tensor): number[] {
-  return (parameters instanceof Tensor ? [parameters] : [...parameters]).map((p) => p._h);
+function list(parameters: Iterable<Tensor> | Tensor): Tensor[] {
+  return parameters instanceof Tensor ? [parameters] : [...parameters];
 }
 function order(normType: NormType): number {
   const p = normType === 'inf' ? Infinity : normType;
@@ -24,10 +23,10 @@ function order(normType: NormType): number {
  */
 export function clipGradNorm(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType: NormType = 2): number {
   if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new TypeError(`clipGradNorm: maxNorm must be a number, got ${String(maxNorm)}`);
-  return native.clipGradNorm!(handles(parameters), maxNorm, order(normType));
+  return fused.clipGradNorm(list(parameters), maxNorm, order(normType));
 }
 
 /** Total norm of the gradients (as clipGradNorm computes it) without changing them. */
 export function gradNorm(parameters: Iterable<Tensor> | Tensor, normType: NormType = 2): number {
-  return native.gradNorm!(handles(parameters), order(normType));
+  return fused.gradNorm(list(parameters), order(normType));
 }

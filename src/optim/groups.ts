@@ -2,7 +2,7 @@
 // and create_optimizer): no decay for biases and for the weights of LayerNorm-type modules.
 // HF decides by module type (ALL_LAYERNORM_LAYERS); from names alone tunekit decides by the
 // owning module's attribute name (isNormParamName), which covers the HF model families' spellings.
-import { Tensor } from '../torch/tensor.js';
+import type { Tensor } from '../torch/index.js';
 
 /** Split into tokens on `_` and digits: `post_attention_layernorm` -> post, attention, layernorm. */
 const tokens = (s: string): string[] => s.split(/[_\d]+/).filter((t) => t.length > 0);

@@ -1,9 +1,7 @@
 // optimizer.ts — the Optimizer base class: parameter groups, per-parameter state, zeroGrad and
 // state dicts in PyTorch's layout (torch/optim/optimizer.py, 1.13).  Subclasses (AdamW, SGD) say
 // how their hyperparameters and state are spelled in PyTorch and do the update in one kernel call.
-import { native } from '../torch/native.js';
-import { Tensor } from '../torch/tensor.js';
-import { enableGrad } from '../torch/autograd.js';
+import { Tensor, enableGrad, fused } from '../torch/index.js';
 
 /** A parameter group as the optimizer holds it: its tensors plus every hyperparameter filled in. */
 export type ParamGroup<H> = H & {
@@ -129,7 +127,7 @@ export abstract class Optimizer<H extends { lr: number } = { lr: number }, S ext
    * counts as a gradient, so decay and moment updates run for that parameter.
    */
   zeroGrad(opts: { setToNone?: boolean } = {}): void {
-    native.zeroGrad!(this.paramGroups.flatMap((g) => g.params.map((p) => p._h)), opts.setToNone ?? true);
+    fused.zeroGrad(this.paramGroups.flatMap((g) => g.params), opts.setToNone ?? true);
   }
 
   /** PyTorch's state_dict(): see {@link OptimizerStateDict}.  Step counters are numbers. */

@@ -1,8 +1,7 @@
 // sgd.ts — SGD with momentum, dampening, Nesterov and L2 weight decay (torch.optim.SGD, 1.13
-// single-tensor path).  The update runs in native/src/ops/optim.cc (sgdStep), which also creates
+// single-tensor path).  The update is one fused call (torch fused.sgdStep), which also creates
 // the momentum buffers on a parameter's first step.
-import { native } from '../torch/native.js';
-import { Tensor, wrap } from '../torch/tensor.js';
+import { fused, type Tensor } from '../torch/index.js';
 import { Optimizer, hasGrad, checkNumber, checkBoolean, checkKeys, type OptimizerSpec, type ParamGroup, type Params } from './optimizer.js';
 
 /** SGD's hyperparameters, per group. */
@@ -63,13 +62,13 @@ export class SGD extends Optimizer<SGDHyper, SGDState> {
     const ps: Tensor[] = [];
     for (const p of g.params) if (hasGrad(p)) ps.push(p);
     if (ps.length === 0) return;
-    const bufs = ps.map((p) => this.state.get(p)?.momentumBuffer?._h ?? null);
-    const created: (number | null)[] = native.sgdStep!(ps.map((p) => p._h), bufs, g.lr, g.momentum, g.dampening,
-      g.weightDecay, g.nesterov, g.maximize);
+    const bufs = ps.map((p) => this.state.get(p)?.momentumBuffer ?? null);
+    const created = fused.sgdStep(ps, bufs, { lr: g.lr, momentum: g.momentum, dampening: g.dampening,
+      weightDecay: g.weightDecay, nesterov: g.nesterov, maximize: g.maximize });
     ps.forEach((p, i) => {
-      const h = created[i];
+      const b = created[i];
       // keep(): a buffer made inside the step's tidy() scope must outlive it
-      if (h !== null && h !== undefined) this.state.set(p, { momentumBuffer: wrap(h).keep() });
+      if (b) this.state.set(p, { momentumBuffer: b.keep() });
       else if (!this.state.has(p)) this.state.set(p, { momentumBuffer: null }); // PyTorch records None too
     });
   }

@@ -4,6 +4,7 @@ import { native as N, type Handle } from './native.js';
 import { track, disposeTensor, keep as keepT, type Owned } from './scope.js';
 import { dtypeCode, dtypeOf, typedArrayFor, DTYPES, type DType, type Device, type TypedArray } from './dtype.js';
 import { TorchError } from './errors.js';
+import type { Generator } from './generator.js';
 
 type Dims = number | number[];
 function dimsArg(d: Dims): number[];
@@ -148,8 +149,30 @@ export class Tensor implements Owned {
   copy_(src: Tensor): this { N.copy_(this._h, hOf(src)); return this; }
   fill_(v: number | boolean): this { N.fill_(this._h, v); return this; }
   zero_(): this { N.zero_(this._h); return this; }
-  uniform_(a = 0, b = 1): this { N.uniform_(this._h, a, b); return this; }
-  normal_(mean = 0, std = 1): this { N.normal_(this._h, mean, std); return this; }
+  /**
+   * Fills with U(a, b) in place: `uniform_(a, b)` or `uniform_({ a, b, generator })` (defaults
+   * 0, 1, the default generator).  On a leaf that requires grad, call it under noGrad.
+   */
+  uniform_(a?: number | { a?: number; b?: number; generator?: Generator }, b = 1): this {
+    if (typeof a === 'object' && a !== null) N.uniform_(this._h, a.a ?? 0, a.b ?? 1, a.generator?.native);
+    else N.uniform_(this._h, a ?? 0, b);
+    return this;
+  }
+  /**
+   * Fills with N(mean, std^2) in place: `normal_(mean, std)` or `normal_({ mean, std, generator })`
+   * (defaults 0, 1, the default generator).  On a leaf that requires grad, call it under noGrad.
+   */
+  normal_(mean?: number | { mean?: number; std?: number; generator?: Generator }, std = 1): this {
+    if (typeof mean === 'object' && mean !== null) N.normal_(this._h, mean.mean ?? 0, mean.std ?? 1, mean.generator?.native);
+    else N.normal_(this._h, mean ?? 0, std);
+    return this;
+  }
+  /**
+   * Makes this tensor hold `src`'s data (storage, shape, dtype, device) in place, as PyTorch's
+   * `t.data = src`: the object, its handle and its autograd identity (a parameter an optimizer
+   * holds) stay the same.  `src` is not consumed.
+   */
+  setData(src: Tensor): this { N.setData(this._h, hOf(src)); return this; }
 
   // ---- autograd ----
   get requiresGrad(): boolean { return N.requiresGrad(this._h); }

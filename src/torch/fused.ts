@@ -1,0 +1,81 @@
+// fused.ts — the optimizer kernels of native/src/ops/optim.cc over tensor lists: one native call
+// per step instead of ~10 ops per parameter.  Each replays torch 1.13's single-tensor code path op
+// for op (torch/optim/adamw.py _single_tensor_adamw, sgd.py _single_tensor_sgd,
+// nn/utils/clip_grad.py), so the numbers equal PyTorch's bit for bit.  Everything runs under
+// no-grad natively; parameters without a gradient are skipped, as in torch.
+import { native as N, type Handle } from './native.js';
+import { Tensor, wrap } from './tensor.js';
+import { TorchError } from './errors.js';
+
+/** The handles of a tensor list (null kept where `nullable`); anything else is a TorchError naming the op and the position. */
+function handles(ts: readonly Tensor[], op: string, what?: string): Handle[];
+function handles(ts: readonly (Tensor | null)[], op: string, what: string, nullable: true): (Handle | null)[];
+function handles(ts: readonly (Tensor | null)[], op: string, what = 'params', nullable = false): (Handle | null)[] {
+  return ts.map((t, i) => {
+    if (t instanceof Tensor) return t._h;
+    if (t === null && nullable) return null;
+    throw new TorchError(`${op}: ${what}[${i}] is not a Tensor (got ${t === null ? 'null' : typeof t})`, op);
+  });
+}
+
+/** Hyperparameters of one AdamW step over a list of parameters. */
+export interface AdamWStepOptions {
+  lr: number;
+  betas: readonly [number, number];
+  eps: number;
+  weightDecay: number;
+  maximize?: boolean;
+}
+
+/**
+ * AdamW, in place, for every parameter with a gradient (torch.optim.AdamW 1.13, no amsgrad):
+ * p *= 1 - lr*wd; m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
+ * p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
+ * `expAvgs[i]` / `expAvgSqs[i]` (shaped as `params[i]`) are updated in place; `steps[i]` is the
+ * step count t of params[i] *after* this step (already incremented by the caller).
+ */
+export function adamwStep(params: readonly Tensor[], expAvgs: readonly Tensor[], expAvgSqs: readonly Tensor[], steps: readonly number[],
+  o: AdamWStepOptions): void {
+  N.adamwStep(handles(params, 'adamwStep'), handles(expAvgs, 'adamwStep', 'expAvgs'), handles(expAvgSqs, 'adamwStep', 'expAvgSqs'), [...steps], o.lr, o.betas[0], o.betas[1], o.eps, o.weightDecay, o.maximize ?? false);
+}
+
+/** Hyperparameters of one SGD step over a list of parameters. */
+export interface SGDStepOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov?: boolean;
+  maximize?: boolean;
+}
+
+/**
+ * SGD, in place, for every parameter with a gradient (torch.optim.SGD 1.13).  `buffers[i]` is the
+ * momentum buffer of params[i], or null before its first step with momentum.
+ * @returns per parameter, the momentum buffer this step created (a new tensor, owned by the
+ * current scope: keep() it to hold it across steps), or null where none was made.
+ */
+export function sgdStep(params: readonly Tensor[], buffers: readonly (Tensor | null)[], o: SGDStepOptions): (Tensor | null)[] {
+  const created = N.sgdStep(handles(params, 'sgdStep'), handles(buffers, 'sgdStep', 'buffers', true), o.lr, o.momentum, o.dampening,
+    o.weightDecay, o.nesterov ?? false, o.maximize ?? false);
+  return created.map((h) => (h === null ? null : wrap(h)));
+}
+
+/**
+ * torch.nn.utils.clip_grad_norm_ (1.13): the norm (order `normType`, Infinity = max) of the
+ * per-gradient norms; every gradient is scaled in place by min(1, maxNorm / (total + 1e-6)).
+ * @returns the total norm before clipping (0 when no parameter has a gradient).
+ */
+export function clipGradNorm(params: readonly Tensor[], maxNorm: number, normType = 2): number {
+  return N.clipGradNorm(handles(params, 'clipGradNorm'), maxNorm, normType);
+}
+
+/** The total gradient norm clipGradNorm computes, without changing the gradients. */
+export function gradNorm(params: readonly Tensor[], normType = 2): number {
+  return N.gradNorm(handles(params, 'gradNorm'), normType);
+}
+
+/** Clears the gradients: to undefined (setToNone, torch >= 2.0's default) or zeroed in place. */
+export function zeroGrad(params: readonly Tensor[], setToNone = true): void {
+  N.zeroGrad(handles(params, 'zeroGrad'), setToNone);
+}
