@@ -13,9 +13,10 @@ export {
 export { sequenceClassificationLoss, tokenClassificationLoss, questionAnsweringLoss, inferProblemType } from './heads.js';
 export { loadStateIntoModel, type FromPretrainedOptions, type LoadingInfo } from './loading/pretrained.js';
 export { loadWeights, findWeights, WEIGHTS_FILES } from './loading/checkpoint.js';
-export { loadTorchCheckpoint, type TorchLoadOptions } from './loading/torch-pickle.js';
-export { unpickle, UnpicklingError, type AllowedGlobal, type UnpickleOptions } from './loading/pickle.js';
-export { ZipReader, ZipError, type ZipEntry } from './loading/zip.js';
+export {
+  loadTorchCheckpoint, unpickle, UnpicklingError, ZipReader, ZipError,
+  type TorchLoadOptions, type AllowedGlobal, type UnpickleOptions, type ZipEntry,
+} from '../torch/index.js';
 export { registerArchitecture, getArchitecture, knownModelTypes, MODEL_TASKS, type Architecture, type ModelTask, type TaskModels } from './auto/registry.js';
 export {
   AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification,

@@ -16,3 +16,4 @@ export * as cuda from './cuda.js';
 export * as F from './functional.js';
 export * as safetensors from './safetensors/index.js';
 export * as fused from './fused.js';
+export * from './serialization/index.js';

@@ -3,8 +3,7 @@
 // pytorch_model.bin.index.json (shards of torch.save archives).
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { safetensors, type Tensor, type DType } from '../../torch/index.js';
-import { loadTorchCheckpoint } from './torch-pickle.js';
+import { loadTorchCheckpoint, safetensors, type Tensor, type DType } from '../../torch/index.js';
 
 /** HF's weight file names. */
 export const WEIGHTS_FILES = ['model.safetensors', 'model.safetensors.index.json', 'pytorch_model.bin', 'pytorch_model.bin.index.json'] as const;

@@ -10,8 +10,10 @@
 // gigabytes: a storage must be exactly as large as its zip entry, a view must lie inside its
 // storage and hold at most MAX_ALIAS_COPIES times its elements (stride-0 views), and all views
 // together may not copy more than MAX_ALIAS_COPIES times the storages' bytes.
-import { frombuffer, tidy, type Tensor, type DType } from '../../torch/index.js';
-import { isFloating, ELEMENT_SIZE } from '../../torch/dtype.js';
+import { frombuffer } from '../creation.js';
+import { tidy } from '../scope.js';
+import type { Tensor } from '../tensor.js';
+import { isFloating, ELEMENT_SIZE, type DType } from '../dtype.js';
 import { unpickle, markerOf, UnpicklingError, type AllowedGlobal } from './pickle.js';
 import { ZipReader, ZipError } from './zip.js';
 import { open } from 'node:fs/promises';

@@ -8,7 +8,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
-import { loadTorchCheckpoint, loadWeights, unpickle, UnpicklingError, ZipError, type AllowedGlobal } from '../../src/models/index.js';
+import { loadTorchCheckpoint, unpickle, UnpicklingError, ZipError, type AllowedGlobal } from '../../src/torch/index.js';
+import { loadWeights } from '../../src/models/index.js'; // folder-level loading (shard indexes) is models'
 import { sharedDir } from '../helpers.js';
 import { makeZip, stateDictPickle, tensorPickle, P } from './torch-archive.js';
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync, constants } from 'node:zlib';
 import * as torch from '../../src/torch/index.js';
-import { loadTorchCheckpoint, unpickle, UnpicklingError, ZipError } from '../../src/models/index.js';
+import { loadTorchCheckpoint, unpickle, UnpicklingError, ZipError } from '../../src/torch/index.js';
 import { makeZip, stateDictPickle, tensorPickle, P, type ZipInput } from './torch-archive.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tunekit-hostile-bin-'));
