@@ -4,7 +4,7 @@
 //   const { loss, logits } = model.forward({ input_ids, attention_mask, labels });
 export { PretrainedConfig, PROBLEM_TYPES, TORCH_DTYPES, COMMON_FIELDS, readConfigDict, type ProblemType, type TorchDtype, type ConfigClass, type ConfigOptions, type ConfigInit, type LabelInit, type CommonValues } from './config/pretrained.js';
 export { ConfigError, type Field, type Fields, type FieldValues } from './config/fields.js';
-export { parsePyJson, pyDumps } from './config/json.js';
+export { parsePyJson, pyDumps } from '../torch/index.js';
 export {
   PreTrainedModel, checkInputs,
   type ModelClass, type SavePretrainedOptions, type EncoderInputs, type LabeledInputs, type QuestionAnsweringInputs,

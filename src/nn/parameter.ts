@@ -1,6 +1,6 @@
 // parameter.ts — how a tensor becomes a parameter (torch.nn.Parameter) and the Python-style
 // formatting shared by the modules' reprs (so `toString()` reads like PyTorch's `repr`).
-import { Tensor, keep } from '../torch/index.js';
+import { Tensor, keep, pyFloat } from '../torch/index.js';
 
 /** Every tensor that parameter() has marked; Module discovery reads it. */
 const PARAMETERS = new WeakSet<Tensor>();
@@ -32,16 +32,8 @@ export function isParameter(t: unknown): boolean {
 
 // ---- Python-style formatting for extraRepr() ----
 
-/** A number as Python's repr(float) writes it: `1e-05`, `0.1`, `1.0`. */
-export function pyFloat(x: number): string {
-  if (Number.isNaN(x)) return 'nan';
-  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
-  const [mant, e] = x.toExponential().split('e') as [string, string];
-  const exp = Number(e);
-  // Python switches to exponent form below 1e-4 and from 1e16 (JS: below 1e-6, from 1e21).
-  if (exp < -4 || exp >= 16) return `${mant}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
-  return Number.isInteger(x) ? x.toFixed(1) : String(x);
-}
+/** A number as Python's repr(float) writes it: `1e-05`, `0.1`, `1.0` (torch's serialization/pyjson.ts). */
+export { pyFloat };
 /** `True` / `False`. */
 export const pyBool = (b: boolean): string => (b ? 'True' : 'False');
 /** A shape as a Python tuple: `(4,)`, `(2, 3)`. */

@@ -2,7 +2,7 @@
 // (transformers 4.47 trainer_callback.py): DefaultFlowCallback decides when to log, evaluate and
 // save; ProgressCallback / PrinterCallback report; EarlyStoppingCallback stops on a stalled metric.
 import { ProgressBar, type ProgressStream } from '../data/progress.js';
-import { pyFloat } from '../nn/parameter.js';
+import { pyFloat } from '../torch/index.js';
 import type { TrainingArguments } from './training-args.js';
 import { TrainerControl, type CallbackState, type LogEntry, type TrainerState } from './trainer-state.js';
 

@@ -1,8 +1,8 @@
 // trainer-state.ts — TrainerState and TrainerControl (transformers 4.47 trainer_callback.py) and
-// trainer_state.json written byte-for-byte as Python's json.dumps(indent=2, sort_keys=True):
-// floats keep their `.0`, exponents read `1e-05`, non-ASCII is \u-escaped.
+// trainer_state.json written byte-for-byte as Python's json.dumps(indent=2, sort_keys=True)
+// through torch's pyjson (floats keep their `.0`, exponents read `1e-05`, non-ASCII is \u-escaped).
 import { writeFile } from 'node:fs/promises';
-import { pyFloat } from '../nn/parameter.js';
+import { parsePyJson, pyDumps } from '../torch/index.js';
 import { readJsonFile } from './checkpoint.js';
 
 /** One log_history entry: numbers by HF key (loss, learning_rate, eval_accuracy, step, ...). */
@@ -114,54 +114,16 @@ export class TrainerControl {
 const INT_KEYS = new Set(['step', 'global_step', 'max_steps', 'logging_steps', 'eval_steps', 'save_steps', 'train_batch_size',
   'num_train_epochs', 'num_input_tokens_seen', 'early_stopping_patience', 'early_stopping_patience_counter']);
 
-/** A JSON string as Python's json.dumps writes it (ensure_ascii: \uXXXX above 0x7e). */
-function pyString(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-function pyNumber(v: number, key: string | null): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
-  return key !== null && INT_KEYS.has(key) && Number.isInteger(v) ? String(v) : pyFloat(v);
-}
-
 /**
- * Python's `json.dumps(value, indent=2, sort_keys=True)`.  JS numbers carry no int/float
- * distinction, so the key decides: counts such as `step` and `global_step` print as ints, every
- * other number as a Python float (`2.0`, `0.0005`, `1e-05`).
+ * Python's `json.dumps(value, indent=2, sort_keys=True)` for trainer_state.json (torch's pyDumps).
+ * JS numbers carry no int/float distinction, so the key decides: counts such as `step` and
+ * `global_step` print as ints, every other number as a Python float (`2.0`, `0.0005`, `1e-05`).
  */
 export function pythonJson(value: unknown, indent = 2): string {
-  const pad = (d: number): string => ' '.repeat(indent * d);
-  const enc = (v: unknown, key: string | null, depth: number): string => {
-    if (v === null || v === undefined) return 'null';
-    if (typeof v === 'boolean') return v ? 'true' : 'false';
-    if (typeof v === 'number') return pyNumber(v, key);
-    if (typeof v === 'string') return pyString(v);
-    if (Array.isArray(v)) {
-      if (v.length === 0) return '[]';
-      return `[\n${v.map((x) => pad(depth + 1) + enc(x, key, depth + 1)).join(',\n')}\n${pad(depth)}]`;
-    }
-    if (typeof v === 'object') {
-      const keys = Object.keys(v as object).filter((k) => (v as Record<string, unknown>)[k] !== undefined).sort();
-      if (keys.length === 0) return '{}';
-      const items = keys.map((k) => `${pad(depth + 1)}${pyString(k)}: ${enc((v as Record<string, unknown>)[k], k, depth + 1)}`);
-      return `{\n${items.join(',\n')}\n${pad(depth)}}`;
-    }
-    throw new TypeError(`pythonJson: cannot encode ${typeof v}`);
-  };
-  return enc(value, null, 0);
+  return pyDumps(value, { indent, sortKeys: true, floatKey: (key) => key === null || !INT_KEYS.has(key) });
 }
 
-/** JSON.parse that also reads Python's NaN / Infinity / -Infinity tokens. */
+/** Reads Python's JSON (NaN / Infinity / -Infinity included) into plain objects (torch's parsePyJson). */
 export function parsePythonJson(text: string): unknown {
-  const marks: Record<string, number> = { NaN: NaN, Infinity: Infinity, '-Infinity': -Infinity };
-  // Replace the bare tokens (never inside strings: the lookbehind needs a JSON separator).
-  const swapped = text.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, (_, pre: string, tok: string) => `${pre}"__py_${tok}__"`);
-  return JSON.parse(swapped, (_k, v: unknown) => {
-    if (typeof v === 'string' && v.startsWith('__py_') && v.endsWith('__')) {
-      const tok = v.slice(5, -2);
-      if (tok in marks) return marks[tok];
-    }
-    return v;
-  });
+  return parsePyJson(text, { nullPrototype: false });
 }

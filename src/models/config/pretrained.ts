@@ -9,7 +9,7 @@ import {
   ConfigError, show, bool, int, intOrNull, oneOfOrNull, strListOrNull, strOrNull,
   type Field, type Fields, type FieldValues,
 } from './fields.js';
-import { isFloatKey, markFloat, parsePyJson, pyDumps } from './json.js';
+import { isFloatKey, markFloat, parsePyJson, pyDumps } from '../../torch/index.js';
 
 /** HF's `problem_type` values (sequence classification loss). */
 export const PROBLEM_TYPES = ['regression', 'single_label_classification', 'multi_label_classification'] as const;

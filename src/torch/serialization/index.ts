@@ -4,3 +4,4 @@
 export { loadTorchCheckpoint, MAX_DIMS, MAX_ALIAS_COPIES, type TorchLoadOptions } from './torch-pickle.js';
 export { unpickle, markerOf, UnpicklingError, type AllowedGlobal, type UnpickleOptions } from './pickle.js';
 export { ZipReader, ZipError, MAX_DEFLATE_RATIO, MAX_EXPANSION, type ZipEntry } from './zip.js';
+export { pyDumps, parsePyJson, markFloat, isFloatKey, pyFloat, pyString, JsonError, type PyDumpsOptions, type PyJsonParseOptions } from './pyjson.js';
