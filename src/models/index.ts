@@ -20,8 +20,13 @@ export {
 export { registerArchitecture, getArchitecture, knownModelTypes, MODEL_TASKS, type Architecture, type ModelTask, type TaskModels } from './auto/registry.js';
 export {
   AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification,
-  AutoModelForQuestionAnswering, AutoModelForMaskedLM, AutoModelFactory,
+  AutoModelForQuestionAnswering, AutoModelForMaskedLM, AutoModelForCausalLM, AutoModelFactory,
 } from './auto/auto.js';
 export * from './bert/index.js';
 export * from './distilbert/index.js';
 export * from './roberta/index.js';
+export * from './llama/index.js';
+export {
+  causalLmLoss, decoderStep, DECODER_INPUTS, CAUSAL_LM_INPUTS,
+  type DecoderInputs, type CausalLMInputs, type DecoderOutput, type CausalLMOutput, type DecoderStep,
+} from './causal-lm.js';

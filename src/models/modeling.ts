@@ -92,6 +92,11 @@ export interface InputLimits {
   positionOffset?: number;
   /** config.type_vocab_size, for models that take token_type_ids: their values lie in [0, typeVocabSize). */
   typeVocabSize?: number;
+  /**
+   * Decoders: attention_mask covers the cached past as well as the new tokens (B, past + T), so
+   * its shape is checked against the cache where the step is built, not here.
+   */
+  maskCoversPast?: boolean;
 }
 
 // Inputs objects a head has checked and passes on to its base model (see markChecked).
@@ -151,7 +156,7 @@ function checkLimits(i: EncoderInputs, arg: string, x: Tensor, who: string, lim:
     throw new RangeError(`${who}: ${arg} has shape ${shapeStr(x)}: sequence length ${len} exceeds max_position_embeddings ${lim.maxPositions}${why}; truncate the inputs to at most ${maxLen} tokens`);
   }
   const m = i.attention_mask;
-  if (m !== undefined && m !== null) {
+  if (m !== undefined && m !== null && !lim.maskCoversPast) {
     const ok = (m.ndim === 2 && m.size(0) === b && m.size(1) === len) || (m.ndim === 3 && m.size(0) === b && m.size(1) === len && m.size(2) === len);
     if (!ok) throw new RangeError(`${who}: attention_mask has shape ${shapeStr(m)} but ${arg} has shape ${shapeStr(x)}; attention_mask must be (B, T) = [${b}, ${len}] (or (B, T, T))`);
   }

@@ -10,3 +10,8 @@ export { LayerNorm, RMSNorm, type LayerNormOptions, type RMSNormOptions } from '
 export { Dropout, ReLU, GELU, SiLU, Tanh, Sigmoid, Identity, ACT2FN, getActivation, type ActivationName } from './activation.js';
 export * as init from './init.js';
 export { attention, repeatKv, splitHeads, mergeHeads, paddingMask, FINFO_MIN, type AttentionOptions } from './attention.js';
+export { Conv1D, type Conv1DOptions } from './conv1d.js';
+export { RotaryEmbedding, ropeInverseFrequencies, rotaryDim, rotateHalf, applyRotaryPosEmb, ROPE_TYPES, type RopeParameters, type RopeConfig } from './rope.js';
+export { DynamicCache, StaticCache, type KVCache, type StaticCacheOptions } from './kv-cache.js';
+export { causalMask, positionIdsFromMask, type CausalMaskOptions } from './causal-mask.js';
+export { SelfAttention, type SelfAttentionConfig, type AttentionContext } from './self-attention.js';

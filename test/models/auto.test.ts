@@ -4,6 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as torch from '../../src/torch/index.js';
 import { Linear, LayerNorm, Embedding } from '../../src/nn/index.js';
 import {
@@ -26,11 +28,12 @@ const TASKS: [AutoModelFactory<ModelTask>, string][] = [
   [AutoModelForQuestionAnswering, 'ForQuestionAnswering'], [AutoModelForMaskedLM, 'ForMaskedLM'],
 ];
 
-test('the registry knows bert, distilbert and roberta, keyed by model_type', () => {
-  assert.deepEqual(knownModelTypes(), ['bert', 'distilbert', 'roberta']);
+test('the registry knows the implemented architectures, keyed by model_type', () => {
+  for (const t of ['bert', 'distilbert', 'roberta', 'llama', 'qwen2', 'qwen3', 'mistral']) assert.ok(knownModelTypes().includes(t), t);
+  assert.deepEqual(knownModelTypes(), [...knownModelTypes()].sort());
   assert.equal(getArchitecture('bert'), BERT);
   assert.throws(() => registerArchitecture(BERT), /already registered/);
-  assert.throws(() => getArchitecture('llama'), /Unrecognized model_type 'llama'; tunekit knows: bert, distilbert, roberta/);
+  assert.throws(() => getArchitecture('gpt_bigcode_xl'), new RegExp(`Unrecognized model_type 'gpt_bigcode_xl'; tunekit knows: ${knownModelTypes().join(', ')}$`));
 });
 
 test('Auto* fromConfig builds every (model_type, task) class; forward shapes and losses', () => {
@@ -84,8 +87,11 @@ test('Auto* fromConfig builds every (model_type, task) class; forward shapes and
 });
 
 test('Auto* fromPretrained: an unknown model_type names the known ones', async () => {
-  await assert.rejects(AutoModelForSequenceClassification.fromPretrained(join(MODELS, 'gpt2_lm')),
-    /Unrecognized model_type 'gpt2' in .*config\.json; tunekit knows: bert, distilbert, roberta/);
+  const unknown = mkdtempSync(join(tmpdir(), 'tk-unknown-'));
+  writeFileSync(join(unknown, 'config.json'), JSON.stringify({ model_type: 'gpt_bigcode_xl' }));
+  await assert.rejects(AutoModelForSequenceClassification.fromPretrained(unknown),
+    new RegExp(`Unrecognized model_type 'gpt_bigcode_xl' in .*config\\.json; tunekit knows: ${knownModelTypes().join(', ')}$`));
+  rmSync(unknown, { recursive: true, force: true });
   const base = await AutoModel.fromPretrained(join(MODELS, 'distilbert_seqcls'), { onWarning: () => {} });
   assert.ok(base instanceof DistilBertModel);
   const cfg = await AutoConfig.fromPretrained(join(MODELS, 'bert_mlm'));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import {
   AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoModelForQuestionAnswering,
-  AutoModelForMaskedLM, knownModelTypes, type AutoModelFactory, type ModelTask,
+  AutoModelForMaskedLM, AutoModelForCausalLM, knownModelTypes, type AutoModelFactory, type ModelTask,
 } from '../../src/models/index.js';
 import { sharedDir } from '../helpers.js';
 
@@ -20,6 +20,7 @@ const AUTO: [string, AutoModelFactory<ModelTask>][] = [
   ['ForTokenClassification', AutoModelForTokenClassification],
   ['ForQuestionAnswering', AutoModelForQuestionAnswering],
   ['ForMaskedLM', AutoModelForMaskedLM],
+  ['ForCausalLM', AutoModelForCausalLM],
   ['Model', AutoModel],
 ];
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import {
-  AutoModelForSequenceClassification, AutoModelForMaskedLM, AutoModelForTokenClassification, AutoModelForQuestionAnswering, AutoModel,
+  AutoModelForSequenceClassification, AutoModelForMaskedLM, AutoModelForCausalLM, AutoModelForTokenClassification, AutoModelForQuestionAnswering, AutoModel,
   BertModel, BertForSequenceClassification, BertForMaskedLM, DistilBertForSequenceClassification, RobertaForMaskedLM,
   knownModelTypes, type AutoModelFactory, type ModelTask,
 } from '../../src/models/index.js';
@@ -23,7 +23,7 @@ const fresh = (): string => join(dir, `d${seq++}`);
 
 const AUTO: [string, AutoModelFactory<ModelTask>][] = [
   ['ForSequenceClassification', AutoModelForSequenceClassification], ['ForTokenClassification', AutoModelForTokenClassification],
-  ['ForQuestionAnswering', AutoModelForQuestionAnswering], ['ForMaskedLM', AutoModelForMaskedLM], ['Model', AutoModel],
+  ['ForQuestionAnswering', AutoModelForQuestionAnswering], ['ForMaskedLM', AutoModelForMaskedLM], ['ForCausalLM', AutoModelForCausalLM], ['Model', AutoModel],
 ];
 /** The reference inputs of a fixture (without labels / positions unless asked). */
 async function inputsOf(name: string, withTargets = false): Promise<Record<string, torch.Tensor>> {

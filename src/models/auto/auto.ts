@@ -77,3 +77,5 @@ export const AutoModelForTokenClassification = new AutoModelFactory('token-class
 export const AutoModelForQuestionAnswering = new AutoModelFactory('question-answering', 'AutoModelForQuestionAnswering');
 /** `...ForMaskedLM`: logits (B, T, V). */
 export const AutoModelForMaskedLM = new AutoModelFactory('masked-lm', 'AutoModelForMaskedLM');
+/** `...ForCausalLM`: next-token logits (B, T, V) and the shifted loss. */
+export const AutoModelForCausalLM = new AutoModelFactory('causal-lm', 'AutoModelForCausalLM');

@@ -10,20 +10,23 @@ import type {
 import { BERT } from '../bert/index.js';
 import { DISTILBERT } from '../distilbert/index.js';
 import { ROBERTA } from '../roberta/index.js';
+import { LLAMA, QWEN2, QWEN3, MISTRAL } from '../llama/index.js';
+import type { CausalLMInputs, CausalLMOutput, DecoderInputs, DecoderOutput } from '../causal-lm.js';
 
 /**
  * What a model's forward takes and returns, per task (the contract a trainer relies on).  The
  * task's forward signature comes first so it wins overload resolution over PreTrainedModel's.
  */
 export interface TaskModels {
-  base: { forward(inputs: EncoderInputs): BaseModelOutput } & PreTrainedModel;
+  base: { forward(inputs: EncoderInputs & DecoderInputs): BaseModelOutput | DecoderOutput } & PreTrainedModel;
   'sequence-classification': { forward(inputs: LabeledInputs): ClassifierOutput } & PreTrainedModel;
   'token-classification': { forward(inputs: LabeledInputs): ClassifierOutput } & PreTrainedModel;
   'question-answering': { forward(inputs: QuestionAnsweringInputs): QuestionAnsweringOutput } & PreTrainedModel;
   'masked-lm': { forward(inputs: LabeledInputs): ClassifierOutput } & PreTrainedModel;
+  'causal-lm': { forward(inputs: CausalLMInputs): CausalLMOutput } & PreTrainedModel;
 }
 export type ModelTask = keyof TaskModels;
-export const MODEL_TASKS: readonly ModelTask[] = ['base', 'sequence-classification', 'token-classification', 'question-answering', 'masked-lm'];
+export const MODEL_TASKS: readonly ModelTask[] = ['base', 'sequence-classification', 'token-classification', 'question-answering', 'masked-lm', 'causal-lm'];
 
 /** One architecture: its model_type, config class and a model class per supported task. */
 export interface Architecture<C extends PretrainedConfig = PretrainedConfig> {
@@ -42,7 +45,7 @@ export function registerArchitecture(arch: Architecture): void {
   REGISTRY.set(arch.modelType, arch);
 }
 
-for (const arch of [BERT, DISTILBERT, ROBERTA] as Architecture[]) registerArchitecture(arch);
+for (const arch of [BERT, DISTILBERT, ROBERTA, LLAMA, QWEN2, QWEN3, MISTRAL] as Architecture[]) registerArchitecture(arch);
 
 /** The registered model_type names, sorted. */
 export function knownModelTypes(): string[] {

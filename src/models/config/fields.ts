@@ -100,3 +100,9 @@ export function oneOfOrNull<const V extends string>(values: readonly V[], def: V
 /** A list of strings, or null (e.g. `architectures`). */
 export const strListOrNull = (def: string[] | null): Field<string[] | null> =>
   make(def, false, nullable((v, where) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? [...(v as string[])] : bad(where, 'a list of strings', v))));
+/**
+ * A JSON object (kept as parsed, so nested float marks survive a re-save), or null: e.g.
+ * `rope_scaling` {"rope_type": "llama3", "factor": 8.0, ...}.
+ */
+export const objOrNull = (def: Record<string, unknown> | null): Field<Record<string, unknown> | null> =>
+  make(def, false, nullable((v, where) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : bad(where, 'an object or null', v))));

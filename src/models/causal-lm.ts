@@ -1,0 +1,125 @@
+// causal-lm.ts — what every decoder-only model shares: its forward inputs and outputs (HF names),
+// the per-step context (positions, the causal + padding + sliding-window masks, the cache), and
+// the causal-LM loss (transformers' ForCausalLMLoss: shift by one, ignore -100, a sum divided by
+// num_items_in_batch under gradient accumulation). A family's model file builds its layers and
+// calls these.
+import { arange, F, type Tensor, type DType } from '../torch/index.js';
+import { causalMask, DynamicCache, type KVCache } from '../nn/index.js';
+
+/** What a decoder base model's forward takes (HF's keyword arguments). */
+export interface DecoderInputs {
+  /** (B, T) int64 token ids (or give inputs_embeds). */
+  input_ids?: Tensor | null;
+  /** (B, past + T): 1 = token, 0 = padding (left padding in batched generation). Default all ones. */
+  attention_mask?: Tensor | null;
+  /** (B, T) or (1, T) positions; default past .. past + T - 1 (generate() derives them from the mask). */
+  position_ids?: Tensor | null;
+  /** (B, T, H) input vectors instead of input_ids. */
+  inputs_embeds?: Tensor | null;
+  /** A KV cache to read and extend (DynamicCache / StaticCache); null = none. */
+  past_key_values?: KVCache | null;
+  /** Make a DynamicCache when none is given, and return it (default false: training needs none). */
+  use_cache?: boolean;
+  /** Also return every layer's hidden states (embeddings output first). */
+  output_hidden_states?: boolean;
+}
+/** Inputs of a causal-LM head: the base inputs plus labels. */
+export interface CausalLMInputs extends DecoderInputs {
+  /** (B, T) int64 targets, usually the input_ids; -100 is ignored. Shifted inside (position t predicts t + 1). */
+  labels?: Tensor | null;
+  /**
+   * Under gradient accumulation, the number of target tokens (labels != -100) in all micro-batches
+   * of the optimizer step: the loss is then sum / num_items_in_batch (HF's loss kwargs).
+   */
+  num_items_in_batch?: number | null;
+  /** Only compute logits for the last N positions (generation: 1); 0 = all. */
+  logits_to_keep?: number;
+}
+
+/** Output of a decoder base model. */
+export interface DecoderOutput {
+  /** (B, T, H) */
+  last_hidden_state: Tensor;
+  /** The cache (given or made with use_cache), extended by this step. */
+  past_key_values?: KVCache;
+  /** L + 1 tensors (B, T, H). */
+  hidden_states?: Tensor[];
+}
+/** Output of a causal-LM head (HF CausalLMOutputWithPast). */
+export interface CausalLMOutput {
+  /** 0-d loss when labels were given. */
+  loss?: Tensor;
+  /** (B, T, V), or (B, logits_to_keep, V) */
+  logits: Tensor;
+  past_key_values?: KVCache;
+  hidden_states?: Tensor[];
+}
+
+/** The accepted input names of decoder base models and causal-LM heads. */
+export const DECODER_INPUTS = ['input_ids', 'attention_mask', 'position_ids', 'inputs_embeds', 'past_key_values', 'use_cache', 'output_hidden_states'] as const;
+export const CAUSAL_LM_INPUTS = [...DECODER_INPUTS, 'labels', 'num_items_in_batch', 'logits_to_keep'] as const;
+
+/** What a step's layers need: their masks (per sliding window), positions and the cache. */
+export interface DecoderStep {
+  /** (B, T) positions of the new tokens. */
+  positionIds: Tensor;
+  /** The additive mask of a layer with this sliding window (null = full causal). */
+  maskFor(window: number | null): Tensor;
+  cache: KVCache | null;
+  /** Tokens already cached before this step. */
+  pastLength: number;
+}
+
+/** Options of {@link decoderStep}. */
+export interface DecoderStepOptions {
+  /** How causal and padding masks combine (see causalMask): 'min' (Llama) or 'sum' (GPT-2). */
+  combine?: 'min' | 'sum';
+  /** The dtype of the attention scores. */
+  dtype?: DType;
+}
+
+/**
+ * Positions, masks and cache of one forward: the new tokens sit at past .. past + T - 1 where
+ * past is what the cache holds. Masks are built lazily, once per distinct sliding window.
+ */
+export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: DecoderStepOptions = {}): DecoderStep {
+  let cache = inputs.past_key_values ?? null;
+  if (!cache && inputs.use_cache) cache = new DynamicCache();
+  const past = cache?.getSeqLength() ?? 0;
+  const device = (inputs.input_ids ?? inputs.inputs_embeds)!.device;
+  const positionIds = inputs.position_ids ?? arange(past, past + t, 1, { dtype: 'int64', device }).unsqueeze(0); // (1, T)
+  const am = inputs.attention_mask ?? null;
+  if (am && am.size(-1) !== past + t && !(cache?.maxLength && am.size(-1) <= cache.maxLength))
+    throw new RangeError(`attention_mask covers ${am.size(-1)} tokens, but the cache holds ${past} and ${t} are new: it must cover past + new = ${past + t}`);
+  const masks = new Map<number | null, Tensor>();
+  return {
+    positionIds,
+    cache,
+    pastLength: past,
+    maskFor(window: number | null): Tensor {
+      let m = masks.get(window);
+      if (!m) {
+        m = causalMask({
+          attentionMask: am, queryLength: t, pastLength: past, targetLength: cache?.maxLength ?? past + t,
+          batchSize: b, slidingWindow: window, dtype: opts.dtype ?? 'float32', combine: opts.combine,
+        });
+        masks.set(window, m);
+      }
+      return m;
+    },
+  };
+}
+
+/**
+ * transformers' ForCausalLMLoss: logits (B, T, V) predict labels shifted left by one (position t
+ * predicts label t + 1; the last position predicts nothing), -100 ignored, cross-entropy in float32.
+ * Mean over the counted tokens, or sum / numItemsInBatch when given (gradient accumulation).
+ */
+export function causalLmLoss(logits: Tensor, labels: Tensor, numItemsInBatch?: number | null): Tensor {
+  const v = logits.size(-1);
+  const shifted = F.pad(labels.long(), [0, 1], -100).narrow(-1, 1, labels.size(-1)); // (B, T): labels[t + 1], -100 last
+  const flatLogits = logits.float().reshape(-1, v); // (B*T, V)
+  const flatLabels = shifted.reshape(-1).to(logits.device); // (B*T)
+  if (numItemsInBatch === undefined || numItemsInBatch === null) return F.crossEntropy(flatLogits, flatLabels, { ignoreIndex: -100 });
+  return F.crossEntropy(flatLogits, flatLabels, { ignoreIndex: -100, reduction: 'sum' }).div(numItemsInBatch);
+}
