@@ -5,8 +5,8 @@
 //   await trainer.train();
 export { TrainingArguments, TRAINING_ARGUMENT_FIELDS, type TrainingArgumentsInit, type TrainingArgumentsFields } from './training-args.js';
 export type { IntervalStrategy, SaveStrategy, OptimizerName, LrSchedulerType } from './args-fields.js';
-export { Trainer, NonFiniteLossError, type NonFiniteKind, type NonFiniteDetail, type TrainOutput } from './trainer.js';
-export { TrainerBase, type TrainerOptions, type TrainerDataset, type ProcessingClass, type ComputeLossFunc, type PreprocessLogits } from './trainer-base.js';
+export { Trainer, TrainerBase, NonFiniteLossError, type NonFiniteKind, type NonFiniteDetail, type TrainOutput } from './trainer.js';
+export type { TrainerOptions, TrainerDataset, ProcessingClass, ComputeLossFunc, PreprocessLogits } from './options.js';
 export { TrainerState, TrainerControl, pythonJson, parsePythonJson, type LogEntry, type CallbackState } from './trainer-state.js';
 export {
   CallbackHandler, DefaultFlowCallback, PrinterCallback, ProgressCallback, EarlyStoppingCallback, formatLogs,

@@ -1,0 +1,104 @@
+// evaluation.ts — the Trainer's evaluate / predict (transformers 4.47 trainer.py evaluate,
+// predict, evaluation_loop, prediction_step): per-batch losses and predictions under noGrad,
+// each batch one tidy() scope, gathered into NDArrays (padded with -100 where lengths differ),
+// then compute_metrics and the `<prefix>_` keys.
+import { Tensor, noGrad, tidy } from '../torch/index.js';
+import type { DataLoader } from '../data/dataloader.js';
+import type { Batch, Feature } from '../data/collators/index.js';
+import { nestedConcat, speedMetrics, toNDArray, type EvalPrediction, type NDArrays, type PredictionOutput } from './arrays.js';
+import { callForward, keysToIgnoreAtInference, type ModelOutput } from './model.js';
+import type { EvalLoopOptions, TrainerContext } from './context.js';
+import type { TrainerDataset } from './options.js';
+
+/** See Trainer.predictionStep. */
+export function predictionStep(ctx: TrainerContext, inputs: Batch, predictionLossOnly: boolean, ignoreKeys?: string[]):
+  { loss: Tensor | null; logits: Tensor[] | null; labels: Tensor[] | null } {
+  const t = ctx.trainer;
+  const hasLabels = t.labelNames.length > 0 && t.labelNames.every((k) => inputs[k] !== undefined);
+  const labels = hasLabels ? t.labelNames.map((k) => inputs[k]!) : null;
+  const ignore = new Set([...(ignoreKeys ?? keysToIgnoreAtInference(t.model)), 'loss']);
+  return noGrad(() => {
+    let loss: Tensor | null = null;
+    let outputs: ModelOutput;
+    if (hasLabels) ({ loss, outputs } = t.computeLoss(inputs));
+    else outputs = callForward(t.model, inputs);
+    if (predictionLossOnly) return { loss, logits: null, labels: null };
+    const logits = Object.entries(outputs).filter(([k, v]) => !ignore.has(k) && v instanceof Tensor).map(([, v]) => v as Tensor);
+    return { loss, logits, labels };
+  });
+}
+
+/** HF evaluation_loop: per-row losses, predictions and labels gathered over the loader (padded with -100), metrics prefixed. */
+export function evaluationLoop(ctx: TrainerContext, loader: DataLoader<Feature, Batch>, opts: EvalLoopOptions): PredictionOutput & { numSamples: number } {
+  const t = ctx.trainer;
+  t.model.eval();
+  t.callbackHandler.ctx.evalDataloader = loader;
+  const includeInputs = t.args.include_for_metrics.includes('inputs');
+  const losses: number[] = [];
+  let preds: NDArrays | null = null, labels: NDArrays | null = null, inputsAll: NDArrays | null = null;
+  const pack = (ts: Tensor[]): NDArrays => (ts.length === 1 ? toNDArray(ts[0]!) : ts.map(toNDArray));
+  let numSamples = 0;
+  for (const raw of loader.iterEpoch(0)) {
+    tidy(() => {
+      const batch = ctx.hooks.prepareInputs(raw);
+      const first = Object.values(batch).find((v) => v instanceof Tensor && v.ndim > 0);
+      const bs = first ? first.size(0) : 1;
+      numSamples += bs;
+      const out = t.predictionStep(batch, opts.predictionLossOnly, opts.ignoreKeys);
+      if (out.loss) { const l = out.loss.mean().item(); for (let i = 0; i < bs; i++) losses.push(l); }
+      let logits = out.logits;
+      if (logits && logits.length && t.preprocessLogitsForMetrics) {
+        const p = t.preprocessLogitsForMetrics(logits.length === 1 ? logits[0]! : logits, out.labels?.[0] ?? null);
+        logits = Array.isArray(p) ? p : [p];
+      }
+      if (logits && logits.length) preds = nestedConcat(preds, pack(logits));
+      if (out.labels) labels = nestedConcat(labels, pack(out.labels));
+      const main = batch[t.model.mainInputName ?? 'input_ids'];
+      if (includeInputs && main) inputsAll = nestedConcat(inputsAll, toNDArray(main));
+    });
+    for (const v of Object.values(raw)) if (v instanceof Tensor) v.dispose();
+    t.control = t.callbackHandler.call('onPredictionStep', t.args, t.state, t.control);
+  }
+  let metrics: Record<string, number> = {};
+  if (t.computeMetrics && preds !== null && labels !== null) {
+    const p: EvalPrediction = { predictions: preds, label_ids: labels };
+    if (includeInputs) p.inputs = inputsAll;
+    if (t.args.include_for_metrics.includes('loss')) p.losses = { data: Float32Array.from(losses), shape: [losses.length] };
+    metrics = { ...t.computeMetrics(p) };
+  }
+  if (losses.length) metrics.loss = losses.reduce((s, x) => s + x, 0) / losses.length;
+  const prefixed: Record<string, number> = {};
+  for (const [k, v] of Object.entries(metrics)) prefixed[k.startsWith(`${opts.metricKeyPrefix}_`) ? k : `${opts.metricKeyPrefix}_${k}`] = v;
+  return { predictions: preds, label_ids: labels, metrics: prefixed, numSamples };
+}
+
+/** See Trainer.evaluate. */
+export function evaluate(ctx: TrainerContext, evalDataset: TrainerDataset | undefined, opts: { ignoreKeys?: string[]; metricKeyPrefix?: string }): Record<string, number> {
+  const t = ctx.trainer;
+  const prefix = opts.metricKeyPrefix ?? 'eval';
+  const named = evalDataset === undefined && t.evalDataset !== null && !('at' in t.evalDataset) ? t.evalDataset : null;
+  if (named) {
+    const all: Record<string, number> = {};
+    for (const [name, ds] of Object.entries(named)) Object.assign(all, t.evaluate(ds, { ...opts, metricKeyPrefix: `${prefix}_${name}` }));
+    return all;
+  }
+  const start = performance.now();
+  const loader = t.getEvalDataloader(evalDataset);
+  const out = ctx.hooks.evaluationLoop(loader, { predictionLossOnly: t.computeMetrics === null || t.args.prediction_loss_only, ignoreKeys: opts.ignoreKeys, metricKeyPrefix: prefix });
+  const bs = t.args.eval_batch_size;
+  Object.assign(out.metrics, speedMetrics(prefix, start, { numSamples: out.numSamples, numSteps: Math.ceil(out.numSamples / bs) }));
+  t.log(out.metrics);
+  t.control = t.callbackHandler.call('onEvaluate', t.args, t.state, t.control, { metrics: out.metrics });
+  return out.metrics;
+}
+
+/** See Trainer.predict. */
+export function predict(ctx: TrainerContext, testDataset: TrainerDataset, opts: { ignoreKeys?: string[]; metricKeyPrefix?: string }): PredictionOutput {
+  const t = ctx.trainer;
+  const prefix = opts.metricKeyPrefix ?? 'test';
+  const start = performance.now();
+  const out = ctx.hooks.evaluationLoop(t.getEvalDataloader(testDataset), { predictionLossOnly: t.args.prediction_loss_only, ignoreKeys: opts.ignoreKeys, metricKeyPrefix: prefix });
+  Object.assign(out.metrics, speedMetrics(prefix, start, { numSamples: out.numSamples, numSteps: Math.ceil(out.numSamples / t.args.eval_batch_size) }));
+  t.control = t.callbackHandler.call('onPredict', t.args, t.state, t.control, { metrics: out.metrics });
+  return { predictions: out.predictions, label_ids: out.label_ids, metrics: out.metrics };
+}

@@ -1,0 +1,55 @@
+// loss.ts — the Trainer's loss (transformers trainer.py compute_loss, training_step,
+// get_batch_samples) and the gradient-accumulation rule of transformers >= 4.50: a model that
+// takes `num_items_in_batch` normalises its summed token loss by the label tokens of the whole
+// accumulated batch; any other has its micro-batch mean loss divided by the accumulation steps.
+import { Tensor } from '../torch/index.js';
+import type { Batch } from '../data/collators/index.js';
+import { callForward, type ModelOutput } from './model.js';
+import type { TrainerContext } from './context.js';
+
+/** See Trainer.computeLoss. */
+export function computeLoss(ctx: TrainerContext, inputs: Batch, numItemsInBatch: Tensor | null | undefined): { loss: Tensor; outputs: ModelOutput } {
+  const t = ctx.trainer;
+  let labels: Tensor | null = null;
+  let feed: Batch = inputs;
+  if (t.computeLossFunc && 'labels' in inputs) {
+    labels = inputs.labels!;
+    feed = { ...inputs };
+    delete feed.labels;
+  }
+  if (t.model.acceptsLossKwargs && numItemsInBatch) feed = { ...feed, num_items_in_batch: numItemsInBatch };
+  const outputs = callForward(t.model, feed);
+  let loss: Tensor | null | undefined;
+  if (labels !== null) loss = t.computeLossFunc!(outputs, labels, numItemsInBatch ?? null);
+  else loss = outputs.loss;
+  if (!(loss instanceof Tensor)) {
+    const missing = t.labelNames.filter((k) => !(k in inputs));
+    const why = missing.length === 0 ? '' : ` The batch has no ${missing.map((k) => `'${k}'`).join(', ')}: its rows carry no label (the collators ` +
+      'drop a label column that is null or undefined in every row of a batch, as HF\'s default_data_collator does), ' +
+      'or the dataset names the label column otherwise (set label_names). Remove or label the rows without a label.';
+    throw new Error(`The model did not return a loss from the inputs, only the following keys: ${Object.keys(outputs).join(',')}. ` +
+      `For reference, the inputs it received are ${Object.keys(feed).join(',')}.${why}`);
+  }
+  return { loss, outputs };
+}
+
+/** See Trainer.trainingStep: forward, the GA loss rule, backward; the loss value as a number. */
+export function trainingStep(ctx: TrainerContext, inputs: Batch, numItemsInBatch: Tensor | null): number {
+  const t = ctx.trainer;
+  let { loss } = t.computeLoss(inputs, { numItemsInBatch });
+  const selfNormalised = t.model.acceptsLossKwargs === true && numItemsInBatch !== null;
+  if (!selfNormalised && t.computeLossFunc === null && t.gaLossRule === 'divide') loss = loss.div(t.args.gradient_accumulation_steps);
+  loss.backward();
+  return loss.item();
+}
+
+/** HF get_batch_samples: labels != -100 over all micro-batches of the update (before any shift), as a 0-d int64 tensor. */
+export function numItemsInBatch(batches: Batch[]): Tensor | null {
+  if (!batches.every((b) => b.labels instanceof Tensor)) return null;
+  let total: Tensor | null = null;
+  for (const b of batches) {
+    const c = b.labels!.ne(-100).sum(undefined, false, { dtype: 'int64' });
+    total = total === null ? c : total.add(c);
+  }
+  return total;
+}
