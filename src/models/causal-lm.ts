@@ -65,6 +65,11 @@ export interface DecoderStep {
   positionIds: Tensor;
   /** The additive mask of a layer with this sliding window (null = full causal). */
   maskFor(window: number | null): Tensor;
+  /**
+   * What a layer with this window hands its attention: `{ isCausal: true }` (no mask built) when
+   * the step is plain causal — no padding, no cached past, no window reaching back — else the mask.
+   */
+  attentionFor(window: number | null): { mask: Tensor | null; isCausal: boolean };
   cache: KVCache | null;
   /** Tokens already cached before this step. */
   pastLength: number;
@@ -92,6 +97,13 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
   if (am && am.size(-1) !== past + t && !(cache?.maxLength && am.size(-1) <= cache.maxLength))
     throw new RangeError(`attention_mask covers ${am.size(-1)} tokens, but the cache holds ${past} and ${t} are new: it must cover past + new = ${past + t}`);
   const masks = new Map<number | null, Tensor>();
+  // Plain causal: nothing cached (the query starts at key 0), a dynamic cache or none, and no
+  // padding. The padding check reads the mask once (one sync), as HF's _ignore_causal_mask_sdpa.
+  let plain: boolean | null = null;
+  const isPlain = (): boolean => {
+    if (plain === null) plain = past === 0 && !cache?.maxLength && (am === null || Boolean(am.eq(0).any().item()) === false);
+    return plain;
+  };
   return {
     positionIds,
     cache,
@@ -106,6 +118,10 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
         masks.set(window, m);
       }
       return m;
+    },
+    attentionFor(window: number | null): { mask: Tensor | null; isCausal: boolean } {
+      if ((window === null || window >= t) && isPlain()) return { mask: null, isCausal: true };
+      return { mask: this.maskFor(window), isCausal: false };
     },
   };
 }

@@ -47,6 +47,11 @@ export interface AttentionContext {
   positionEmbeddings?: [Tensor, Tensor] | null;
   /** Additive (B, 1, Tq, Tk) mask (causalMask), or null. */
   mask?: Tensor | null;
+  /**
+   * No mask, plain causal attention (no padding, no cache, no window): SDPA's is_causal, which
+   * lets libtorch 2.x run its fused kernels and skips building a (B, 1, T, T) mask.
+   */
+  isCausal?: boolean;
   /** The KV cache, or null (no cache: training, scoring). */
   cache?: KVCache | null;
 }
@@ -136,6 +141,7 @@ export class SelfAttention extends Module {
     if (ctx.cache) [kh, vh] = ctx.cache.update(kh, vh, this.layerIdx); // (B, Hkv, Tk, D)
     const out = attention(qh, kh, vh, {
       mask: ctx.mask ?? null,
+      isCausal: !ctx.mask && (ctx.isCausal ?? false),
       scale: this.scaleQuery ? 1 : this.scale,
       dropoutP: this.attentionDropout,
       training: this.training,

@@ -51,7 +51,7 @@ export class LlamaDecoderLayer extends Module {
     this.slidingWindow = c.slidingWindowOf(layerIdx);
   }
   /** x: (B, T, H) -> (B, T, H) */
-  forward(x: Tensor, ctx: { positionEmbeddings: [Tensor, Tensor]; mask: Tensor; cache: KVCache | null }): Tensor {
+  forward(x: Tensor, ctx: { positionEmbeddings: [Tensor, Tensor]; mask: Tensor | null; isCausal?: boolean; cache: KVCache | null }): Tensor {
     const h = x.add(this.self_attn.forward(this.input_layernorm.forward(x), ctx)); // (B, T, H)
     return h.add(this.mlp.forward(this.post_attention_layernorm.forward(h))); // (B, T, H)
   }
@@ -99,7 +99,7 @@ export class LlamaModel extends LlamaPreTrainedModel {
     const hidden: Tensor[] | undefined = inputs.output_hidden_states ? [x0] : undefined;
     let x = x0;
     for (const layer of this.layers) {
-      x = layer.forward(x, { positionEmbeddings, mask: step.maskFor(layer.slidingWindow), cache: step.cache });
+      x = layer.forward(x, { positionEmbeddings, ...step.attentionFor(layer.slidingWindow), cache: step.cache });
       hidden?.push(x);
     }
     x = this.norm.forward(x); // (B, T, H)
