@@ -1,7 +1,8 @@
 // loop.ts — Trainer.train(): the training loop of transformers 4.47 trainer.py
 // (_inner_training_loop, the update step, _maybe_log_save_evaluate, _determine_best_metric)
-// with the >= 4.50 gradient-accumulation loss rule (loss.ts).  Only numbers leave an update's
-// tidy() scope.  Saving and resuming are checkpointing.ts; NaN/inf handling non-finite.ts.
+// with the >= 4.50 gradient-accumulation loss rule (loss.ts).  An update is one tidy() scope and
+// each of its micro-batches a nested one; only numbers leave them.  Saving and resuming are
+// checkpointing.ts; NaN/inf handling non-finite.ts.
 import { join } from 'node:path';
 import { rm, stat } from 'node:fs/promises';
 import { tidy } from '../torch/index.js';
@@ -148,7 +149,13 @@ async function finishTraining(ctx: TrainerContext, start: number, numTrainSample
   return { global_step: t.state.global_step, training_loss: trainLoss, metrics };
 }
 
-/** See Trainer.updateStep. */
+/**
+ * See Trainer.updateStep.  Two scopes: the update's holds the micro-batches' inputs (HF
+ * get_batch_samples counts the label tokens of all of them before the first forward) and what
+ * clipping and the optimizer step make; each micro-batch's forward and backward is a nested
+ * scope, so its activations and (B, T, vocab) logits are freed before the next micro-batch
+ * starts: the live tensors of an update do not grow with gradient_accumulation_steps.
+ */
 export function updateStep(ctx: TrainerContext, it: Iterator<Batch>, n: number, epoch: number, first: number, stepsInEpoch: number): number {
   const t = ctx.trainer, run = ctx.run, a = t.args;
   const cb = t.callbackHandler;
@@ -160,23 +167,25 @@ export function updateStep(ctx: TrainerContext, it: Iterator<Batch>, n: number, 
       batches.push(ctx.hooks.prepareInputs(r.value));
     }
     if (batches.length === 0) return 0;
-    const numItems = ctx.hooks.numItemsInBatch(batches);
+    const numItems = ctx.hooks.numItemsInBatch(batches); // 0-d int64, or null
     t.model.train();
     t.control = cb.call('onStepBegin', a, t.state, t.control);
     for (let i = 0; i < batches.length; i++) {
       const inputs = batches[i]!;
-      if (a.include_num_input_tokens_seen) {
-        const main = inputs[t.model.mainInputName ?? 'input_ids'];
-        if (main) t.state.num_input_tokens_seen += main.numel();
-      }
-      const loss = ctx.hooks.trainingStep(inputs, numItems);
-      if (!Number.isFinite(loss)) failNonFinite(ctx, 'loss', loss, epoch + (first + i + 1) / stepsInEpoch);
-      run.trLoss = Math.fround(run.trLoss + loss);
-      ctx.hooks.countFlos(inputs);
+      // only a number leaves the micro-batch's scope; the gradients accumulate in the parameters
+      tidy(() => {
+        if (a.include_num_input_tokens_seen) {
+          const main = inputs[t.model.mainInputName ?? 'input_ids'];
+          if (main) t.state.num_input_tokens_seen += main.numel();
+        }
+        const loss = ctx.hooks.trainingStep(inputs, numItems);
+        if (!Number.isFinite(loss)) failNonFinite(ctx, 'loss', loss, epoch + (first + i + 1) / stepsInEpoch);
+        run.trLoss = Math.fround(run.trLoss + loss);
+        ctx.hooks.countFlos(inputs);
+      });
       if (i < batches.length - 1) t.control = cb.call('onSubstepEnd', a, t.state, t.control);
     }
-    const endEpoch = epoch + (first + batches.length) / stepsInEpoch;
-    applyUpdate(ctx, endEpoch);
+    applyUpdate(ctx, epoch + (first + batches.length) / stepsInEpoch);
     return batches.length;
   });
 }
