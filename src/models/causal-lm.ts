@@ -139,3 +139,14 @@ export function causalLmLoss(logits: Tensor, labels: Tensor, numItemsInBatch?: n
   if (numItemsInBatch === undefined || numItemsInBatch === null) return F.crossEntropy(flatLogits, flatLabels, { ignoreIndex: -100 });
   return F.crossEntropy(flatLogits, flatLabels, { ignoreIndex: -100, reduction: 'sum' }).div(numItemsInBatch);
 }
+
+/**
+ * Learned position tables (GPT-2, OPT, GPT-Neo) have `maxPositions` rows. checkInputs sees only
+ * the new tokens; with a cache the default positions run on to past + T - 1, so the past counts
+ * too. Throws a RangeError naming the limit, not an index error from the embedding lookup.
+ */
+export function checkPositionTable(who: string, pastLength: number, t: number, maxPositions: number, field = 'max_position_embeddings'): void {
+  if (pastLength + t <= maxPositions) return;
+  throw new RangeError(`${who}: ${pastLength} cached + ${t} new tokens = ${pastLength + t} positions exceed ${field} ${maxPositions} ` +
+    `(the learned position table holds positions 0..${maxPositions - 1}); keep prompt + generated tokens within ${maxPositions}`);
+}
