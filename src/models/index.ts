@@ -26,6 +26,9 @@ export * from './bert/index.js';
 export * from './distilbert/index.js';
 export * from './roberta/index.js';
 export * from './llama/index.js';
+export * from './gpt2/index.js';
+export * from './opt/index.js';
+export * from './gpt_neo/index.js';
 export {
   causalLmLoss, decoderStep, DECODER_INPUTS, CAUSAL_LM_INPUTS,
   type DecoderInputs, type CausalLMInputs, type DecoderOutput, type CausalLMOutput, type DecoderStep,

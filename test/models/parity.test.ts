@@ -21,6 +21,7 @@ const AUTO: [string, AutoModelFactory<ModelTask>][] = [
   ['ForQuestionAnswering', AutoModelForQuestionAnswering],
   ['ForMaskedLM', AutoModelForMaskedLM],
   ['ForCausalLM', AutoModelForCausalLM],
+  ['LMHeadModel', AutoModelForCausalLM], // GPT2LMHeadModel
   ['Model', AutoModel],
 ];
 

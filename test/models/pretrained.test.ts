@@ -23,7 +23,7 @@ const fresh = (): string => join(dir, `d${seq++}`);
 
 const AUTO: [string, AutoModelFactory<ModelTask>][] = [
   ['ForSequenceClassification', AutoModelForSequenceClassification], ['ForTokenClassification', AutoModelForTokenClassification],
-  ['ForQuestionAnswering', AutoModelForQuestionAnswering], ['ForMaskedLM', AutoModelForMaskedLM], ['ForCausalLM', AutoModelForCausalLM], ['Model', AutoModel],
+  ['ForQuestionAnswering', AutoModelForQuestionAnswering], ['ForMaskedLM', AutoModelForMaskedLM], ['ForCausalLM', AutoModelForCausalLM], ['LMHeadModel', AutoModelForCausalLM], ['Model', AutoModel],
 ];
 /** The reference inputs of a fixture (without labels / positions unless asked). */
 async function inputsOf(name: string, withTargets = false): Promise<Record<string, torch.Tensor>> {

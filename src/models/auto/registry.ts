@@ -11,6 +11,9 @@ import { BERT } from '../bert/index.js';
 import { DISTILBERT } from '../distilbert/index.js';
 import { ROBERTA } from '../roberta/index.js';
 import { LLAMA, QWEN2, QWEN3, MISTRAL } from '../llama/index.js';
+import { GPT2 } from '../gpt2/index.js';
+import { OPT } from '../opt/index.js';
+import { GPT_NEO } from '../gpt_neo/index.js';
 import type { CausalLMInputs, CausalLMOutput, DecoderInputs, DecoderOutput } from '../causal-lm.js';
 
 /**
@@ -45,7 +48,7 @@ export function registerArchitecture(arch: Architecture): void {
   REGISTRY.set(arch.modelType, arch);
 }
 
-for (const arch of [BERT, DISTILBERT, ROBERTA, LLAMA, QWEN2, QWEN3, MISTRAL] as Architecture[]) registerArchitecture(arch);
+for (const arch of [BERT, DISTILBERT, ROBERTA, LLAMA, QWEN2, QWEN3, MISTRAL, GPT2, OPT, GPT_NEO] as Architecture[]) registerArchitecture(arch);
 
 /** The registered model_type names, sorted. */
 export function knownModelTypes(): string[] {
