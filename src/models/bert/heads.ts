@@ -1,14 +1,13 @@
 // heads.ts — BERT's task models (modeling_bert.py): sequence classification (pooler + dropout +
-// classifier), token classification, extractive QA and masked LM (cls.predictions: transform
-// dense + act + LayerNorm, decoder tied to the word embeddings, separate bias).
+// classifier), token classification and extractive QA are the shared heads of ../heads over
+// BertModel; masked LM (cls.predictions: transform dense + act + LayerNorm, decoder tied to the
+// word embeddings, separate bias) is BERT's own.
 import { zeros, type Tensor } from '../../torch/index.js';
 import { Module, Linear, LayerNorm, Dropout, parameter, getActivation } from '../../nn/index.js';
+import { checkInputs, markChecked, type LabeledInputs, type ClassifierOutput } from '../modeling.js';
 import {
-  checkInputs, markChecked,
-  type LabeledInputs, type QuestionAnsweringInputs, type ClassifierOutput, type QuestionAnsweringOutput,
-} from '../modeling.js';
-import {
-  sequenceClassificationLoss, tokenClassificationLoss, questionAnsweringLoss, splitSpanLogits, baseInputs, withExtras,
+  ForSequenceClassification, ForTokenClassification, ForQuestionAnswering, linearClassifier,
+  tokenClassificationLoss, baseInputs, withExtras,
 } from '../heads.js';
 import { BertModel, BertPreTrainedModel, BERT_INPUTS } from './modeling.js';
 import type { BertConfig, BertFieldValues } from './configuration.js';
@@ -18,79 +17,47 @@ export const LABELED_INPUTS = [...BERT_INPUTS, 'labels'] as const;
 /** Inputs of the QA heads. */
 export const QA_INPUTS = [...BERT_INPUTS, 'start_positions', 'end_positions'] as const;
 
+/** classifier_dropout, else hidden_dropout_prob (BERT and RoBERTa heads). */
+export const classifierDropout = (c: BertFieldValues): number => c.classifier_dropout ?? c.hidden_dropout_prob;
+
 /**
  * BERT with a classifier on the pooled first token: logits (B, num_labels).  With `labels`
  * the loss follows config.problem_type (inferred at the first call when unset, see
  * sequenceClassificationLoss).
  */
-export class BertForSequenceClassification extends BertPreTrainedModel {
-  static override readonly inputNames: readonly string[] = LABELED_INPUTS;
-  bert: BertModel;
-  dropout: Dropout;
-  classifier: Linear;
-
-  constructor(config: BertConfig) {
-    super(config);
-    this.bert = new BertModel(config);
-    this.dropout = new Dropout(config.classifier_dropout ?? config.hidden_dropout_prob);
-    this.classifier = new Linear(config.hidden_size, config.num_labels);
-    this.postInit();
-  }
-  forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED_INPUTS, this.constructor.name, this.inputLimits());
-    const out = this.bert.forward(markChecked(baseInputs(inputs, 'labels')));
-    const logits = this.classifier.forward(this.dropout.forward(out.pooler_output!)); // (B, num_labels)
-    const loss = inputs.labels ? sequenceClassificationLoss(logits, inputs.labels, this.config) : undefined;
-    return withExtras({ logits }, loss, out.hidden_states);
-  }
+export class BertForSequenceClassification extends ForSequenceClassification(BertPreTrainedModel, {
+  base: (c: BertConfig) => new BertModel(c),
+  inputs: BERT_INPUTS,
+  pooling: 'pooler',
+  classifier: linearClassifier('classifier', (c: BertConfig) => ({ in: c.hidden_size, out: c.num_labels, dropout: classifierDropout(c) })),
+}) {
+  declare bert: BertModel;
+  declare dropout: Dropout;
+  declare classifier: Linear;
 }
 
 /** BERT with a per-token classifier: logits (B, T, num_labels); labels (B, T), -100 ignored. */
-export class BertForTokenClassification extends BertPreTrainedModel {
-  static override readonly inputNames: readonly string[] = LABELED_INPUTS;
-  bert: BertModel;
-  dropout: Dropout;
-  classifier: Linear;
-
-  constructor(config: BertConfig) {
-    super(config);
-    this.bert = new BertModel(config, { addPoolingLayer: false });
-    this.dropout = new Dropout(config.classifier_dropout ?? config.hidden_dropout_prob);
-    this.classifier = new Linear(config.hidden_size, config.num_labels);
-    this.postInit();
-  }
-  forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED_INPUTS, this.constructor.name, this.inputLimits());
-    const out = this.bert.forward(markChecked(baseInputs(inputs, 'labels')));
-    const logits = this.classifier.forward(this.dropout.forward(out.last_hidden_state)); // (B, T, num_labels)
-    const loss = inputs.labels ? tokenClassificationLoss(logits, inputs.labels) : undefined;
-    return withExtras({ logits }, loss, out.hidden_states);
-  }
+export class BertForTokenClassification extends ForTokenClassification(BertPreTrainedModel, {
+  base: (c: BertConfig) => new BertModel(c, { addPoolingLayer: false }),
+  inputs: BERT_INPUTS,
+  classifier: linearClassifier('classifier', (c: BertConfig) => ({ in: c.hidden_size, out: c.num_labels, dropout: classifierDropout(c) })),
+}) {
+  declare bert: BertModel;
+  declare dropout: Dropout;
+  declare classifier: Linear;
 }
 
 /**
- * BERT for extractive QA: qa_outputs (H -> 2) per token -> start_logits / end_logits (B, T).
- * With start_positions and end_positions: HF's loss (out-of-window positions are ignored).
+ * BERT for extractive QA: qa_outputs (H -> num_labels = 2) per token -> start_logits / end_logits
+ * (B, T).  With start_positions and end_positions: HF's loss (out-of-window positions are ignored).
  */
-export class BertForQuestionAnswering extends BertPreTrainedModel {
-  static override readonly inputNames: readonly string[] = QA_INPUTS;
-  bert: BertModel;
-  qa_outputs: Linear;
-
-  constructor(config: BertConfig) {
-    super(config);
-    this.bert = new BertModel(config, { addPoolingLayer: false });
-    this.qa_outputs = new Linear(config.hidden_size, config.num_labels);
-    this.postInit();
-  }
-  forward(inputs: QuestionAnsweringInputs): QuestionAnsweringOutput {
-    checkInputs(inputs, QA_INPUTS, this.constructor.name, this.inputLimits());
-    const out = this.bert.forward(markChecked(baseInputs(inputs, 'start_positions', 'end_positions')));
-    const span = splitSpanLogits(this.qa_outputs.forward(out.last_hidden_state)); // (B, T) x 2
-    const { start_positions: sp, end_positions: ep } = inputs;
-    const loss = sp && ep ? questionAnsweringLoss(span.start_logits, span.end_logits, sp, ep) : undefined;
-    return withExtras(span, loss, out.hidden_states);
-  }
+export class BertForQuestionAnswering extends ForQuestionAnswering(BertPreTrainedModel, {
+  base: (c: BertConfig) => new BertModel(c, { addPoolingLayer: false }),
+  inputs: BERT_INPUTS,
+  classifier: linearClassifier('qa_outputs', (c: BertConfig) => ({ in: c.hidden_size, out: c.num_labels, dropout: null })),
+}) {
+  declare bert: BertModel;
+  declare qa_outputs: Linear;
 }
 
 /** `cls.predictions.transform`: dense, hidden_act, LayerNorm. */

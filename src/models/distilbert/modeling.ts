@@ -1,6 +1,7 @@
 // modeling.ts — DistilBERT (transformers/models/distilbert/modeling_distilbert.py, eager
 // attention): word + position embeddings (no token types), post-LayerNorm blocks with
-// q_lin/k_lin/v_lin/out_lin around the shared attention(), then the task heads.  Attribute
+// q_lin/k_lin/v_lin/out_lin around the shared attention(); sequence / token classification and QA
+// are the shared heads of ../heads, masked LM is DistilBERT's own.  Attribute
 // names are HF's state-dict paths (`transformer.layer.0.attention.q_lin.weight`).
 import { arange, tensor, noGrad, type Tensor } from '../../torch/index.js';
 import {
@@ -9,16 +10,18 @@ import {
 } from '../../nn/index.js';
 import {
   PreTrainedModel, checkInputs, markChecked,
-  type BaseModelOutput, type InputLimits, type EncoderInputs, type LabeledInputs, type QuestionAnsweringInputs, type ClassifierOutput, type QuestionAnsweringOutput,
+  type BaseModelOutput, type InputLimits, type EncoderInputs, type LabeledInputs, type ClassifierOutput,
 } from '../modeling.js';
-import { sequenceClassificationLoss, tokenClassificationLoss, questionAnsweringLoss, splitSpanLogits, baseInputs, withExtras } from '../heads.js';
+import {
+  ForSequenceClassification, ForTokenClassification, ForQuestionAnswering, linearClassifier, preClassifier,
+  tokenClassificationLoss, baseInputs, withExtras,
+} from '../heads.js';
 import { checkLength, embeddingLimits } from '../bert/modeling.js';
 import { DistilBertConfig, type DistilBertFieldValues } from './configuration.js';
 
 /** DistilBertModel's forward inputs (no token_type_ids / position_ids, as HF). */
 export const DISTILBERT_INPUTS = ['input_ids', 'attention_mask', 'inputs_embeds', 'output_hidden_states'] as const;
 const LABELED = [...DISTILBERT_INPUTS, 'labels'] as const;
-const QA = [...DISTILBERT_INPUTS, 'start_positions', 'end_positions'] as const;
 
 /** HF create_sinusoidal_embeddings: sin on even, cos on odd columns (computed in float64). */
 export function sinusoidalEmbeddings(nPos: number, dim: number): Tensor {
@@ -189,74 +192,41 @@ export class DistilBertModel extends DistilBertPreTrainedModel {
 }
 
 /** First token -> pre_classifier -> ReLU -> dropout -> classifier: logits (B, num_labels). */
-export class DistilBertForSequenceClassification extends DistilBertPreTrainedModel {
-  static override readonly inputNames: readonly string[] = LABELED;
-  distilbert: DistilBertModel;
-  pre_classifier: Linear;
-  classifier: Linear;
-  dropout: Dropout;
-  constructor(config: DistilBertConfig) {
-    super(config);
-    this.distilbert = new DistilBertModel(config);
-    this.pre_classifier = new Linear(config.dim, config.dim);
-    this.classifier = new Linear(config.dim, config.num_labels);
-    this.dropout = new Dropout(config.seq_classif_dropout);
-    this.postInit();
-  }
-  forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED, this.constructor.name, this.inputLimits());
-    const out = this.distilbert.forward(markChecked(baseInputs(inputs, 'labels')));
-    const pooled = this.pre_classifier.forward(out.last_hidden_state.select(1, 0)).relu(); // (B, D)
-    const logits = this.classifier.forward(this.dropout.forward(pooled)); // (B, num_labels)
-    const loss = inputs.labels ? sequenceClassificationLoss(logits, inputs.labels, this.config) : undefined;
-    return withExtras({ logits }, loss, out.hidden_states);
-  }
+export class DistilBertForSequenceClassification extends ForSequenceClassification(DistilBertPreTrainedModel, {
+  base: (c: DistilBertConfig) => new DistilBertModel(c),
+  inputs: DISTILBERT_INPUTS,
+  pooling: 'first',
+  classifier: preClassifier((c: DistilBertConfig) => ({ hidden: c.dim, out: c.num_labels, dropout: c.seq_classif_dropout })),
+}) {
+  declare distilbert: DistilBertModel;
+  declare pre_classifier: Linear;
+  declare classifier: Linear;
+  declare dropout: Dropout;
 }
 
 /** Per-token classifier: logits (B, T, num_labels); labels (B, T), -100 ignored. */
-export class DistilBertForTokenClassification extends DistilBertPreTrainedModel {
-  static override readonly inputNames: readonly string[] = LABELED;
-  distilbert: DistilBertModel;
-  dropout: Dropout;
-  classifier: Linear;
-  constructor(config: DistilBertConfig) {
-    super(config);
-    this.distilbert = new DistilBertModel(config);
-    this.dropout = new Dropout(config.dropout);
-    this.classifier = new Linear(config.dim, config.num_labels);
-    this.postInit();
-  }
-  forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED, this.constructor.name, this.inputLimits());
-    const out = this.distilbert.forward(markChecked(baseInputs(inputs, 'labels')));
-    const logits = this.classifier.forward(this.dropout.forward(out.last_hidden_state)); // (B, T, num_labels)
-    const loss = inputs.labels ? tokenClassificationLoss(logits, inputs.labels) : undefined;
-    return withExtras({ logits }, loss, out.hidden_states);
-  }
+export class DistilBertForTokenClassification extends ForTokenClassification(DistilBertPreTrainedModel, {
+  base: (c: DistilBertConfig) => new DistilBertModel(c),
+  inputs: DISTILBERT_INPUTS,
+  classifier: linearClassifier('classifier', (c: DistilBertConfig) => ({ in: c.dim, out: c.num_labels, dropout: c.dropout })),
+}) {
+  declare distilbert: DistilBertModel;
+  declare dropout: Dropout;
+  declare classifier: Linear;
 }
 
 /** Extractive QA: dropout(qa_dropout) -> qa_outputs (D -> 2) -> start/end logits (B, T). */
-export class DistilBertForQuestionAnswering extends DistilBertPreTrainedModel {
-  static override readonly inputNames: readonly string[] = QA;
-  distilbert: DistilBertModel;
-  qa_outputs: Linear;
-  dropout: Dropout;
-  constructor(config: DistilBertConfig) {
-    super(config);
-    if (config.num_labels !== 2) throw new RangeError(`config.num_labels should be 2, but it is ${config.num_labels}`);
-    this.distilbert = new DistilBertModel(config);
-    this.qa_outputs = new Linear(config.dim, config.num_labels);
-    this.dropout = new Dropout(config.qa_dropout);
-    this.postInit();
-  }
-  forward(inputs: QuestionAnsweringInputs): QuestionAnsweringOutput {
-    checkInputs(inputs, QA, this.constructor.name, this.inputLimits());
-    const out = this.distilbert.forward(markChecked(baseInputs(inputs, 'start_positions', 'end_positions')));
-    const span = splitSpanLogits(this.qa_outputs.forward(this.dropout.forward(out.last_hidden_state))); // (B, T) x 2
-    const { start_positions: sp, end_positions: ep } = inputs;
-    const loss = sp && ep ? questionAnsweringLoss(span.start_logits, span.end_logits, sp, ep) : undefined;
-    return withExtras(span, loss, out.hidden_states);
-  }
+export class DistilBertForQuestionAnswering extends ForQuestionAnswering(DistilBertPreTrainedModel, {
+  base: (c: DistilBertConfig) => {
+    if (c.num_labels !== 2) throw new RangeError(`config.num_labels should be 2, but it is ${c.num_labels}`);
+    return new DistilBertModel(c);
+  },
+  inputs: DISTILBERT_INPUTS,
+  classifier: linearClassifier('qa_outputs', (c: DistilBertConfig) => ({ in: c.dim, out: c.num_labels, dropout: c.qa_dropout }), { dropoutFirst: false }),
+}) {
+  declare distilbert: DistilBertModel;
+  declare qa_outputs: Linear;
+  declare dropout: Dropout;
 }
 
 /**

@@ -1,9 +1,9 @@
-// heads.ts — what HF's task heads share across architectures: the losses of sequence
+// losses.ts — what HF's task heads share across architectures: the losses of sequence
 // classification (problem_type: regression / single-label / multi-label), token
 // classification / masked LM and extractive QA (modeling_bert.py Bert*For*.forward), the QA
 // span split, and assembling the output objects.
-import { F, tidy, type Tensor } from '../torch/index.js';
-import type { PretrainedConfig, ProblemType } from './config/pretrained.js';
+import { F, tidy, type Tensor } from '../../torch/index.js';
+import type { PretrainedConfig, ProblemType } from '../config/pretrained.js';
 
 const isIntegral = (t: Tensor): boolean => t.dtype === 'int64' || t.dtype === 'int32' || t.dtype === 'int16' || t.dtype === 'int8' || t.dtype === 'uint8';
 const sameShape = (a: Tensor, b: Tensor): boolean => a.ndim === b.ndim && a.shape.every((s, i) => s === b.size(i));

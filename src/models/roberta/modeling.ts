@@ -1,17 +1,20 @@
 // modeling.ts — RoBERTa (transformers/models/roberta/modeling_roberta.py): BERT's encoder and
 // pooler with RoBERTa's embeddings (positions count non-pad tokens from padding_idx + 1; pads
-// get padding_idx, whose row gets no gradient), and its heads: the classification head
-// (dense + tanh + out_proj on the first token) and lm_head (dense + gelu + layer_norm + decoder
+// get padding_idx, whose row gets no gradient); the shared heads of ../heads (classification:
+// dense + tanh + out_proj on the first token) and lm_head (dense + gelu + layer_norm + decoder
 // tied to the word embeddings).  Attribute names are HF's (`roberta.encoder.layer.0...`).
 import { arange, zeros, type Tensor } from '../../torch/index.js';
 import { Module, Linear, Embedding, LayerNorm, Dropout, parameter } from '../../nn/index.js';
 import {
   PreTrainedModel, checkInputs, markChecked,
-  type BaseModelOutput, type InputLimits, type EncoderInputs, type LabeledInputs, type QuestionAnsweringInputs, type ClassifierOutput, type QuestionAnsweringOutput,
+  type BaseModelOutput, type InputLimits, type EncoderInputs, type LabeledInputs, type ClassifierOutput,
 } from '../modeling.js';
-import { sequenceClassificationLoss, tokenClassificationLoss, questionAnsweringLoss, splitSpanLogits, baseInputs, withExtras } from '../heads.js';
+import {
+  ForSequenceClassification, ForTokenClassification, ForQuestionAnswering, linearClassifier, denseTanhClassifier, ClassificationHead,
+  tokenClassificationLoss, baseInputs, withExtras,
+} from '../heads.js';
 import { BertEncoder, BertPooler, BERT_INPUTS, bertLikeForward, embeddingLimits } from '../bert/modeling.js';
-import { LABELED_INPUTS, QA_INPUTS } from '../bert/heads.js';
+import { LABELED_INPUTS, classifierDropout } from '../bert/heads.js';
 import { RobertaConfig } from './configuration.js';
 
 /**
@@ -93,85 +96,39 @@ export class RobertaModel extends RobertaPreTrainedModel {
   }
 }
 
-/** `classifier`: first token -> dropout -> dense -> tanh -> dropout -> out_proj. */
-export class RobertaClassificationHead extends Module {
-  dense: Linear;
-  dropout: Dropout;
-  out_proj: Linear;
-  constructor(c: RobertaConfig) {
-    super();
-    this.dense = new Linear(c.hidden_size, c.hidden_size);
-    this.dropout = new Dropout(c.classifier_dropout ?? c.hidden_dropout_prob);
-    this.out_proj = new Linear(c.hidden_size, c.num_labels);
-  }
-  /** (B, T, H) -> (B, num_labels) */
-  forward(h: Tensor): Tensor {
-    const x = this.dense.forward(this.dropout.forward(h.select(1, 0))).tanh(); // (B, H)
-    return this.out_proj.forward(this.dropout.forward(x)); // (B, num_labels)
-  }
-}
+/** RoBERTa's `classifier` (dense + tanh + out_proj on the first token): the shared ClassificationHead. */
+export { ClassificationHead as RobertaClassificationHead } from '../heads.js';
 
-/** RoBERTa sequence classification: logits (B, num_labels); loss by config.problem_type. */
-export class RobertaForSequenceClassification extends RobertaPreTrainedModel {
-  static override readonly inputNames: readonly string[] = LABELED_INPUTS;
-  roberta: RobertaModel;
-  classifier: RobertaClassificationHead;
-  constructor(config: RobertaConfig) {
-    super(config);
-    this.roberta = new RobertaModel(config, { addPoolingLayer: false });
-    this.classifier = new RobertaClassificationHead(config);
-    this.postInit();
-  }
-  forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED_INPUTS, this.constructor.name, this.inputLimits());
-    const out = this.roberta.forward(markChecked(baseInputs(inputs, 'labels')));
-    const logits = this.classifier.forward(out.last_hidden_state); // (B, num_labels)
-    const loss = inputs.labels ? sequenceClassificationLoss(logits, inputs.labels, this.config) : undefined;
-    return withExtras({ logits }, loss, out.hidden_states);
-  }
+/** RoBERTa sequence classification: first token -> classifier -> logits (B, num_labels); loss by config.problem_type. */
+export class RobertaForSequenceClassification extends ForSequenceClassification(RobertaPreTrainedModel, {
+  base: (c: RobertaConfig) => new RobertaModel(c, { addPoolingLayer: false }),
+  inputs: BERT_INPUTS,
+  pooling: 'first',
+  classifier: denseTanhClassifier((c: RobertaConfig) => ({ hidden: c.hidden_size, out: c.num_labels, dropout: classifierDropout(c) })),
+}) {
+  declare roberta: RobertaModel;
+  declare classifier: ClassificationHead;
 }
 
 /** Per-token classifier: logits (B, T, num_labels). */
-export class RobertaForTokenClassification extends RobertaPreTrainedModel {
-  static override readonly inputNames: readonly string[] = LABELED_INPUTS;
-  roberta: RobertaModel;
-  dropout: Dropout;
-  classifier: Linear;
-  constructor(config: RobertaConfig) {
-    super(config);
-    this.roberta = new RobertaModel(config, { addPoolingLayer: false });
-    this.dropout = new Dropout(config.classifier_dropout ?? config.hidden_dropout_prob);
-    this.classifier = new Linear(config.hidden_size, config.num_labels);
-    this.postInit();
-  }
-  forward(inputs: LabeledInputs): ClassifierOutput {
-    checkInputs(inputs, LABELED_INPUTS, this.constructor.name, this.inputLimits());
-    const out = this.roberta.forward(markChecked(baseInputs(inputs, 'labels')));
-    const logits = this.classifier.forward(this.dropout.forward(out.last_hidden_state)); // (B, T, num_labels)
-    const loss = inputs.labels ? tokenClassificationLoss(logits, inputs.labels) : undefined;
-    return withExtras({ logits }, loss, out.hidden_states);
-  }
+export class RobertaForTokenClassification extends ForTokenClassification(RobertaPreTrainedModel, {
+  base: (c: RobertaConfig) => new RobertaModel(c, { addPoolingLayer: false }),
+  inputs: BERT_INPUTS,
+  classifier: linearClassifier('classifier', (c: RobertaConfig) => ({ in: c.hidden_size, out: c.num_labels, dropout: classifierDropout(c) })),
+}) {
+  declare roberta: RobertaModel;
+  declare dropout: Dropout;
+  declare classifier: Linear;
 }
 
 /** Extractive QA: qa_outputs (H -> 2) -> start/end logits (B, T). */
-export class RobertaForQuestionAnswering extends RobertaPreTrainedModel {
-  static override readonly inputNames: readonly string[] = QA_INPUTS;
-  roberta: RobertaModel;
-  qa_outputs: Linear;
-  constructor(config: RobertaConfig) {
-    super(config);
-    this.roberta = new RobertaModel(config, { addPoolingLayer: false });
-    this.qa_outputs = new Linear(config.hidden_size, config.num_labels);
-    this.postInit();
-  }
-  forward(inputs: QuestionAnsweringInputs): QuestionAnsweringOutput {
-    checkInputs(inputs, QA_INPUTS, this.constructor.name, this.inputLimits());
-    const out = this.roberta.forward(markChecked(baseInputs(inputs, 'start_positions', 'end_positions')));
-    const span = splitSpanLogits(this.qa_outputs.forward(out.last_hidden_state)); // (B, T) x 2
-    const { start_positions: sp, end_positions: ep } = inputs;
-    const loss = sp && ep ? questionAnsweringLoss(span.start_logits, span.end_logits, sp, ep) : undefined;
-    return withExtras(span, loss, out.hidden_states);
-  }
+export class RobertaForQuestionAnswering extends ForQuestionAnswering(RobertaPreTrainedModel, {
+  base: (c: RobertaConfig) => new RobertaModel(c, { addPoolingLayer: false }),
+  inputs: BERT_INPUTS,
+  classifier: linearClassifier('qa_outputs', (c: RobertaConfig) => ({ in: c.hidden_size, out: c.num_labels, dropout: null })),
+}) {
+  declare roberta: RobertaModel;
+  declare qa_outputs: Linear;
 }
 
 /** `lm_head`: dense -> gelu -> layer_norm -> decoder (tied to the word embeddings) + bias. */
