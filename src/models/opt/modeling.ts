@@ -164,7 +164,7 @@ export class OPTModel extends OPTPreTrainedModel {
         // rows of mask; only its token count must fit (one sync, only past the plain bound).
         const most = Number(am.long().sum(-1).max().item());
         if (most > max)
-          throw new RangeError(`${who}: a row of attention_mask holds ${most} tokens (${past} cached + ${t} new, padding excluded): ` +
+          throw new RangeError(`${who}: a row of attention_mask holds ${most} tokens (padding excluded, over ${past} cached + ${t} new columns): ` +
             `positions exceed max_position_embeddings ${max}; keep prompt + generated tokens within ${max}`);
       }
       positionIds = optPositionIds(am ?? ones([b, past + t], { dtype: 'int64', device: x.device }), past, t); // (B, T)
