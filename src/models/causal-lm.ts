@@ -31,7 +31,7 @@ export interface CausalLMInputs extends DecoderInputs {
    * Under gradient accumulation, the number of target tokens (labels != -100) in all micro-batches
    * of the optimizer step: the loss is then sum / num_items_in_batch (HF's loss kwargs).
    */
-  num_items_in_batch?: number | null;
+  num_items_in_batch?: number | Tensor | null;
   /** Only compute logits for the last N positions (generation: 1); 0 = all. */
   logits_to_keep?: number;
 }
@@ -131,13 +131,14 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
  * predicts label t + 1; the last position predicts nothing), -100 ignored, cross-entropy in float32.
  * Mean over the counted tokens, or sum / numItemsInBatch when given (gradient accumulation).
  */
-export function causalLmLoss(logits: Tensor, labels: Tensor, numItemsInBatch?: number | null): Tensor {
+export function causalLmLoss(logits: Tensor, labels: Tensor, numItemsInBatch?: number | Tensor | null): Tensor {
   const v = logits.size(-1);
   const shifted = F.pad(labels.long(), [0, 1], -100).narrow(-1, 1, labels.size(-1)); // (B, T): labels[t + 1], -100 last
   const flatLogits = logits.float().reshape(-1, v); // (B*T, V)
   const flatLabels = shifted.reshape(-1).to(logits.device); // (B*T)
   if (numItemsInBatch === undefined || numItemsInBatch === null) return F.crossEntropy(flatLogits, flatLabels, { ignoreIndex: -100 });
-  return F.crossEntropy(flatLogits, flatLabels, { ignoreIndex: -100, reduction: 'sum' }).div(numItemsInBatch);
+  const sum = F.crossEntropy(flatLogits, flatLabels, { ignoreIndex: -100, reduction: 'sum' }); // 0-d
+  return typeof numItemsInBatch === 'number' ? sum.div(numItemsInBatch) : sum.div(numItemsInBatch.to(sum.device)); // float32 / int64 -> float32, as HF
 }
 
 /**

@@ -271,6 +271,13 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
   get inputNames(): readonly string[] {
     return (this.constructor as typeof PreTrainedModel).inputNames;
   }
+  /**
+   * HF's model_accepts_loss_kwargs: forward takes `num_items_in_batch` (causal LMs) and divides its
+   * summed token loss by it, so the Trainer does not divide by gradient_accumulation_steps again.
+   */
+  get acceptsLossKwargs(): boolean {
+    return this.inputNames.includes('num_items_in_batch');
+  }
   /** The base model (`this.bert` in BertForSequenceClassification), or this model. */
   get baseModel(): Module {
     const p = (this.constructor as typeof PreTrainedModel).baseModelPrefix;
