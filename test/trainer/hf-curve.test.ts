@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { safetensors, type Tensor } from '../../src/torch/index.js';
 import { getDecayParameterNames } from '../../src/optim/index.js';
 import { BertForSequenceClassification } from '../../src/models/bert/index.js';
+import { LlamaForCausalLM } from '../../src/models/llama/index.js';
 import { Trainer, TrainingArguments, TrainerState, PrinterCallback, ProgressCallback, parsePythonJson, type TrainingArgumentsInit } from '../../src/trainer/index.js';
 import type { Batch } from '../../src/data/collators/index.js';
 import { assertClose, sharedDir } from '../helpers.js';
@@ -45,12 +46,13 @@ class RecordingTrainer extends Trainer {
   }
 }
 
-async function runFixture(name: string, gaLossRule: 'divide' | 'none'): Promise<void> {
+async function runFixture(name: string, gaLossRule: 'divide' | 'none', cls: typeof BertForSequenceClassification | typeof LlamaForCausalLM = BertForSequenceClassification): Promise<void> {
   const root = sharedDir('fixtures/hf/training', name);
   const ref = JSON.parse(readFileSync(join(root, 'reference.json'), 'utf8')) as Reference;
   const data = JSON.parse(readFileSync(join(root, 'dataset.json'), 'utf8')) as { rows: Record<string, unknown>[] };
   const rows = data.rows;
-  const model = await BertForSequenceClassification.fromPretrained(join(root, 'init'));
+  const model = await (cls as typeof BertForSequenceClassification).fromPretrained(join(root, 'init'));
+  assert.equal(model.acceptsLossKwargs, ref.model_accepts_loss_kwargs, 'model_accepts_loss_kwargs');
   const outputDir = tmpDir();
   // HF's own argument names and values, as the fixture run passed them
   const args = new TrainingArguments({ ...(ref.training_arguments as TrainingArgumentsInit), output_dir: outputDir });
@@ -131,4 +133,8 @@ test('bert_seqcls_ga_mean: the Trainer reproduces HF 4.47.1 with the >= 4.50 los
 
 test('bert_seqcls: gaLossRule none reproduces transformers 4.47.1 as released (mean loss not divided)', async () => {
   await runFixture('bert_seqcls', 'none');
+});
+
+test('llama_lm: a causal LM through the Trainer reproduces HF 4.47.1 (loss = token sum / num_items_in_batch, 10 steps, GA 2)', async () => {
+  await runFixture('llama_lm', 'divide', LlamaForCausalLM);
 });
