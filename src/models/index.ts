@@ -10,7 +10,12 @@ export {
   type ModelClass, type SavePretrainedOptions, type EncoderInputs, type LabeledInputs, type QuestionAnsweringInputs,
   type BaseModelOutput, type ClassifierOutput, type SequenceClassifierOutput, type TokenClassifierOutput, type MaskedLMOutput, type QuestionAnsweringOutput,
 } from './modeling.js';
-export { sequenceClassificationLoss, tokenClassificationLoss, questionAnsweringLoss, inferProblemType } from './heads.js';
+export {
+  sequenceClassificationLoss, tokenClassificationLoss, questionAnsweringLoss, inferProblemType, poolSequence, lastNonPadIndex,
+  ForSequenceClassification, ForTokenClassification, ForQuestionAnswering, linearClassifier, preClassifier, denseTanhClassifier, ClassificationHead,
+  type Pooling, type Classifier, type LinearDims, type BaseOutput, type BaseModelLike, type HeadInputs, type QAHeadInputs, type HeadOutput, type QAHeadOutput,
+  type TaskSpec, type SequenceClassificationSpec, type TokenClassificationSpec, type QuestionAnsweringSpec,
+} from './heads.js';
 export { loadStateIntoModel, type FromPretrainedOptions, type LoadingInfo } from './loading/pretrained.js';
 export { loadWeights, findWeights, WEIGHTS_FILES } from './loading/checkpoint.js';
 export {
