@@ -2,7 +2,7 @@
 // GPT-2 with scale_attn_by_inverse_layer_idx, n_inner, an untied lm_head, unscaled scores, ReLU;
 // OPT post-LayerNorm with project_in / project_out (opt-350m style), and without biases, LayerNorm
 // affine or final LayerNorm; GPT-Neo with a local first layer and window 3. Each is compared with
-// transformers (numbers from the generator at the end of this file, weights set by a formula
+// transformers (numbers from scripts/fixtures/gen_decoder_variants.py, weights set by a formula
 // both sides compute exactly). Also: configs (attribute_map, derived fields, rules), HF's init,
 // old GPT-2 checkpoints with attn.bias buffers, hidden_states, logits_to_keep, num_items_in_batch.
 import { test, after } from 'node:test';
@@ -230,50 +230,3 @@ test('hidden_states (L + 1, the last after the final norm), logits_to_keep, num_
     m.dispose();
   }
 });
-
-// ---- Generator of VARIANTS' reference numbers (transformers 5.18 + torch 2.13 CPU; for these models and features
-// the same computation as 4.47). Run with python3; it prints the ref objects pasted above.
-// # Reference numbers for test/models/decoders-variants.test.ts (transformers 5.18, torch CPU, float32, eager).
-// import json, re, torch
-// from transformers import GPT2Config, GPT2LMHeadModel, OPTConfig, OPTForCausalLM, GPTNeoConfig, GPTNeoForCausalLM
-// torch.set_num_threads(1)
-// LN = re.compile(r'(^|\.)(ln_[12f]|[a-z_]*layer_norm)\.weight$')
-// def fill(model):
-//     with torch.no_grad():
-//         for k, (n, p) in enumerate(sorted(model.named_parameters())):
-//             j = torch.arange(p.numel(), dtype=torch.float64)
-//             v = (torch.remainder(j * 7919 + (k * 104729 + 17), 2003) / 2003 - 0.5) * 0.4
-//             if LN.search(n): v = v + 1
-//             p.copy_(v.to(torch.float32).view(p.shape))
-// VARIANTS = {
-//   'gpt2_inverse_layer_idx': (GPT2Config, GPT2LMHeadModel, dict(vocab_size=64, n_positions=16, n_embd=32, n_layer=3, n_head=4, n_inner=48,
-//       scale_attn_by_inverse_layer_idx=True, tie_word_embeddings=False, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)),
-//   'gpt2_unscaled_relu': (GPT2Config, GPT2LMHeadModel, dict(vocab_size=64, n_positions=16, n_embd=32, n_layer=2, n_head=2,
-//       scale_attn_weights=False, reorder_and_upcast_attn=True, activation_function='relu', layer_norm_epsilon=1e-3, resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0)),
-//   'opt_post_ln_projections': (OPTConfig, OPTForCausalLM, dict(vocab_size=64, hidden_size=32, num_hidden_layers=2, ffn_dim=40, max_position_embeddings=16,
-//       num_attention_heads=4, word_embed_proj_dim=16, do_layer_norm_before=False, dropout=0.0, pad_token_id=1)),
-//   'opt_no_bias_no_affine': (OPTConfig, OPTForCausalLM, dict(vocab_size=64, hidden_size=32, num_hidden_layers=2, ffn_dim=40, max_position_embeddings=16,
-//       num_attention_heads=8, enable_bias=False, layer_norm_elementwise_affine=False, _remove_final_layer_norm=True, activation_function='gelu', dropout=0.0, pad_token_id=1)),
-//   'gpt_neo_local_first': (GPTNeoConfig, GPTNeoForCausalLM, dict(vocab_size=64, max_position_embeddings=16, hidden_size=32, num_layers=3,
-//       attention_types=[[['local'], 1], [['global', 'local'], 1]], num_heads=4, intermediate_size=40, window_size=3)),
-// }
-// B, T = 2, 7
-// out = {}
-// for name, (C, M, kw) in VARIANTS.items():
-//     cfg = C(**kw); cfg._attn_implementation = 'eager'
-//     model = M(cfg).eval(); fill(model)
-//     ids = torch.tensor([[(b * 31 + t * 17 + 3) % 64 for t in range(T)] for b in range(B)])
-//     mask = torch.ones(B, T, dtype=torch.long); mask[1, 5:] = 0
-//     labels = ids.masked_fill(mask == 0, -100)
-//     o = model(input_ids=ids, attention_mask=mask, labels=labels)
-//     o.loss.backward()
-//     real = o.logits[mask.bool()].double()
-//     grads = {n: p.grad.double().norm().item() for n, p in model.named_parameters()}
-//     out[name] = dict(
-//         num_parameters=sum(p.numel() for p in model.parameters()),
-//         loss=o.loss.item(), logits_0_last=o.logits[0, T - 1, :6].tolist(), logits_1_4=o.logits[1, 4, :6].tolist(),
-//         logits_real_l2=real.norm().item(), grad_total_l2=sum(v * v for v in grads.values()) ** 0.5,
-//         grad_l2={n: grads[n] for n in sorted(grads)[:2]})
-// r = lambda x: float("%.8g" % x)
-// for n, d in out.items():
-//     print(f"  {n}: " + json.dumps({k: ([r(x) for x in v] if isinstance(v, list) else {a: r(b) for a, b in v.items()} if isinstance(v, dict) else v if isinstance(v, int) else r(v)) for k, v in d.items()}) + ",")
