@@ -12,7 +12,7 @@ export {
 } from './modeling.js';
 export {
   sequenceClassificationLoss, tokenClassificationLoss, questionAnsweringLoss, inferProblemType, poolSequence, lastNonPadIndex,
-  ForSequenceClassification, ForTokenClassification, ForQuestionAnswering, linearClassifier, preClassifier, denseTanhClassifier, ClassificationHead,
+  ForSequenceClassification, ForTokenClassification, ForQuestionAnswering, linearClassifier, preClassifier, denseTanhClassifier, ClassificationHead, hfClassifierDropout,
   type Pooling, type Classifier, type LinearDims, type BaseOutput, type BaseModelLike, type HeadInputs, type QAHeadInputs, type HeadOutput, type QAHeadOutput,
   type TaskSpec, type SequenceClassificationSpec, type TokenClassificationSpec, type QuestionAnsweringSpec,
 } from './heads.js';
@@ -34,6 +34,9 @@ export * from './llama/index.js';
 export * from './gpt2/index.js';
 export * from './opt/index.js';
 export * from './gpt_neo/index.js';
+export { GPT2ForSequenceClassification, GPT2ForTokenClassification, GPT2ForQuestionAnswering } from './gpt2/heads.js';
+export { OPTForSequenceClassification, OPTForQuestionAnswering } from './opt/heads.js';
+export { GPTNeoForSequenceClassification, GPTNeoForTokenClassification, GPTNeoForQuestionAnswering } from './gpt_neo/heads.js';
 export {
   causalLmLoss, decoderStep, DECODER_INPUTS, CAUSAL_LM_INPUTS,
   type DecoderInputs, type CausalLMInputs, type DecoderOutput, type CausalLMOutput, type DecoderStep,

@@ -14,6 +14,9 @@ import { LLAMA, QWEN2, QWEN3, MISTRAL } from '../llama/index.js';
 import { GPT2 } from '../gpt2/index.js';
 import { OPT } from '../opt/index.js';
 import { GPT_NEO } from '../gpt_neo/index.js';
+import { GPT2_HEADS } from '../gpt2/heads.js';
+import { OPT_HEADS } from '../opt/heads.js';
+import { GPT_NEO_HEADS } from '../gpt_neo/heads.js';
 import type { CausalLMInputs, CausalLMOutput, DecoderInputs, DecoderOutput } from '../causal-lm.js';
 
 /**
@@ -48,7 +51,10 @@ export function registerArchitecture(arch: Architecture): void {
   REGISTRY.set(arch.modelType, arch);
 }
 
-for (const arch of [BERT, DISTILBERT, ROBERTA, LLAMA, QWEN2, QWEN3, MISTRAL, GPT2, OPT, GPT_NEO] as Architecture[]) registerArchitecture(arch);
+/** An architecture entry with task heads defined beside it (gpt2/heads.ts, ...) added to its models. */
+const withHeads = (arch: Architecture, heads: Architecture['models']): Architecture => ({ ...arch, models: { ...heads, ...arch.models } });
+
+for (const arch of [BERT, DISTILBERT, ROBERTA, LLAMA, QWEN2, QWEN3, MISTRAL, withHeads(GPT2, GPT2_HEADS), withHeads(OPT, OPT_HEADS), withHeads(GPT_NEO, GPT_NEO_HEADS)] as Architecture[]) registerArchitecture(arch);
 
 /** The registered model_type names, sorted. */
 export function knownModelTypes(): string[] {

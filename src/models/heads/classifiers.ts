@@ -91,3 +91,16 @@ export function denseTanhClassifier<C>(dims: (config: C) => { hidden: number; ou
     forward: (m, h) => (m.classifier as ClassificationHead).forward(h),
   };
 }
+
+/**
+ * The dropout of the decoders' token-classification heads (transformers' GenericForTokenClassification,
+ * GPT2ForTokenClassification): config.classifier_dropout, else config.hidden_dropout, else 0.1 —
+ * read as HF's getattr does, from a typed field or a config.json key kept in `extras`.
+ */
+export function hfClassifierDropout(config: { extras: Record<string, unknown> }): number {
+  const get = (k: string): number | undefined => {
+    const v = (config as unknown as Record<string, unknown>)[k] ?? config.extras[k];
+    return typeof v === 'number' ? v : undefined;
+  };
+  return get('classifier_dropout') ?? get('hidden_dropout') ?? 0.1;
+}

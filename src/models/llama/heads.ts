@@ -7,18 +7,12 @@
 //  * ForQuestionAnswering: `qa_outputs` (H -> 2).  Llama, Qwen2 and Qwen3 keep the base model under
 //    `transformer` (HF: "for BC"), Mistral under `model`.
 import type { Dropout, Linear } from '../../nn/index.js';
-import { ForSequenceClassification, ForTokenClassification, ForQuestionAnswering, linearClassifier } from '../heads.js';
+import { ForSequenceClassification, ForTokenClassification, ForQuestionAnswering, linearClassifier, hfClassifierDropout } from '../heads.js';
 import { DECODER_INPUTS } from '../causal-lm.js';
 import { LlamaPreTrainedModel, LlamaModel, Qwen2Model, Qwen3Model, MistralModel } from './modeling.js';
 import { Qwen2Config, Qwen3Config, MistralConfig, type LlamaConfig } from './configuration.js';
 
 type Base = (c: LlamaConfig) => LlamaModel;
-
-/** A number from config.json's extra keys (HF reads these with getattr), or undefined. */
-function extraNumber(c: LlamaConfig, key: string): number | undefined {
-  const v = c.extras[key];
-  return typeof v === 'number' ? v : undefined;
-}
 
 /** `score` without bias on the last non-pad token (HF's rule for left and right padding). */
 export const decoderSequenceClassification = <C extends LlamaConfig>(base: (c: C) => LlamaModel) => ({
@@ -31,7 +25,7 @@ export const decoderTokenClassification = <C extends LlamaConfig>(base: (c: C) =
   classifier: linearClassifier('score', (c: C) => ({
     in: c.hidden_size, out: c.num_labels,
     bias: c.extras.token_classification_bias === undefined ? true : Boolean(c.extras.token_classification_bias),
-    dropout: extraNumber(c, 'classifier_dropout') ?? extraNumber(c, 'hidden_dropout') ?? 0.1,
+    dropout: hfClassifierDropout(c),
   })),
 });
 /** `qa_outputs` (H -> 2) per token. */
