@@ -7,6 +7,7 @@ export * as optim from './optim/index.js';
 export * as tokenizers from './tokenizers/index.js';
 export * as data from './data/index.js';
 export * as models from './models/index.js';
+export * as generation from './generation/index.js';
 export * as metrics from './metrics/index.js';
 export * as trainer from './trainer/index.js';
 export * as pipelines from './pipelines/index.js';
@@ -16,5 +17,6 @@ export {
   AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification,
   AutoModelForQuestionAnswering, AutoModelForMaskedLM,
 } from './models/index.js';
+export { GenerationConfig, generate, streamGenerate, TextStreamer } from './generation/index.js';
 export { Trainer, TrainingArguments } from './trainer/index.js';
 export { pipeline } from './pipelines/index.js';
