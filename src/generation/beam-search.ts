@@ -146,9 +146,9 @@ export function* beamLoop(run: Run): Generator<StepEvent, GenerateOutput, void> 
     if (h.tokens.length < width && eos) row[h.tokens.length] = eos[0]!; // HF inserts the first EOS where it fits
     flat.push(...row);
   }
-  const sequences = i64(flat, [best.length, width]).to(run.device);
+  const sequences = tidy(() => i64(flat, [best.length, width]).to(run.device));
   const out: GenerateOutput = { sequences };
-  if (scores) { out.scores = scores; out.sequences_scores = tensor(Float32Array.from(best, (h) => h.score)).to(run.device); }
+  if (scores) { out.scores = scores; out.sequences_scores = tidy(() => tensor(Float32Array.from(best, (h) => h.score)).to(run.device)); }
   if (rawLogits) out.logits = rawLogits;
   return out;
 }

@@ -172,7 +172,7 @@ export function* sampleLoop(run: Run): Generator<StepEvent, GenerateOutput, void
     state.dispose();
     streamer?.end();
   }
-  const sequences = i64(rows.flat(), [b, rows[0]!.length]).to(run.device);
+  const sequences = tidy(() => i64(rows.flat(), [b, rows[0]!.length]).to(run.device));
   return { sequences, ...(scores ? { scores } : {}), ...(rawLogits ? { logits: rawLogits } : {}) };
 }
 

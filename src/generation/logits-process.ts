@@ -2,7 +2,7 @@
 // each maps the next-token scores (B, V) float32 of one decoding step, given the sequences so far
 // (B, T) int64, to new scores. Filtered tokens get -inf (HF's filter_value). Processors never
 // modify their inputs. The order they run in is buildLogitsProcessors' (processors-list.ts).
-import { F, arange, tensor, where, type Tensor } from '../torch/index.js';
+import { F, arange, tensor, tidy, where, type Tensor } from '../torch/index.js';
 
 /** One processing step (HF LogitsProcessor.__call__). */
 export interface LogitsProcessor {
@@ -36,7 +36,7 @@ function idMask(ids: readonly number[], scores: Tensor): Tensor {
 /** The sequences as host rows (one device-to-host copy). */
 function rowsOf(inputIds: Tensor): number[][] {
   const [b, t] = inputIds.shape as [number, number];
-  const flat = inputIds.cpu().long().toTypedArray() as BigInt64Array;
+  const flat = tidy(() => inputIds.cpu().long().toTypedArray() as BigInt64Array);
   return Array.from({ length: b }, (_, i) => Array.from(flat.subarray(i * t, (i + 1) * t), Number));
 }
 /** (B, V) bool mask: row r has the ids in sets[r]. */

@@ -6,7 +6,7 @@
 // stopping criteria and the cache.
 import { ConfigError, type PreTrainedModel, type CausalLMInputs, type CausalLMOutput } from '../models/index.js';
 import { DynamicCache, type KVCache } from '../nn/index.js';
-import { Tensor, type Generator, type Device } from '../torch/index.js';
+import { Tensor, tidy, type Generator, type Device } from '../torch/index.js';
 import { GenerationConfig, type GenerationConfigInit } from './configuration.js';
 import { GENERATION_FIELDS, UNSUPPORTED, snakeCase, suggestion, type CamelCase } from './fields.js';
 import { getGenerationConfig } from './model-config.js';
@@ -118,7 +118,7 @@ function hostRows(t: Tensor, name: string): number[][] {
   if (t.ndim !== 2) throw new RangeError(`generate(): ${name} must be (B, T), got shape [${t.shape.join(', ')}]${t.ndim === 1 ? ' (add a batch dimension: unsqueeze(0))' : ''}`);
   const [b, n] = t.shape as [number, number];
   if (b === 0 || n === 0) throw new RangeError(`generate(): ${name} has shape [${b}, ${n}]: it needs at least one row and one token`);
-  const flat = Array.from(t.cpu().long().toTypedArray() as BigInt64Array, Number);
+  const flat = tidy(() => Array.from(t.cpu().long().toTypedArray() as BigInt64Array, Number));
   return Array.from({ length: b }, (_, i) => flat.slice(i * n, (i + 1) * n));
 }
 

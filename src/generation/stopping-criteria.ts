@@ -1,7 +1,7 @@
 // stopping-criteria.ts — when a sequence is done (transformers/generation/stopping_criteria.py):
 // max length, max time, an EOS token, a stop string. Each answers per row after every decoding
 // step; generate() stops a row when any criterion says so and the loop when every row is done.
-import type { Tensor } from '../torch/index.js';
+import { tidy, type Tensor } from '../torch/index.js';
 
 /** What a stopping criterion decodes with (a tokenizer: PreTrainedTokenizerFast fits). */
 export interface TokenDecoder {
@@ -21,7 +21,7 @@ export interface StoppingCriteria {
 function hostRows(inputIds: Tensor, rows?: ReadonlyArray<readonly number[]>): ReadonlyArray<readonly number[]> {
   if (rows) return rows;
   const [b, t] = inputIds.shape as [number, number];
-  const flat = inputIds.cpu().long().toTypedArray() as BigInt64Array;
+  const flat = tidy(() => inputIds.cpu().long().toTypedArray() as BigInt64Array);
   return Array.from({ length: b }, (_, i) => Array.from(flat.subarray(i * t, (i + 1) * t), Number));
 }
 
@@ -108,7 +108,7 @@ export class StoppingCriteriaList {
     const done = new Array<boolean>(b).fill(false);
     for (const c of this.criteria) {
       const r = c.call(inputIds, scores, rows);
-      const flags = Array.isArray(r) ? r : Array.from((r as Tensor).cpu().bool().toTypedArray() as Uint8Array, (x) => x !== 0);
+      const flags = Array.isArray(r) ? r : tidy(() => Array.from((r as Tensor).cpu().bool().toTypedArray() as Uint8Array, (x) => x !== 0));
       if (flags.length !== b) throw new RangeError(`a stopping criterion returned ${flags.length} flags for a batch of ${b}`);
       flags.forEach((f, i) => { if (f) done[i] = true; });
     }
