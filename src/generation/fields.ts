@@ -44,9 +44,8 @@ const intList = (where: string, v: unknown): number[] =>
 /** An id or a list of ids (eos_token_id: [128001, 128009]). */
 const ids = field<number | number[] | null>(null, (v, w) => {
   if (v === null || isInt(v)) return v;
-  const l = intList(w, v);
-  if (l.length === 0) bad(w, 'an integer, a non-empty list of integers or null', v);
-  return l;
+  if (!Array.isArray(v) || v.length === 0 || !v.every(isInt)) return bad(w, 'an integer, a non-empty list of integers or null', v);
+  return [...(v as number[])];
 });
 const tokenId = orNull(int(0, 0, 'a token id (an integer >= 0)'));
 /** Any JSON value (fields tunekit only carries). */
