@@ -1,208 +1,24 @@
 // modeling.ts — PreTrainedModel (transformers' modeling_utils.PreTrainedModel, the parts a
-// fine-tuning workflow needs): HF's _init_weights / post_init, tied weights, savePretrained,
-// fromPretrained / fromConfig, and the input / output shapes every model's forward shares.
+// fine-tuning workflow needs): HF's _init_weights / post_init, tied weights, input / output
+// embeddings and resize_token_embeddings (utils/embeddings.ts), gradient checkpointing
+// (utils/gradient-checkpointing.ts), savePretrained, fromPretrained / fromConfig.  The forward
+// input / output types and checks are in inputs.ts.
 import { mkdir } from 'node:fs/promises';
-import { safetensors, stack, type Tensor, type DType, type Device } from '../torch/index.js';
+import { safetensors, type Tensor, type DType, type Device } from '../torch/index.js';
 import { Module, Linear, Embedding, LayerNorm, init } from '../nn/index.js';
 import { PretrainedConfig, type ConfigClass } from './config/pretrained.js';
 import { loadPretrained, type FromPretrainedOptions, type LoadingInfo } from './loading/pretrained.js';
+import type { EncoderInputs, InputLimits } from './inputs.js';
+import {
+  INPUT_EMBEDDING_PATHS, submodule, targetSize, resizeEmbedding, resizeLinearRows, adjustTiedBias, type ResizeOptions,
+} from './utils/embeddings.js';
+import { finishCheckpointedBackward, clearCheckpoints } from './utils/gradient-checkpointing.js';
 
-// ---- inputs and outputs (HF's argument and ModelOutput field names) ----
-
-/** What an encoder's forward takes: HF's keyword arguments, as tensors. */
-export interface EncoderInputs {
-  /** (B, T) int64 token ids (or give inputs_embeds). */
-  input_ids?: Tensor | null;
-  /** (B, T): 1 = token, 0 = padding (default all ones).  Any integer / float / bool dtype. */
-  attention_mask?: Tensor | null;
-  /** (B, T) int64 segment ids (default zeros). */
-  token_type_ids?: Tensor | null;
-  /** (B, T) int64 positions (default 0..T-1; RoBERTa: derived from the padding). */
-  position_ids?: Tensor | null;
-  /** (B, T, H) input vectors instead of input_ids. */
-  inputs_embeds?: Tensor | null;
-  /** Also return every layer's hidden states (embeddings output first). */
-  output_hidden_states?: boolean;
-}
-/** Inputs of the classification and masked-LM heads. */
-export interface LabeledInputs extends EncoderInputs {
-  /**
-   * Sequence classification: (B) int64 class ids (single-label), (B, num_labels) multi-hot
-   * (multi-label) or (B) / (B, num_labels) floats (regression).  Token classification and MLM:
-   * (B, T) int64 with -100 where ignored.
-   */
-  labels?: Tensor | null;
-}
-/** Inputs of the extractive question-answering head. */
-export interface QuestionAnsweringInputs extends EncoderInputs {
-  /** (B) int64 answer start token; values outside [0, T) are clamped to T and ignored. */
-  start_positions?: Tensor | null;
-  /** (B) int64 answer end token (same rule). */
-  end_positions?: Tensor | null;
-}
-
-/** Output of a base model (HF BaseModelOutputWithPooling). */
-export interface BaseModelOutput {
-  /** (B, T, H) */
-  last_hidden_state: Tensor;
-  /** (B, H): tanh(dense(first token)), only where the model has a pooler. */
-  pooler_output?: Tensor;
-  /** L + 1 tensors (B, T, H): embeddings output, then each layer's output. */
-  hidden_states?: Tensor[];
-}
-/** Output of the classification / MLM heads (HF SequenceClassifierOutput etc.). */
-export interface ClassifierOutput {
-  /** 0-d loss, when labels were given. */
-  loss?: Tensor;
-  /** (B, num_labels) sequence classification; (B, T, num_labels) token classification; (B, T, V) MLM. */
-  logits: Tensor;
-  hidden_states?: Tensor[];
-}
-export type SequenceClassifierOutput = ClassifierOutput;
-export type TokenClassifierOutput = ClassifierOutput;
-export type MaskedLMOutput = ClassifierOutput;
-/** Output of the question-answering head (HF QuestionAnsweringModelOutput). */
-export interface QuestionAnsweringOutput {
-  /** 0-d (start CE + end CE) / 2, when both positions were given. */
-  loss?: Tensor;
-  /** (B, T) */
-  start_logits: Tensor;
-  /** (B, T) */
-  end_logits: Tensor;
-  hidden_states?: Tensor[];
-}
-
-/**
- * What an encoder's embeddings can look up (read off its embedding tables, which the config
- * sized): forward checks the input shapes and ids against these before any lookup, so bad inputs fail with a message naming the model, the
- * argument and the limit instead of an index error deep in libtorch (on CUDA, a device-side
- * assert that poisons the context).
- */
-export interface InputLimits {
-  /** config.vocab_size: input_ids must lie in [0, vocabSize). */
-  vocabSize: number;
-  /** config.hidden_size (DistilBERT: dim): the last dim of inputs_embeds. */
-  hiddenSize: number;
-  /** config.max_position_embeddings: the rows of the position table. */
-  maxPositions: number;
-  /**
-   * RoBERTa: positions computed from the inputs start at pad_token_id + 1, so without
-   * position_ids a sequence holds at most maxPositions - positionOffset tokens.  0 (default): BERT.
-   */
-  positionOffset?: number;
-  /** config.type_vocab_size, for models that take token_type_ids: their values lie in [0, typeVocabSize). */
-  typeVocabSize?: number;
-  /**
-   * Decoders: attention_mask covers the cached past as well as the new tokens (B, past + T), so
-   * its shape is checked against the cache where the step is built, not here.
-   */
-  maskCoversPast?: boolean;
-}
-
-// Inputs objects a head has checked and passes on to its base model (see markChecked).
-const checkedInputs = new WeakSet<object>();
-
-/**
- * Marks the inputs a head hands to its base model (a fresh object from baseInputs) as already
- * checked by the head's checkInputs, so the base model skips the shape and id checks and the
- * min/max reduction runs once per forward.  Returns `inputs`.
- */
-export function markChecked<T extends object>(inputs: T): T {
-  checkedInputs.add(inputs);
-  return inputs;
-}
-
-const INDEX_DTYPES: readonly DType[] = ['int64', 'int32']; // what libtorch's embedding takes
-
-/**
- * Rejects keys a forward does not take (as Python would with an unexpected keyword argument)
- * and checks that exactly one of input_ids / inputs_embeds is given.  With `limits` (the
- * model's config) also checks, before any lookup: no empty batch or empty sequences; sequence
- * length within max_position_embeddings; index dtypes; attention_mask / token_type_ids /
- * position_ids shaped like the input; inputs_embeds' hidden size; and, with one min/max
- * reduction per index tensor (a single device-to-host copy for all of them), that input_ids lie
- * in [0, vocab_size) and token_type_ids / position_ids within their tables.  Errors start with
- * `who` (the model class) and name the argument, its shape and the limit.
- */
-export function checkInputs(inputs: object, names: readonly string[], who: string, limits?: InputLimits): void {
-  if (inputs === null || typeof inputs !== 'object') throw new TypeError(`${who}.forward: expected an object of inputs, got ${String(inputs)}`);
-  for (const k of Object.keys(inputs))
-    if (!names.includes(k) && (inputs as Record<string, unknown>)[k] !== undefined)
-      throw new TypeError(`${who}.forward() got an unexpected input '${k}' (accepted: ${names.join(', ')})`);
-  const i = inputs as EncoderInputs;
-  const hasIds = i.input_ids !== undefined && i.input_ids !== null;
-  const hasEmb = i.inputs_embeds !== undefined && i.inputs_embeds !== null;
-  if (hasIds === hasEmb) throw new TypeError(`${who}.forward: give exactly one of input_ids and inputs_embeds`);
-  const t = hasIds ? i.input_ids! : i.inputs_embeds!;
-  if (t.ndim !== (hasIds ? 2 : 3)) throw new RangeError(`${who}.forward: ${hasIds ? 'input_ids must be (B, T)' : 'inputs_embeds must be (B, T, H)'}, got [${t.shape}]`);
-  if (limits && !checkedInputs.has(inputs)) checkLimits(i, hasIds ? 'input_ids' : 'inputs_embeds', t, who, limits);
-}
-
-const shapeStr = (t: Tensor): string => `[${t.shape.join(', ')}]`;
-
-function checkLimits(i: EncoderInputs, arg: string, x: Tensor, who: string, lim: InputLimits): void {
-  const [b, len] = x.shape as [number, number];
-  if (len === 0) throw new RangeError(`${who}: ${arg} has shape ${shapeStr(x)}: sequences must have at least one token`);
-  if (b === 0) throw new RangeError(`${who}: ${arg} has shape ${shapeStr(x)}: the batch is empty (no sequences)`);
-  if (arg === 'inputs_embeds' && x.size(2) !== lim.hiddenSize)
-    throw new RangeError(`${who}: inputs_embeds has shape ${shapeStr(x)}: its last dim must be the hidden size ${lim.hiddenSize}`);
-  if (arg === 'input_ids' && !INDEX_DTYPES.includes(x.dtype))
-    throw new TypeError(`${who}: input_ids must be an int64 (or int32) tensor of token ids, got ${x.dtype}`);
-  // Positions: 0..T-1 (BERT), or pad_token_id + 1 .. pad_token_id + T (RoBERTa without position_ids).
-  const offset = i.position_ids ? 0 : lim.positionOffset ?? 0;
-  const maxLen = lim.maxPositions - offset;
-  if (len > maxLen) {
-    const why = offset ? ` (positions start at pad_token_id + 1 = ${offset}, so max_position_embeddings ${lim.maxPositions} holds ${maxLen} tokens)` : '';
-    throw new RangeError(`${who}: ${arg} has shape ${shapeStr(x)}: sequence length ${len} exceeds max_position_embeddings ${lim.maxPositions}${why}; truncate the inputs to at most ${maxLen} tokens`);
-  }
-  const m = i.attention_mask;
-  if (m !== undefined && m !== null && !lim.maskCoversPast) {
-    const ok = (m.ndim === 2 && m.size(0) === b && m.size(1) === len) || (m.ndim === 3 && m.size(0) === b && m.size(1) === len && m.size(2) === len);
-    if (!ok) throw new RangeError(`${who}: attention_mask has shape ${shapeStr(m)} but ${arg} has shape ${shapeStr(x)}; attention_mask must be (B, T) = [${b}, ${len}] (or (B, T, T))`);
-  }
-  // The index tensors whose values the embeddings look up: [name, tensor, table size, config field].
-  const lookups: [string, Tensor, number, string][] = [];
-  if (arg === 'input_ids') lookups.push(['input_ids', x, lim.vocabSize, 'vocab_size']);
-  for (const [name, size, field, batchOne] of [
-    ['token_type_ids', lim.typeVocabSize, 'type_vocab_size', false],
-    ['position_ids', lim.maxPositions, 'max_position_embeddings', true],
-  ] as const) {
-    const v = (i as Record<string, Tensor | null | undefined>)[name];
-    if (v === undefined || v === null || size === undefined) continue;
-    if (!INDEX_DTYPES.includes(v.dtype)) throw new TypeError(`${who}: ${name} must be an int64 (or int32) tensor, got ${v.dtype}`);
-    const okShape = v.ndim === 2 && (v.size(0) === b || (batchOne && v.size(0) === 1)) && v.size(1) === len;
-    if (!okShape) throw new RangeError(`${who}: ${name} has shape ${shapeStr(v)} but ${arg} has shape ${shapeStr(x)}; ${name} must be (B, T) = [${b}, ${len}]${batchOne ? ` (or [1, ${len}])` : ''}`);
-    lookups.push([name, v, size, field]);
-  }
-  if (lookups.length === 0) return;
-  // One min and one max per tensor, stacked and copied to the host once.
-  const made: Tensor[] = [];
-  let mm: BigInt64Array;
-  try {
-    const scalars: Tensor[] = [];
-    for (const [, v] of lookups) {
-      let lo = v.amin(), hi = v.amax();
-      made.push(lo, hi);
-      if (v.dtype !== 'int64') made.push((lo = lo.long()), (hi = hi.long())); // stack needs one dtype
-      scalars.push(lo, hi);
-    }
-    const s = stack(scalars);
-    made.push(s);
-    const host = s.device === 'cpu' ? s : s.cpu();
-    if (host !== s) made.push(host);
-    mm = host.toTypedArray() as BigInt64Array;
-  } finally {
-    for (const t of made) t.dispose();
-  }
-  lookups.forEach(([name, , size, field], k) => {
-    const lo = Number(mm[2 * k]!), hi = Number(mm[2 * k + 1]!);
-    if (lo >= 0 && hi < size) return;
-    const what = name === 'position_ids' ? 'position' : 'id';
-    const bad = lo < 0 && hi >= size ? `${what}s ${lo} and ${hi}` : `${what} ${lo < 0 ? lo : hi}`;
-    const hint = name === 'input_ids' ? ' (were the inputs tokenized with this model\'s tokenizer?)' : '';
-    throw new RangeError(`${who}: ${name} contains ${bad}; ${name} must lie in [0, ${field}) = [0, ${size})${hint}`);
-  });
-}
+export {
+  checkInputs, markChecked,
+  type EncoderInputs, type LabeledInputs, type QuestionAnsweringInputs, type BaseModelOutput, type ClassifierOutput,
+  type SequenceClassifierOutput, type TokenClassifierOutput, type MaskedLMOutput, type QuestionAnsweringOutput, type InputLimits,
+} from './inputs.js';
 
 // ---- the model base class ----
 
@@ -329,6 +145,105 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     const old = owner.weight;
     owner.weight = source;
     old.dispose();
+  }
+
+  // ---- embeddings (HF EmbeddingAccessMixin, resize_token_embeddings) ----
+
+  /** Dotted path of the input embeddings where none of the usual ones fits (HF _input_embed_layer). */
+  static readonly inputEmbeddingsPath: string | null = null;
+  /** Dotted path of the output projection over the vocabulary (default: `lm_head` when it is a Linear). */
+  static readonly outputEmbeddingsPath: string | null = null;
+
+  /**
+   * The word-embedding table (HF get_input_embeddings): the class's inputEmbeddingsPath, else the
+   * first of embed_tokens / embeddings.word_embeddings / wte / decoder.embed_tokens / shared, else
+   * the base model's.
+   * @throws Error when the model has none
+   */
+  getInputEmbeddings(): Embedding {
+    const own = (this.constructor as typeof PreTrainedModel).inputEmbeddingsPath;
+    for (const path of own ? [own, ...INPUT_EMBEDDING_PATHS] : INPUT_EMBEDDING_PATHS) {
+      const m = submodule(this, path);
+      if (m instanceof Embedding) return m;
+    }
+    const base = this.baseModel;
+    if (base !== this && base instanceof PreTrainedModel) return base.getInputEmbeddings();
+    throw new Error(`getInputEmbeddings is not handled for ${this.constructor.name}; set its static inputEmbeddingsPath`);
+  }
+
+  /** The output projection over the vocabulary (lm_head, MLM decoder), or null for models without one (HF get_output_embeddings). */
+  getOutputEmbeddings(): Linear | null {
+    const m = submodule(this, (this.constructor as typeof PreTrainedModel).outputEmbeddingsPath ?? 'lm_head');
+    return m instanceof Linear ? m : null;
+  }
+
+  /**
+   * HF resize_token_embeddings: resizes the input embeddings to `newNumTokens` rows (rounded up to
+   * padToMultipleOf), keeping the old rows; added rows come from N(mean, 1e-9 · cov) of the old
+   * rows (meanResizing, default) or the model's normal init.  An untied output head is resized the
+   * same way (its bias from the old bias' mean); a tied one follows the embeddings (its bias padded
+   * with zeros).  config.vocab_size is updated.  Parameters keep their identity (data swapped in
+   * place); their stale gradients are cleared — resize before building the optimizer, and free
+   * tensors that still hold a graph over the old weights before the next backward (libtorch keeps
+   * the old shape in their gradient accumulator).  Without a size or padToMultipleOf, returns the
+   * embeddings unchanged.
+   * @example model.resizeTokenEmbeddings(tokenizer.vocabSize, { padToMultipleOf: 64 });
+   */
+  resizeTokenEmbeddings(newNumTokens?: number | null, opts: ResizeOptions = {}): Embedding {
+    for (const k of Object.keys(opts)) if (k !== 'padToMultipleOf' && k !== 'meanResizing') throw new TypeError(`resizeTokenEmbeddings: unknown option '${k}'`);
+    const emb = this.getInputEmbeddings();
+    const n = targetSize(emb.numEmbeddings, newNumTokens, opts.padToMultipleOf);
+    if (n === null) return emb;
+    const mean = opts.meanResizing ?? true, init = (m: Module): void => this.initModule(m);
+    const out = this.getOutputEmbeddings();
+    const tied = out !== null && out.weight === emb.weight;
+    resizeEmbedding(emb, n, mean, init); // (V, D) -> (n, D), in place
+    if (out && !tied) resizeLinearRows(out, n, mean, init);
+    (this.config as unknown as { vocab_size: number }).vocab_size = n;
+    this.tieWeights();
+    const head = this.getOutputEmbeddings();
+    if (head && head.weight === emb.weight) adjustTiedBias(head);
+    return emb;
+  }
+
+  // ---- gradient checkpointing (HF gradient_checkpointing_enable; utils/gradient-checkpointing.ts) ----
+
+  /**
+   * Checkpoints the transformer layers (every `everyNLayers`-th, default all): in training with
+   * grad enabled their activations are not kept but recomputed in the backward, and a decoder's
+   * use_cache is turned off (HF).  The backward then has two parts: call `model.backward(loss)`
+   * instead of `loss.backward()` — or `model.finishCheckpointedBackward()` right after it.
+   * (libtorch runs the backward natively and the addon has no hook to run the recomputation inside it.)
+   * @throws Error when the model has no checkpointable layers (HF's ValueError)
+   */
+  gradientCheckpointingEnable(opts: { everyNLayers?: number } = {}): void {
+    const every = opts.everyNLayers ?? 1;
+    if (!Number.isInteger(every) || every < 1) throw new RangeError(`gradientCheckpointingEnable: everyNLayers must be a positive integer, got ${every}`);
+    let i = 0;
+    for (const m of this.modules())
+      if ('gradientCheckpointing' in m) (m as unknown as { gradientCheckpointing: boolean }).gradientCheckpointing = i++ % every === 0;
+    if (i === 0) throw new Error(`${this.constructor.name} does not support gradient checkpointing.`);
+  }
+  /** Turns checkpointing off (pending recomputations are dropped). */
+  gradientCheckpointingDisable(): void {
+    for (const m of this.modules()) if ('gradientCheckpointing' in m) (m as unknown as { gradientCheckpointing: boolean }).gradientCheckpointing = false;
+    clearCheckpoints();
+  }
+  /** Whether any layer is checkpointed (HF is_gradient_checkpointing). */
+  get isGradientCheckpointing(): boolean {
+    return this.modules().some((m) => (m as unknown as { gradientCheckpointing?: boolean }).gradientCheckpointing === true);
+  }
+  /**
+   * `loss.backward(gradient)`, then the recomputation of checkpointed layers (a plain backward when
+   * checkpointing is off).
+   */
+  backward(loss: Tensor, gradient?: Tensor): void {
+    loss.backward(gradient);
+    finishCheckpointedBackward();
+  }
+  /** Backpropagates through the checkpointed layers after a plain `loss.backward()`; a no-op when none are pending. */
+  finishCheckpointedBackward(): void {
+    finishCheckpointedBackward();
   }
 
   /**

@@ -115,6 +115,7 @@ export class BertOnlyMLMHead extends Module {
  */
 export class BertForMaskedLM extends BertPreTrainedModel {
   static override readonly inputNames: readonly string[] = LABELED_INPUTS;
+  static override readonly outputEmbeddingsPath: string = 'cls.predictions.decoder';
   bert: BertModel;
   cls: BertOnlyMLMHead;
 

@@ -10,6 +10,7 @@ import {
 } from '../../nn/index.js';
 import { PreTrainedModel, checkInputs, type BaseModelOutput, type EncoderInputs, type InputLimits } from '../modeling.js';
 import { BertConfig, type BertFieldValues } from './configuration.js';
+import { maybeCheckpoint } from '../utils/gradient-checkpointing.js';
 
 /** The forward inputs of BertModel (HF's argument names). */
 export const BERT_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'inputs_embeds', 'output_hidden_states'] as const;
@@ -138,6 +139,8 @@ export class BertOutput extends BertSelfOutput {
 
 /** One post-LayerNorm transformer layer: attention, then the feed-forward block. */
 export class BertLayer extends Module {
+  /** Recompute this layer in the backward (PreTrainedModel.gradientCheckpointingEnable). */
+  gradientCheckpointing = false;
   attention: BertAttention;
   intermediate: BertIntermediate;
   output: BertOutput;
@@ -164,8 +167,9 @@ export class BertEncoder extends Module {
   /** (B, T, H) -> (B, T, H); appends each layer's output to `hidden` when given. */
   forward(x: Tensor, mask: Tensor | null, hidden?: Tensor[]): Tensor {
     let h = x;
+    let i = 0;
     for (const layer of this.layer) {
-      h = layer.forward(h, mask); // (B, T, H)
+      h = maybeCheckpoint(layer, (y, [m]) => layer.forward(y, m ?? null), h, [mask], { first: i++ === 0, cacheFree: true }); // (B, T, H)
       hidden?.push(h);
     }
     return h;

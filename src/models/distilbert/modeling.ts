@@ -17,6 +17,7 @@ import {
   tokenClassificationLoss, baseInputs, withExtras,
 } from '../heads.js';
 import { checkLength, embeddingLimits } from '../bert/modeling.js';
+import { maybeCheckpoint } from '../utils/gradient-checkpointing.js';
 import { DistilBertConfig, type DistilBertFieldValues } from './configuration.js';
 
 /** DistilBertModel's forward inputs (no token_type_ids / position_ids, as HF). */
@@ -113,6 +114,8 @@ export class FFN extends Module {
 
 /** One post-LayerNorm block: attention + sa_layer_norm, ffn + output_layer_norm (eps 1e-12). */
 export class TransformerBlock extends Module {
+  /** Recompute this block in the backward (PreTrainedModel.gradientCheckpointingEnable). */
+  gradientCheckpointing = false;
   attention: MultiHeadSelfAttention;
   sa_layer_norm: LayerNorm;
   ffn: FFN;
@@ -141,8 +144,9 @@ export class Transformer extends Module {
   /** (B, T, D) -> (B, T, D); appends each layer's output to `hidden` when given. */
   forward(x: Tensor, mask: Tensor | null, hidden?: Tensor[]): Tensor {
     let h = x;
+    let i = 0;
     for (const layer of this.layer) {
-      h = layer.forward(h, mask); // (B, T, D)
+      h = maybeCheckpoint(layer, (y, [m]) => layer.forward(y, m ?? null), h, [mask], { first: i++ === 0, cacheFree: true }); // (B, T, D)
       hidden?.push(h);
     }
     return h;
@@ -235,6 +239,7 @@ export class DistilBertForQuestionAnswering extends ForQuestionAnswering(DistilB
  */
 export class DistilBertForMaskedLM extends DistilBertPreTrainedModel {
   static override readonly inputNames: readonly string[] = LABELED;
+  static override readonly outputEmbeddingsPath: string = 'vocab_projector';
   readonly act: (x: Tensor) => Tensor;
   distilbert: DistilBertModel;
   vocab_transform: Linear;

@@ -10,6 +10,7 @@ import {
   type CausalLMInputs, type CausalLMOutput, type DecoderInputs, type DecoderOutput,
 } from '../causal-lm.js';
 import { LlamaConfig, MistralConfig, Qwen2Config, Qwen3Config } from './configuration.js';
+import { maybeCheckpoint, noCacheWhenCheckpointing } from '../utils/gradient-checkpointing.js';
 
 /** SwiGLU feed-forward: down(act(gate(x)) * up(x)). */
 export class LlamaMLP extends Module {
@@ -33,6 +34,8 @@ export class LlamaMLP extends Module {
 
 /** Pre-norm block: x + attn(norm(x)), then h + mlp(norm(h)). */
 export class LlamaDecoderLayer extends Module {
+  /** Recompute this layer in the backward (PreTrainedModel.gradientCheckpointingEnable). */
+  gradientCheckpointing = false;
   self_attn: SelfAttention;
   mlp: LlamaMLP;
   input_layernorm: RMSNorm;
@@ -92,14 +95,18 @@ export class LlamaModel extends LlamaPreTrainedModel {
   /** input_ids (B, T) -> last_hidden_state (B, T, H) */
   override forward(inputs: DecoderInputs): DecoderOutput {
     checkInputs(inputs, DECODER_INPUTS, this.constructor.name, this.inputLimits());
+    inputs = noCacheWhenCheckpointing(this, inputs);
     const x0 = inputs.inputs_embeds ?? this.embed_tokens.forward(inputs.input_ids!); // (B, T, H)
     const [b, t] = x0.shape as [number, number];
     const step = decoderStep(inputs, b, t, { dtype: x0.dtype });
     const positionEmbeddings = this.rotary_emb.forward(step.positionIds, x0.dtype as 'float32'); // (B, T, R) x 2
     const hidden: Tensor[] | undefined = inputs.output_hidden_states ? [x0] : undefined;
     let x = x0;
+    let i = 0;
     for (const layer of this.layers) {
-      x = layer.forward(x, { positionEmbeddings, ...step.attentionFor(layer.slidingWindow), cache: step.cache });
+      const { mask, isCausal } = step.attentionFor(layer.slidingWindow);
+      x = maybeCheckpoint(layer, (y, [cos, sin, m]) => layer.forward(y, { positionEmbeddings: [cos!, sin!], mask: m ?? null, isCausal, cache: step.cache }),
+        x, [...positionEmbeddings, mask], { first: i++ === 0, cacheFree: step.cache === null }); // (B, T, H)
       hidden?.push(x);
     }
     x = this.norm.forward(x); // (B, T, H)

@@ -2,7 +2,7 @@
 // with code overrides, weights, base-model prefix handling (a bare `BertModel` checkpoint into
 // BertForSequenceClassification and a `bert.`-prefixed one into BertModel), LayerNorm
 // gamma/beta renames, tied weights, and HF's missing / unexpected / mismatched-size reports.
-import type { Tensor, DType, Device } from '../../torch/index.js';
+import { noGrad, type Tensor, type DType, type Device } from '../../torch/index.js';
 import { PretrainedConfig, readConfigDict, type ProblemType } from '../config/pretrained.js';
 import { ConfigError } from '../config/fields.js';
 import type { ModelClass, PreTrainedModel } from '../modeling.js';
@@ -20,7 +20,11 @@ export interface FromPretrainedOptions {
   problemType?: ProblemType | null;
   /** A config to use instead of config.json, or overrides of config.json fields by HF name. */
   config?: PretrainedConfig | Record<string, unknown>;
-  /** Parameter dtype: float32 (default, as transformers), float16, bfloat16, or 'auto' (config.torch_dtype). */
+  /**
+   * Parameter dtype (HF torch_dtype= / dtype=): float32 (default, as transformers 4.x), float16,
+   * bfloat16, float64, or 'auto': config.json's torch_dtype / dtype, else the checkpoint's own.
+   * Non-persistent buffers (RoPE's inv_freq) stay float32, as in HF.
+   */
   dtype?: DType | 'auto';
   /** Device for the parameters (default cpu). */
   device?: Device;
@@ -153,6 +157,35 @@ export async function resolveConfig(configClass: ModelClass['configClass'], dir:
   return config;
 }
 
+const FLOAT_DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16', 'float64'];
+
+/**
+ * HF's dtype="auto": config.json's torch_dtype (transformers 4.x) or dtype (5.x), else the dtype
+ * of the checkpoint's first floating-point tensor, else float32.
+ */
+export function autoDtype(config: PretrainedConfig, tensors: Record<string, Tensor>): DType {
+  if (config.torch_dtype) return config.torch_dtype;
+  const v5 = config.extras.dtype;
+  if (typeof v5 === 'string' && (FLOAT_DTYPES as readonly string[]).includes(v5)) return v5 as DType;
+  return Object.values(tensors).find((t) => FLOAT_DTYPES.includes(t.dtype))?.dtype ?? 'float32';
+}
+
+/**
+ * Casts the floating parameters and persistent buffers (what a checkpoint holds) to `dtype`, in
+ * place.  Non-persistent buffers keep theirs, as with HF's dtype= (the model is built under that
+ * default dtype, and RoPE's inv_freq is made in float32 explicitly, so cos/sin stay exact).
+ */
+export function castWeights(model: PreTrainedModel, dtype: DType): void {
+  noGrad(() => {
+    for (const t of new Set(model.stateDict().values())) {
+      if (!FLOAT_DTYPES.includes(t.dtype) || t.dtype === dtype) continue;
+      const cast = t.to(dtype);
+      t.setData(cast);
+      cast.dispose();
+    }
+  });
+}
+
 /** fromPretrained of a model class (see PreTrainedModel.fromPretrained). */
 export async function loadPretrained<M extends PreTrainedModel>(cls: ModelClass<M>, dir: string, opts: FromPretrainedOptions = {}): Promise<M> {
   checkOptions(opts, `${cls.name}.fromPretrained`);
@@ -163,13 +196,9 @@ export async function loadPretrained<M extends PreTrainedModel>(cls: ModelClass<
   const requested = opts.dtype === 'auto' ? undefined : opts.dtype;
   const { tensors, file } = await loadWeights(dir, { dtype: requested });
   try {
-    let dtype: DType = requested ?? 'float32';
-    if (opts.dtype === 'auto') {
-      const first = Object.values(tensors).find((t) => t.dtype === 'float32' || t.dtype === 'float16' || t.dtype === 'bfloat16' || t.dtype === 'float64');
-      dtype = config.torch_dtype ?? first?.dtype ?? 'float32';
-    }
+    const dtype: DType = opts.dtype === 'auto' ? autoDtype(config, tensors) : requested ?? 'float32';
     const model = new cls(config as never);
-    if (dtype !== 'float32') model.to(dtype);
+    if (dtype !== 'float32') castWeights(model, dtype);
     const info = loadStateIntoModel(model, tensors, { ignoreMismatchedSizes: opts.ignoreMismatchedSizes });
     for (const w of loadingWarnings(cls.name, dir, info)) warn(w);
     model.loadingInfo = { ...info, file };

@@ -156,6 +156,7 @@ export class RobertaLMHead extends Module {
 /** RoBERTa masked LM: logits (B, T, vocab_size); labels (B, T), -100 ignored. */
 export class RobertaForMaskedLM extends RobertaPreTrainedModel {
   static override readonly inputNames: readonly string[] = LABELED_INPUTS;
+  static override readonly outputEmbeddingsPath: string = 'lm_head.decoder';
   roberta: RobertaModel;
   lm_head: RobertaLMHead;
   constructor(config: RobertaConfig) {
