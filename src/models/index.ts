@@ -16,7 +16,9 @@ export {
   type Pooling, type Classifier, type LinearDims, type BaseOutput, type BaseModelLike, type HeadInputs, type QAHeadInputs, type HeadOutput, type QAHeadOutput,
   type TaskSpec, type SequenceClassificationSpec, type TokenClassificationSpec, type QuestionAnsweringSpec,
 } from './heads.js';
-export { loadStateIntoModel, type FromPretrainedOptions, type LoadingInfo } from './loading/pretrained.js';
+export { loadStateIntoModel, autoDtype, castWeights, type FromPretrainedOptions, type LoadingInfo } from './loading/pretrained.js';
+export { type ResizeOptions } from './utils/embeddings.js';
+export { maybeCheckpoint, finishCheckpointedBackward, noCacheWhenCheckpointing, type CheckpointableLayer } from './utils/gradient-checkpointing.js';
 export { loadWeights, findWeights, WEIGHTS_FILES } from './loading/checkpoint.js';
 export {
   loadTorchCheckpoint, unpickle, UnpicklingError, ZipReader, ZipError,
