@@ -194,3 +194,16 @@ test('tensor lifetime: generate() inside tidy leaves nothing; outputs are owned 
   assert.equal(torch.liveTensorCount(), live);
   assert.equal(torch.isGradEnabled(), true, 'gradients are switched back on');
 });
+
+test('every causal-LM family through the same forward contract: DynamicCache, no cache and static cache give the same tokens (greedy and beams, left-padded)', async () => {
+  for (const name of ['gpt2_lm', 'opt_lm', 'gpt_neo_lm', 'llama_lm', 'qwen2_lm']) {
+    const m = await AutoModelForCausalLM.fromPretrained(join(MODELS, name));
+    const input = { input_ids: ids([[5, 6, 7, 8, 9, 10], [0, 0, 11, 12, 13, 14]]), attention_mask: ids([[1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1]]), max_new_tokens: 10, pad_token_id: 0 };
+    for (const mode of [{}, { num_beams: 2 }]) {
+      const [dyn, none, stat] = [{}, { use_cache: false }, { cache_implementation: 'static' }].map((c) => gen(m, { ...input, ...mode, ...c }));
+      assert.equal(dyn![0]!.length, 16);
+      assert.deepEqual(none, dyn, `${name} ${JSON.stringify(mode)} no cache`);
+      assert.deepEqual(stat, dyn, `${name} ${JSON.stringify(mode)} static cache`);
+    }
+  }
+});
