@@ -16,3 +16,4 @@ export { QuestionAnsweringPipeline, type QuestionAnsweringInput, type QuestionAn
 export { decodeSpans, selectStartsEnds, type SpanSelection } from './qa-decode.js';
 export { FillMaskPipeline, type FillMaskOptions, type FillMaskOutput, type FillMaskResult } from './fill-mask.js';
 export { resolveCheckpoint, cachedSnapshot, hubCacheDir } from './resolve.js';
+export { TextGenerationPipeline, type TextGenerationOptions, type TextGenerationResult } from './text-generation.js';

@@ -3,7 +3,7 @@
 // by name is loaded from its folder / hub id, the tokenizer by default from the model's folder.
 import { AutoTokenizer, type FromPretrainedOptions as TokenizerOptions, type PreTrainedTokenizerFast } from '../tokenizers/index.js';
 import {
-  AutoModelForMaskedLM, AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification,
+  AutoModelForMaskedLM, AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoModelForCausalLM,
   PreTrainedModel, type FromPretrainedOptions as ModelOptions,
 } from '../models/index.js';
 import type { Device } from '../torch/index.js';
@@ -13,6 +13,7 @@ import { QuestionAnsweringPipeline } from './question-answering.js';
 import { resolveCheckpoint } from './resolve.js';
 import { TextClassificationPipeline } from './text-classification.js';
 import { TokenClassificationPipeline } from './token-classification.js';
+import { TextGenerationPipeline, type TextGenerationOptions } from './text-generation.js';
 
 /** Options of {@link pipeline}. */
 export interface PipelineOptions {
@@ -26,6 +27,8 @@ export interface PipelineOptions {
   modelKwargs?: ModelOptions;
   /** AutoTokenizer.fromPretrained options when the tokenizer is loaded by name. */
   tokenizerKwargs?: TokenizerOptions;
+  /** text-generation: default generate() / pipeline options for every call (max_new_tokens, do_sample, return_full_text ...). */
+  generateKwargs?: TextGenerationOptions;
 }
 
 /** Task name -> pipeline class, as HF's SUPPORTED_TASKS (aliases included). */
@@ -36,6 +39,7 @@ export interface PipelineTasks {
   ner: TokenClassificationPipeline;
   'question-answering': QuestionAnsweringPipeline;
   'fill-mask': FillMaskPipeline;
+  'text-generation': TextGenerationPipeline;
 }
 export type PipelineTask = keyof PipelineTasks;
 
@@ -47,6 +51,7 @@ const TASKS: Record<PipelineTask, { cls: Ctor; auto: { fromPretrained(dir: strin
   ner: { cls: TokenClassificationPipeline, auto: AutoModelForTokenClassification },
   'question-answering': { cls: QuestionAnsweringPipeline, auto: AutoModelForQuestionAnswering },
   'fill-mask': { cls: FillMaskPipeline, auto: AutoModelForMaskedLM },
+  'text-generation': { cls: TextGenerationPipeline, auto: AutoModelForCausalLM },
 };
 
 /** The task names {@link pipeline} accepts. */
@@ -80,5 +85,10 @@ export async function pipeline<T extends PipelineTask>(task: T, opts: PipelineOp
   if (tokSource === null) throw new Error(`pipeline('${task}'): a model object needs a tokenizer (pass { tokenizer }: an AutoTokenizer or its folder)`);
   if (typeof tokSource === 'string') tokenizer = await AutoTokenizer.fromPretrained(await resolveCheckpoint(tokSource), opts.tokenizerKwargs ?? {});
   else tokenizer = tokSource;
-  return callable(new spec.cls(task, model, tokenizer, opts.device) as PipelineTasks[T]);
+  const p = new spec.cls(task, model, tokenizer, opts.device) as PipelineTasks[T];
+  if (opts.generateKwargs !== undefined) {
+    if (!(p instanceof TextGenerationPipeline)) throw new TypeError(`pipeline('${task}'): generateKwargs is only for text-generation`);
+    p.defaults = { ...opts.generateKwargs };
+  }
+  return callable(p);
 }
