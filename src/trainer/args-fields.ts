@@ -12,7 +12,7 @@ export type OptimizerName = 'adamw_torch' | 'sgd';
 export type LrSchedulerType = 'linear' | 'cosine' | 'cosine_with_restarts' | 'polynomial' | 'constant' | 'constant_with_warmup' | 'inverse_sqrt' | 'cosine_with_min_lr';
 
 /** How a field's value is checked: a JS type, optionally nullable, or a list of allowed strings. */
-export type FieldKind = 'int' | 'float' | 'bool' | 'str' | 'int?' | 'float?' | 'bool?' | 'str?' | 'strlist?' | 'dict' | 'strOrList?' | readonly string[];
+export type FieldKind = 'int' | 'float' | 'bool' | 'str' | 'int?' | 'float?' | 'bool?' | 'str?' | 'strlist?' | 'dict' | 'dict?' | 'strOrList?' | readonly string[];
 
 /**
  * Every implemented field: [kind, default], in HF's declaration order (toDict() keeps it).
@@ -85,6 +85,10 @@ export const FIELDS = {
   include_num_input_tokens_seen: ['bool', false],
   eval_on_start: ['bool', false],
   average_tokens_across_devices: ['bool', false],
+  /** Recompute each layer's activations in the backward (model.gradientCheckpointingEnable at train start). */
+  gradient_checkpointing: ['bool', false],
+  /** Options of gradientCheckpointingEnable (tunekit: { everyNLayers }; HF's use_reentrant is accepted and ignored). */
+  gradient_checkpointing_kwargs: ['dict?', null],
 } as const satisfies Record<string, readonly [FieldKind, unknown]>;
 
 /**
@@ -102,7 +106,7 @@ export const HF_DEFAULT_ONLY = {
   ddp_find_unused_parameters: null, ddp_bucket_cap_mb: null, ddp_broadcast_buffers: null,
   dataloader_pin_memory: true, dataloader_persistent_workers: false, use_legacy_prediction_loop: false,
   push_to_hub: false, hub_model_id: null, hub_strategy: 'every_save', hub_token: null, hub_private_repo: null,
-  hub_always_push: false, gradient_checkpointing: false, gradient_checkpointing_kwargs: null,
+  hub_always_push: false,
   include_inputs_for_metrics: false, fp16_backend: 'auto', push_to_hub_model_id: null,
   push_to_hub_organization: null, push_to_hub_token: null, mp_parameters: '', auto_find_batch_size: false,
   torchdynamo: null, ray_scope: 'last', ddp_timeout: 1800, torch_compile: false, torch_compile_backend: null,
@@ -158,7 +162,7 @@ export function checkKind(name: string, kind: FieldKind, v: unknown): void {
     case 'str': if (typeof v !== 'string') fail(`a string${nullable ? ' or null' : ''}`); return;
     case 'strlist': if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) fail('a list of strings or null'); return;
     case 'strOrList': if (typeof v !== 'string' && (!Array.isArray(v) || !v.every((s) => typeof s === 'string'))) fail('a string, a list of strings or null'); return;
-    case 'dict': if (v === null || typeof v !== 'object' || Array.isArray(v)) fail('an object'); return;
+    case 'dict': if (v === null || typeof v !== 'object' || Array.isArray(v)) fail(`an object${nullable ? ' or null' : ''}`); return;
   }
 }
 

@@ -66,6 +66,14 @@ export async function train(ctx: TrainerContext, opts: { resumeFromCheckpoint?: 
     numTrainEpochs = Math.ceil(a.num_train_epochs);
     numTrainSamples = loader.numRows * a.num_train_epochs;
   }
+  // HF: args.gradient_checkpointing enables it on the model before training (a model without
+  // checkpointable layers raises); gradient_checkpointing_kwargs accepts everyNLayers.
+  if (a.gradient_checkpointing) {
+    const m = t.model as { gradientCheckpointingEnable?: (o?: object) => void };
+    if (!m.gradientCheckpointingEnable) throw new Error('gradient_checkpointing: true needs a model with gradientCheckpointingEnable() (a tunekit PreTrainedModel)');
+    const { use_reentrant: _ignored, ...kw } = (a.gradient_checkpointing_kwargs ?? {}) as Record<string, unknown>;
+    m.gradientCheckpointingEnable(kw);
+  }
   if (run.createdScheduler) { t.lrScheduler = null; run.createdScheduler = false; }
   if (!t.lrScheduler) run.createdScheduler = true;
   t.createOptimizerAndScheduler(maxSteps);

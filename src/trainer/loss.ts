@@ -40,6 +40,9 @@ export function trainingStep(ctx: TrainerContext, inputs: Batch, numItemsInBatch
   const selfNormalised = t.model.acceptsLossKwargs === true && numItemsInBatch !== null;
   if (!selfNormalised && t.computeLossFunc === null && t.gaLossRule === 'divide') loss = loss.div(t.args.gradient_accumulation_steps);
   loss.backward();
+  // Checkpointed layers are recomputed and backpropagated after the native backward (see
+  // models/utils/gradient-checkpointing.ts); a no-op without checkpointing.
+  (t.model as { finishCheckpointedBackward?: () => void }).finishCheckpointedBackward?.();
   return loss.item();
 }
 

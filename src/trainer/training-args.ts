@@ -94,6 +94,8 @@ export interface TrainingArgumentsFields {
   include_num_input_tokens_seen: boolean;
   eval_on_start: boolean;
   average_tokens_across_devices: boolean;
+  gradient_checkpointing: boolean;
+  gradient_checkpointing_kwargs: Record<string, unknown> | null;
 }
 
 /** The reporting integrations HF knows; tunekit has none of them. */
@@ -176,6 +178,8 @@ export class TrainingArguments implements TrainingArgumentsFields {
   declare include_num_input_tokens_seen: boolean;
   declare eval_on_start: boolean;
   declare average_tokens_across_devices: boolean;
+  declare gradient_checkpointing: boolean;
+  declare gradient_checkpointing_kwargs: Record<string, unknown> | null;
 
   constructor(init: TrainingArgumentsInit) {
     if (init === null || typeof init !== 'object' || Array.isArray(init)) throw new TypeError('TrainingArguments: expected an object of fields');
