@@ -58,7 +58,7 @@ function assertSameGrads(a: Map<string, torch.Tensor>, b: Map<string, torch.Tens
   return worst;
 }
 
-for (const [name, auto] of [['llama_lm', AutoModelForCausalLM], ['bert_seqcls', AutoModelForSequenceClassification], ['distilbert_tokcls', AutoModelForTokenClassification]] as const) {
+for (const [name, auto] of [['llama_lm', AutoModelForCausalLM], ['bert_seqcls', AutoModelForSequenceClassification], ['distilbert_tokcls', AutoModelForTokenClassification], ['gpt2_lm', AutoModelForCausalLM], ['opt_lm', AutoModelForCausalLM], ['gpt_neo_lm', AutoModelForCausalLM]] as const) {
   test(`${name}: checkpointed layers give the gradients of a plain backward, with fewer live tensors after the forward`, async (t) => {
     const model = await auto.fromPretrained(join(MODELS, name), { onWarning: () => {} });
     const inputs = await inputsOf(name);
@@ -144,7 +144,7 @@ test('a plain loss.backward() without the second half: the next forward says so;
 });
 
 test('a model without checkpointable layers refuses (HF\'s ValueError)', () => {
-  const m = new GPT2LMHeadModel(new GPT2Config({ vocab_size: 16, n_embd: 8, n_layer: 1, n_head: 2, n_positions: 8 }));
+  const m = new GPT2LMHeadModel(new GPT2Config({ vocab_size: 16, n_embd: 8, n_layer: 0, n_head: 2, n_positions: 8 }));
   assert.throws(() => m.gradientCheckpointingEnable(), /GPT2LMHeadModel does not support gradient checkpointing/);
   m.dispose();
 });

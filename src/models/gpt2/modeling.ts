@@ -11,6 +11,7 @@ import {
   type CausalLMInputs, type CausalLMOutput, type DecoderInputs, type DecoderOutput,
 } from '../causal-lm.js';
 import { GPT2Config } from './configuration.js';
+import { maybeCheckpoint, noCacheWhenCheckpointing } from '../utils/gradient-checkpointing.js';
 
 /** GPT-2's forward also takes token_type_ids, embedded with wte and added (HF). */
 export interface GPT2Inputs extends DecoderInputs {
@@ -49,6 +50,8 @@ export function gpt2AttentionScale(c: GPT2Config, layerIdx: number): number {
 
 /** Pre-LayerNorm block: h = x + drop(attn(ln_1(x))); h + mlp(ln_2(h)). */
 export class GPT2Block extends Module {
+  /** Recompute this layer in the backward (PreTrainedModel.gradientCheckpointingEnable). */
+  gradientCheckpointing = false;
   ln_1: LayerNorm;
   /** The fused-c_attn SelfAttention: `attn.c_attn`, `attn.c_proj`. */
   attn: SelfAttention;
@@ -131,6 +134,7 @@ export class GPT2Model extends GPT2PreTrainedModel {
   override forward(inputs: GPT2Inputs): DecoderOutput {
     const who = this.constructor.name;
     checkInputs(inputs, GPT2_INPUTS, who, this.inputLimits());
+    inputs = noCacheWhenCheckpointing(this, inputs);
     const { token_type_ids: tt, ...rest } = inputs;
     const emb = rest.inputs_embeds ?? this.wte.forward(rest.input_ids!); // (B, T, H)
     const [b, t] = emb.shape as [number, number];
@@ -140,9 +144,12 @@ export class GPT2Model extends GPT2PreTrainedModel {
     if (tt) x = x.add(this.wte.forward(tt));
     x = this.drop.forward(x);
     const hidden: Tensor[] | undefined = rest.output_hidden_states ? [] : undefined;
+    const att = step.attentionFor(null);
+    let i = 0;
     for (const block of this.h) {
       hidden?.push(x);
-      x = block.forward(x, { ...step.attentionFor(null), cache: step.cache });
+      x = maybeCheckpoint(block, (y, [m]) => block.forward(y, { mask: m ?? null, isCausal: att.isCausal, cache: step.cache }),
+        x, [att.mask], { first: i++ === 0, cacheFree: step.cache === null }); // (B, T, H)
     }
     x = this.ln_f.forward(x); // (B, T, H)
     hidden?.push(x); // HF: the last entry is after ln_f

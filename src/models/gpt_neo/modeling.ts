@@ -12,6 +12,7 @@ import {
   type CausalLMInputs, type CausalLMOutput, type DecoderInputs, type DecoderOutput,
 } from '../causal-lm.js';
 import { GPTNeoConfig, type GPTNeoAttentionType } from './configuration.js';
+import { maybeCheckpoint, noCacheWhenCheckpointing } from '../utils/gradient-checkpointing.js';
 
 /** GPT-Neo's forward also takes token_type_ids, embedded with wte and added (HF). */
 export interface GPTNeoInputs extends DecoderInputs {
@@ -69,6 +70,8 @@ export class GPTNeoMLP extends Module {
 
 /** Pre-LayerNorm block: h = x + attn(ln_1(x)); h + mlp(ln_2(h)). */
 export class GPTNeoBlock extends Module {
+  /** Recompute this layer in the backward (PreTrainedModel.gradientCheckpointingEnable). */
+  gradientCheckpointing = false;
   ln_1: LayerNorm;
   attn: GPTNeoAttention;
   ln_2: LayerNorm;
@@ -126,6 +129,7 @@ export class GPTNeoModel extends GPTNeoPreTrainedModel {
   override forward(inputs: GPTNeoInputs): DecoderOutput {
     const who = this.constructor.name;
     checkInputs(inputs, GPT_NEO_INPUTS, who, this.inputLimits());
+    inputs = noCacheWhenCheckpointing(this, inputs);
     const { token_type_ids: tt, ...rest } = inputs;
     const emb = rest.inputs_embeds ?? this.wte.forward(rest.input_ids!); // (B, T, H)
     const [b, t] = emb.shape as [number, number];
@@ -135,9 +139,12 @@ export class GPTNeoModel extends GPTNeoPreTrainedModel {
     if (tt) x = x.add(this.wte.forward(tt));
     x = this.drop.forward(x);
     const hidden: Tensor[] | undefined = rest.output_hidden_states ? [] : undefined;
+    let i = 0;
     for (const block of this.h) {
       hidden?.push(x);
-      x = block.forward(x, { ...step.attentionFor(block.attn.slidingWindow), cache: step.cache });
+      const att = step.attentionFor(block.attn.slidingWindow);
+      x = maybeCheckpoint(block, (y, [m]) => block.forward(y, { mask: m ?? null, isCausal: att.isCausal, cache: step.cache }),
+        x, [att.mask], { first: i++ === 0, cacheFree: step.cache === null }); // (B, T, H)
     }
     x = this.ln_f.forward(x); // (B, T, H)
     hidden?.push(x); // HF: the last entry is after ln_f

@@ -12,6 +12,7 @@ import {
   type CausalLMInputs, type CausalLMOutput, type DecoderInputs, type DecoderOutput,
 } from '../causal-lm.js';
 import { OPTConfig } from './configuration.js';
+import { maybeCheckpoint, noCacheWhenCheckpointing } from '../utils/gradient-checkpointing.js';
 
 /** OPT's learned positions: an Embedding of max_positions + 2 rows, looked up at position + 2. */
 export class OPTLearnedPositionalEmbedding extends Embedding {
@@ -37,6 +38,8 @@ export function optPositionIds(attentionMask: Tensor, pastLength: number, t: num
 
 /** self-attention + fc1 -> act -> fc2, each residual; LayerNorm before (pre-LN) or after (post-LN). */
 export class OPTDecoderLayer extends Module {
+  /** Recompute this layer in the backward (PreTrainedModel.gradientCheckpointingEnable). */
+  gradientCheckpointing = false;
   self_attn: SelfAttention;
   self_attn_layer_norm: LayerNorm;
   fc1: Linear;
@@ -144,6 +147,7 @@ export class OPTModel extends OPTPreTrainedModel {
   override forward(inputs: DecoderInputs): DecoderOutput {
     const who = this.constructor.name;
     checkInputs(inputs, DECODER_INPUTS, who, this.inputLimits());
+    inputs = noCacheWhenCheckpointing(this, inputs);
     const d = this.decoder;
     let x = inputs.inputs_embeds ?? d.embed_tokens.forward(inputs.input_ids!); // (B, T, Wp)
     const [b, t] = x.shape as [number, number];
@@ -172,11 +176,14 @@ export class OPTModel extends OPTPreTrainedModel {
     if (d.project_in) x = d.project_in.forward(x); // (B, T, H)
     x = x.add(d.embed_positions.forward(positionIds)); // (B, T, H)
     const hidden: Tensor[] | undefined = inputs.output_hidden_states ? [] : undefined;
+    const att = step.attentionFor(null);
+    let i = 0;
     for (const layer of d.layers) {
       hidden?.push(x);
       // LayerDrop (training only): skip the whole layer with probability layerdrop.
       if (this.training && d.layerdrop > 0 && rand([]).item() < d.layerdrop) continue;
-      x = layer.forward(x, { ...step.attentionFor(null), cache: step.cache });
+      x = maybeCheckpoint(layer, (y, [m]) => layer.forward(y, { mask: m ?? null, isCausal: att.isCausal, cache: step.cache }),
+        x, [att.mask], { first: i++ === 0, cacheFree: step.cache === null }); // (B, T, H)
     }
     if (d.final_layer_norm) x = d.final_layer_norm.forward(x);
     if (d.project_out) x = d.project_out.forward(x); // (B, T, Wp)
