@@ -99,11 +99,12 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
   const masks = new Map<number | null, Tensor>();
   // Plain causal: nothing cached (the query starts at key 0), a dynamic cache or none, and no
   // padding. The padding check reads the mask once (one sync), as HF's _ignore_causal_mask_sdpa.
-  let plain: boolean | null = null;
-  const isPlain = (): boolean => {
-    if (plain === null) plain = past === 0 && !cache?.maxLength && (am === null || Boolean(am.eq(0).any().item()) === false);
-    return plain;
+  let noPadding: boolean | null = null;
+  const hasNoPadding = (): boolean => {
+    if (noPadding === null) noPadding = am === null || Boolean(am.eq(0).any().item()) === false;
+    return noPadding;
   };
+  const isPlain = (): boolean => past === 0 && !cache?.maxLength && hasNoPadding();
   return {
     positionIds,
     cache,
@@ -121,6 +122,8 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
     },
     attentionFor(window: number | null): { mask: Tensor | null; isCausal: boolean } {
       if ((window === null || window >= t) && isPlain()) return { mask: null, isCausal: true };
+      // A one-token decode step without padding attends every cached key (within the window): no mask.
+      if (t === 1 && (window === null || window > past) && !cache?.maxLength && hasNoPadding()) return { mask: null, isCausal: false };
       return { mask: this.maskFor(window), isCausal: false };
     },
   };

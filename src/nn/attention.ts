@@ -39,10 +39,21 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
   const h = q.size(1), hkv = k.size(1);
   if (v.size(1) !== hkv || h % hkv !== 0)
     throw new RangeError(`attention: ${h} query heads cannot share ${hkv} key / ${v.size(1)} value heads (need a multiple)`);
+  const mask = opts.mask ?? null;
+  const tq = q.size(2);
+  if (hkv !== h && tq === 1 && !opts.isCausal && (mask === null || (mask.size(1) === 1 && mask.size(2) === 1))) {
+    // One query (a decode step): query heads g*n .. g*n+n-1 share kv head g, so put them in the query
+    // axis of kv head g — (B, H, 1, D) -> (B, Hkv, n, D) — instead of copying K and V n times.
+    const b = q.size(0), d = q.size(3), n = h / hkv;
+    const out = F.scaledDotProductAttention(q.reshape(b, hkv, n, d), k, v, {
+      attnMask: mask, isCausal: false, scale: opts.scale, dropoutP: opts.dropoutP ?? 0, training: opts.training ?? true,
+    }); // (B, Hkv, n, Dv)
+    return out.reshape(b, h, 1, v.size(3)); // (B, H, 1, Dv)
+  }
   const kk = hkv === h ? k : repeatKv(k, h / hkv); // (B, H, Tk, D)
   const vv = hkv === h ? v : repeatKv(v, h / hkv); // (B, H, Tk, D)
   return F.scaledDotProductAttention(q, kk, vv, {
-    attnMask: opts.mask ?? null,
+    attnMask: mask,
     isCausal: opts.isCausal ?? false,
     scale: opts.scale,
     dropoutP: opts.dropoutP ?? 0,
