@@ -9,6 +9,8 @@ const benches: [string, string[]][] = [
   ['Training throughput (tunekit vs the same PyTorch loop)', ['bench/train.ts', quick ? '50' : '300']],
   ['IMDB tokenization through Dataset.map vs raw tokenizers', ['bench/tokenize-imdb.ts']],
   ['BERT classifier through the Trainer vs a plain PyTorch loop', ['bench/bert-trainer.ts', quick ? '5' : '30']],
+  ['A cached decode step is O(1) in the prompt length', ['bench/generate-cache.ts', quick ? '16' : '64']],
+  ['Greedy generation vs transformers generate() (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON, see the file)', ['bench/generate.ts', ...(quick ? ['--quick'] : [])]],
 ];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`## ${new Date().toISOString().slice(0, 10)} — ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);

@@ -3,7 +3,7 @@
 // writes each step in place (the attention then runs over all maxLength slots, the mask hiding the
 // unwritten ones). The cache owns its tensors: they are keep()-ed, survive the tidy() scope of each
 // decoding step, and are freed by dispose() (or when a step replaces them).
-import { cat, zeros, noGrad, type Tensor, type DType, type Device } from '../torch/index.js';
+import { cat, zeros, noGrad, isGradEnabled, tidy, type Tensor, type DType, type Device } from '../torch/index.js';
 
 /** What an attention layer needs from a cache. */
 export interface KVCache {
@@ -20,53 +20,77 @@ export interface KVCache {
   dispose(): void;
 }
 
-/** transformers' DynamicCache: per layer, keys and values (B, Hkv, T, D) growing along T. */
+/**
+ * transformers' DynamicCache: per layer, keys and values (B, Hkv, T, D) growing along T. With
+ * gradients off (generation) each layer keeps a buffer with spare room that doubles when full, so a
+ * step writes its T new positions in place instead of copying the whole cache (torch.cat, as HF
+ * does, copies past + T positions every step); `update` returns the filled part as a view. With
+ * gradients on (training through a cache) it concatenates, so the graph stays intact.
+ */
 export class DynamicCache implements KVCache {
   readonly maxLength = null;
-  readonly keys: (Tensor | null)[] = [];
-  readonly values: (Tensor | null)[] = [];
+  #k: (Tensor | null)[] = [];
+  #v: (Tensor | null)[] = [];
+  #len: number[] = [];
+
+  /** The cached keys of each layer (B, Hkv, T, D) — views of the buffers; null for an unused layer. */
+  get keys(): (Tensor | null)[] { return this.#k.map((t, i) => (t ? t.narrow(2, 0, this.#len[i]!) : null)); }
+  /** The cached values of each layer (B, Hkv, T, D). */
+  get values(): (Tensor | null)[] { return this.#v.map((t, i) => (t ? t.narrow(2, 0, this.#len[i]!) : null)); }
 
   update(k: Tensor, v: Tensor, layer: number): [Tensor, Tensor] {
-    const oldK = this.keys[layer] ?? null, oldV = this.values[layer] ?? null;
-    // keep(): the cached tensors outlive the tidy() scope of the step that made them.
-    const newK = (oldK ? cat([oldK, k], 2) : k.alias()).keep(); // (B, Hkv, past + T, D)
-    const newV = (oldV ? cat([oldV, v], 2) : v.alias()).keep();
-    oldK?.dispose();
-    oldV?.dispose();
-    this.keys[layer] = newK;
-    this.values[layer] = newV;
-    return [newK, newV];
+    const past = this.#len[layer] ?? 0, t = k.size(2), need = past + t;
+    let K = this.#k[layer] ?? null, V = this.#v[layer] ?? null;
+    if (isGradEnabled() && (k.requiresGrad || v.requiresGrad)) {
+      // Training through a cache: keep the graph (a concatenation, as HF).
+      const nk = (K ? cat([K.narrow(2, 0, past), k], 2) : k.alias()).keep(); // (B, Hkv, past + T, D)
+      const nv = (V ? cat([V.narrow(2, 0, past), v], 2) : v.alias()).keep();
+      K?.dispose(); V?.dispose();
+      this.#k[layer] = nk; this.#v[layer] = nv; this.#len[layer] = need;
+      return [nk, nv];
+    }
+    if (!K || !V || K.size(2) < need) {
+      // Grow to twice what is needed (at least 256 slots), copying the cached part once.
+      const cap = Math.max(2 * need, 256);
+      noGrad(() => {
+        const nk = zeros([k.size(0), k.size(1), cap, k.size(3)], { dtype: k.dtype, device: k.device }).keep();
+        const nv = zeros([v.size(0), v.size(1), cap, v.size(3)], { dtype: v.dtype, device: v.device }).keep();
+        if (K && V && past > 0) {
+          tidy(() => { nk.narrow(2, 0, past).copy_(K!.narrow(2, 0, past)); nv.narrow(2, 0, past).copy_(V!.narrow(2, 0, past)); });
+        }
+        K?.dispose(); V?.dispose();
+        K = nk; V = nv;
+      });
+      this.#k[layer] = K; this.#v[layer] = V;
+    }
+    noGrad(() => tidy(() => { K!.narrow(2, past, t).copy_(k); V!.narrow(2, past, t).copy_(v); }));
+    this.#len[layer] = need;
+    return [K!.narrow(2, 0, need), V!.narrow(2, 0, need)]; // (B, Hkv, past + T, D) views, freed by the step's scope
   }
   getSeqLength(layer = 0): number {
-    const k = this.keys[layer];
-    return k ? k.size(2) : 0;
+    return this.#len[layer] ?? 0;
   }
   /**
    * Keeps only the batch rows `index` (beam search reorders beams each step): index (B') int64.
    */
   reorder(index: Tensor): void {
-    for (const list of [this.keys, this.values])
+    for (const list of [this.#k, this.#v])
       for (let i = 0; i < list.length; i++) {
         const t = list[i];
         if (!t) continue;
-        list[i] = t.indexSelect(0, index.to(t.device)).keep();
+        list[i] = noGrad(() => t.indexSelect(0, index.to(t.device))).keep();
         t.dispose();
       }
   }
   /** Drops everything after `length` tokens (assisted decoding, prompt reuse). */
   crop(length: number): void {
-    for (const list of [this.keys, this.values])
-      for (let i = 0; i < list.length; i++) {
-        const t = list[i];
-        if (!t || t.size(2) <= length) continue;
-        list[i] = t.narrow(2, 0, length).contiguous().keep();
-        t.dispose();
-      }
+    for (let i = 0; i < this.#len.length; i++) this.#len[i] = Math.min(this.#len[i] ?? 0, length);
   }
   dispose(): void {
-    for (const t of [...this.keys, ...this.values]) t?.dispose();
-    this.keys.length = 0;
-    this.values.length = 0;
+    for (const t of [...this.#k, ...this.#v]) t?.dispose();
+    this.#k = [];
+    this.#v = [];
+    this.#len = [];
   }
 }
 
