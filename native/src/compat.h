@@ -29,17 +29,11 @@ namespace tk::compat {
 using NoGradGuard = c10::NoGradGuard;
 using GradMode = c10::GradMode;
 
-// Scaled dot-product attention.  q: (B, H, Tq, D), k: (B, H, Tk, D), v: (B, H, Tk, Dv).
-// mask: bool (true = attend) or additive float, broadcastable to (B, H, Tq, Tk).
-// libtorch 1.13 has no public SDPA, so it gets the math path (the same one 2.x uses on CPU
-// for small shapes); 2.x dispatches to the fused kernels.
-inline at::Tensor sdpa(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                       const c10::optional<at::Tensor>& mask, double dropoutP, bool isCausal,
-                       c10::optional<double> scale, bool train) {
-  if (!train) dropoutP = 0.0;
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
-  return at::scaled_dot_product_attention(q, k, v, mask, dropoutP, isCausal, scale);
-#else
+// The explicit math of attention, as HF's eager_attention_forward: softmax(q k^T * scale + mask) v.
+// q: (B, H, Tq, D), k/v: (B, H, Tk, D) (kv heads already repeated).
+inline at::Tensor sdpaMath(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const c10::optional<at::Tensor>& mask, double dropoutP, bool isCausal,
+                           c10::optional<double> scale) {
   const double s = scale.has_value() ? *scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
   at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul(s);  // (B, H, Tq, Tk)
   const int64_t tq = q.size(-2), tk = k.size(-2);
@@ -56,6 +50,35 @@ inline at::Tensor sdpa(const at::Tensor& q, const at::Tensor& k, const at::Tenso
   at::Tensor attn = at::softmax(scores, -1);
   if (dropoutP > 0.0) attn = at::dropout(attn, dropoutP, true);
   return at::matmul(attn, v);  // (B, H, Tq, Dv)
+}
+
+// Scaled dot-product attention.  q: (B, H, Tq, D), k: (B, Hkv, Tk, D), v: (B, Hkv, Tk, Dv) with H a
+// multiple of Hkv (grouped-query attention: query head h uses kv head h / (H / Hkv), as HF's
+// repeat_kv). mask: bool (true = attend) or additive float, broadcastable to (B, H, Tq, Tk).
+// libtorch 1.13 has no public SDPA, so it gets the math path (the same one 2.x uses on CPU for small
+// shapes); 2.x dispatches to the fused kernels, which handle grouped heads themselves from 2.5
+// (enable_gqa). `eager` forces the math path: 2.x's fused CPU kernel backpropagates a fully masked
+// row (every key at finfo.min, as left padding makes) differently from the math, so training on
+// such rows asks for it.
+inline at::Tensor sdpa(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                       const c10::optional<at::Tensor>& mask, double dropoutP, bool isCausal,
+                       c10::optional<double> scale, bool train, bool eager = false) {
+  if (!train) dropoutP = 0.0;
+  const int64_t h = q.size(-3), hkv = k.size(-3);
+  if (hkv != h && (hkv <= 0 || h % hkv != 0 || v.size(-3) != hkv))
+    throw std::invalid_argument("sdpa: " + std::to_string(h) + " query heads cannot share " + std::to_string(hkv) + " key/value heads");
+  const bool fused = !eager && (TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1));
+  if (!fused) {
+    if (hkv != h) return sdpaMath(q, k.repeat_interleave(h / hkv, -3), v.repeat_interleave(h / hkv, -3), mask, dropoutP, isCausal, scale);
+    return sdpaMath(q, k, v, mask, dropoutP, isCausal, scale);
+  }
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+  return at::scaled_dot_product_attention(q, k, v, mask, dropoutP, isCausal, scale, /*enable_gqa=*/hkv != h);
+#elif TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1
+  if (hkv != h) return at::scaled_dot_product_attention(q, k.repeat_interleave(h / hkv, -3), v.repeat_interleave(h / hkv, -3), mask, dropoutP, isCausal, scale);
+  return at::scaled_dot_product_attention(q, k, v, mask, dropoutP, isCausal, scale);
+#else
+  return sdpaMath(q, k, v, mask, dropoutP, isCausal, scale);  // unreachable: fused is false before 2.1
 #endif
 }
 

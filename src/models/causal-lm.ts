@@ -3,8 +3,8 @@
 // the causal-LM loss (transformers' ForCausalLMLoss: shift by one, ignore -100, a sum divided by
 // num_items_in_batch under gradient accumulation). A family's model file builds its layers and
 // calls these.
-import { arange, F, type Tensor, type DType } from '../torch/index.js';
-import { causalMask, DynamicCache, type KVCache } from '../nn/index.js';
+import { arange, F, isGradEnabled, type Tensor, type DType } from '../torch/index.js';
+import { causalMask, DynamicCache, FINFO_MIN, type KVCache } from '../nn/index.js';
 
 /** What a decoder base model's forward takes (HF's keyword arguments). */
 export interface DecoderInputs {
@@ -69,7 +69,7 @@ export interface DecoderStep {
    * What a layer with this window hands its attention: `{ isCausal: true }` (no mask built) when
    * the step is plain causal — no padding, no cached past, no window reaching back — else the mask.
    */
-  attentionFor(window: number | null): { mask: Tensor | null; isCausal: boolean };
+  attentionFor(window: number | null): { mask: Tensor | null; isCausal: boolean; eager: boolean };
   cache: KVCache | null;
   /** Tokens already cached before this step. */
   pastLength: number;
@@ -97,6 +97,19 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
   if (am && am.size(-1) !== past + t && !(cache?.maxLength && am.size(-1) <= cache.maxLength))
     throw new RangeError(`attention_mask covers ${am.size(-1)} tokens, but the cache holds ${past} and ${t} are new: it must cover past + new = ${past + t}`);
   const masks = new Map<number | null, Tensor>();
+  // Training on rows whose keys are all masked (left padding, a local window over padding): libtorch
+  // 2.x's fused CPU attention backpropagates those rows differently from HF's eager math, so such a
+  // step runs the math. One check (a sync) per distinct mask, only with gradients on.
+  const eagerByWindow = new Map<number | null, boolean>();
+  const needsEager = (window: number | null, mask: Tensor): boolean => {
+    if (!isGradEnabled()) return false;
+    let e = eagerByWindow.get(window);
+    if (e === undefined) {
+      e = Boolean(mask.amax(-1).le(FINFO_MIN[mask.dtype]! / 2).any().item());
+      eagerByWindow.set(window, e);
+    }
+    return e;
+  };
   // Plain causal: nothing cached (the query starts at key 0), a dynamic cache or none, and no
   // padding. The padding check reads the mask once (one sync), as HF's _ignore_causal_mask_sdpa.
   let noPadding: boolean | null = null;
@@ -120,11 +133,12 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
       }
       return m;
     },
-    attentionFor(window: number | null): { mask: Tensor | null; isCausal: boolean } {
-      if ((window === null || window >= t) && isPlain()) return { mask: null, isCausal: true };
+    attentionFor(window: number | null): { mask: Tensor | null; isCausal: boolean; eager: boolean } {
+      if ((window === null || window >= t) && isPlain()) return { mask: null, isCausal: true, eager: false };
       // A one-token decode step without padding attends every cached key (within the window): no mask.
-      if (t === 1 && (window === null || window > past) && !cache?.maxLength && hasNoPadding()) return { mask: null, isCausal: false };
-      return { mask: this.maskFor(window), isCausal: false };
+      if (t === 1 && (window === null || window > past) && !cache?.maxLength && hasNoPadding()) return { mask: null, isCausal: false, eager: false };
+      const mask = this.maskFor(window);
+      return { mask, isCausal: false, eager: needsEager(window, mask) };
     },
   };
 }

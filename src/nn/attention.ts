@@ -23,6 +23,11 @@ export interface AttentionOptions {
   dropoutP?: number;
   /** Training mode: dropout applies only then (default true). */
   training?: boolean;
+  /**
+   * The explicit math (HF eager attention) instead of a fused kernel: needed when training on a mask
+   * with fully masked rows, whose gradient libtorch 2.x's fused CPU kernel computes differently.
+   */
+  eager?: boolean;
 }
 
 /**
@@ -50,14 +55,15 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     }); // (B, Hkv, n, Dv)
     return out.reshape(b, h, 1, v.size(3)); // (B, H, 1, Dv)
   }
-  const kk = hkv === h ? k : repeatKv(k, h / hkv); // (B, H, Tk, D)
-  const vv = hkv === h ? v : repeatKv(v, h / hkv); // (B, H, Tk, D)
-  return F.scaledDotProductAttention(q, kk, vv, {
+  // Grouped-query heads go to SDPA as they are: libtorch >= 2.5 shares each kv head inside the
+  // kernel (enable_gqa); older versions repeat k and v there (native compat::sdpa), as HF's repeat_kv.
+  return F.scaledDotProductAttention(q, k, v, {
     attnMask: mask,
     isCausal: opts.isCausal ?? false,
     scale: opts.scale,
     dropoutP: opts.dropoutP ?? 0,
     training: opts.training ?? true,
+    eager: opts.eager ?? false,
   }); // (B, H, Tq, D)
 }
 

@@ -52,6 +52,8 @@ export interface AttentionContext {
    * lets libtorch 2.x run its fused kernels and skips building a (B, 1, T, T) mask.
    */
   isCausal?: boolean;
+  /** Run the mask through the explicit math (see AttentionOptions.eager). */
+  eager?: boolean;
   /** The KV cache, or null (no cache: training, scoring). */
   cache?: KVCache | null;
 }
@@ -142,6 +144,7 @@ export class SelfAttention extends Module {
     const out = attention(qh, kh, vh, {
       mask: ctx.mask ?? null,
       isCausal: !ctx.mask && (ctx.isCausal ?? false),
+      eager: ctx.eager ?? false,
       scale: this.scaleQuery ? 1 : this.scale,
       dropoutP: this.attentionDropout,
       training: this.training,

@@ -69,11 +69,12 @@ export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor,
 }
 
 /**
- * softmax(q k^T * scale + mask) v.  q: (B, H, Tq, D), k/v: (B, H, Tk, D).  attnMask: bool
- * (true = attend) or additive float, broadcastable to (B, H, Tq, Tk).  Uses libtorch's fused
- * SDPA on 2.x and the math path on 1.13 (native/src/compat.h).
+ * softmax(q k^T * scale + mask) v.  q: (B, H, Tq, D), k/v: (B, Hkv, Tk, D) with H a multiple of
+ * Hkv (grouped-query heads).  attnMask: bool (true = attend) or additive float, broadcastable to
+ * (B, H, Tq, Tk).  Uses libtorch's fused SDPA on 2.x and the math path on 1.13, or always with
+ * `eager` (native/src/compat.h: 2.x's fused CPU backward differs on fully masked rows).
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor,
-  opts: { attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; scale?: number; training?: boolean } = {}): Tensor {
-  return wrap(N.sdpa(hOf(q), hOf(k), hOf(v), hOpt(opts.attnMask), opts.dropoutP ?? 0, opts.isCausal ?? false, opts.scale, opts.training ?? true));
+  opts: { attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; scale?: number; training?: boolean; eager?: boolean } = {}): Tensor {
+  return wrap(N.sdpa(hOf(q), hOf(k), hOf(v), hOpt(opts.attnMask), opts.dropoutP ?? 0, opts.isCausal ?? false, opts.scale, opts.training ?? true, opts.eager ?? false));
 }

@@ -142,8 +142,11 @@ export interface NativeOps {
   l1Loss(a0: Handle, a1: Handle, a2?: 'mean' | 'sum' | 'none' | null): Handle;
   bceWithLogits(a0: Handle, a1: Handle, a2?: Handle | null, a3?: Handle | null, a4?: 'mean' | 'sum' | 'none' | null): Handle;
   oneHot(a0: Handle, a1?: number | null): Handle;
-  /** sdpa(q, k, v, mask?, dropoutP, isCausal, scale?, train) — see compat::sdpa for shapes. */
-  sdpa(a0: Handle, a1: Handle, a2: Handle, a3?: Handle | null, a4?: number | null, a5?: boolean | null, a6?: number | null, a7?: boolean | null): Handle;
+  /**
+   * sdpa(q, k, v, mask?, dropoutP, isCausal, scale?, train, eager?) — see compat::sdpa for shapes;
+   * eager: the explicit matmul/softmax/matmul (HF's eager attention) instead of a fused kernel.
+   */
+  sdpa(a0: Handle, a1: Handle, a2: Handle, a3?: Handle | null, a4?: number | null, a5?: boolean | null, a6?: number | null, a7?: boolean | null, a8?: boolean | null): Handle;
   // ---- native/src/ops/optim.cc ----
   /**
    * adamwStep(params[], expAvgs[], expAvgSqs[], steps[] (already incremented), lr, beta1, beta2,

@@ -32,8 +32,9 @@ TK_OP(bceWithLogits) {
   RET(at::binary_cross_entropy_with_logits(T(info, 0), T(info, 1), OT(info, 2), OT(info, 3), reductionArg(info, 4)));
 }
 TK_OP(oneHot) { RET(at::one_hot(T(info, 0), isMissing(info, 1) ? -1 : I(info, 1))); }
-// sdpa(q, k, v, mask?, dropoutP, isCausal, scale?, train) — see compat::sdpa for shapes.
+// sdpa(q, k, v, mask?, dropoutP, isCausal, scale?, train, eager?) — see compat::sdpa for shapes;
+// eager: the explicit matmul/softmax/matmul (HF's eager attention) instead of a fused kernel.
 TK_OP(sdpa) {
   RET(compat::sdpa(T(info, 0), T(info, 1), T(info, 2), OT(info, 3), isMissing(info, 4) ? 0.0 : D(info, 4),
-                   OB(info, 5, false), OD(info, 6), OB(info, 7, true)));
+                   OB(info, 5, false), OD(info, 6), OB(info, 7, true), OB(info, 8, false)));
 }

@@ -71,7 +71,7 @@ export class GPT2Block extends Module {
     this.residDropout = c.resid_pdrop;
   }
   /** x: (B, T, H) -> (B, T, H) */
-  forward(x: Tensor, ctx: { mask: Tensor | null; isCausal?: boolean; cache: KVCache | null }): Tensor {
+  forward(x: Tensor, ctx: { mask: Tensor | null; isCausal?: boolean; eager?: boolean; cache: KVCache | null }): Tensor {
     const a = F.dropout(this.attn.forward(this.ln_1.forward(x), ctx), this.residDropout, this.training); // (B, T, H)
     const h = a.add(x);
     return h.add(this.mlp.forward(this.ln_2.forward(h))); // (B, T, H)
@@ -148,7 +148,7 @@ export class GPT2Model extends GPT2PreTrainedModel {
     let i = 0;
     for (const block of this.h) {
       hidden?.push(x);
-      x = maybeCheckpoint(block, (y, [m]) => block.forward(y, { mask: m ?? null, isCausal: att.isCausal, cache: step.cache }),
+      x = maybeCheckpoint(block, (y, [m]) => block.forward(y, { mask: m ?? null, isCausal: att.isCausal, eager: att.eager, cache: step.cache }),
         x, [att.mask], { first: i++ === 0, cacheFree: step.cache === null }); // (B, T, H)
     }
     x = this.ln_f.forward(x); // (B, T, H)

@@ -44,7 +44,7 @@ export class GPTNeoAttention extends Module {
     this.residDropout = c.resid_dropout;
   }
   /** x: (B, T, H) -> (B, T, H) */
-  forward(x: Tensor, ctx: { mask: Tensor | null; isCausal?: boolean; cache: KVCache | null }): Tensor {
+  forward(x: Tensor, ctx: { mask: Tensor | null; isCausal?: boolean; eager?: boolean; cache: KVCache | null }): Tensor {
     return F.dropout(this.attention.forward(x, ctx), this.residDropout, this.training);
   }
 }
@@ -84,7 +84,7 @@ export class GPTNeoBlock extends Module {
     this.mlp = new GPTNeoMLP(c.innerDim, c);
   }
   /** x: (B, T, H) -> (B, T, H) */
-  forward(x: Tensor, ctx: { mask: Tensor | null; isCausal?: boolean; cache: KVCache | null }): Tensor {
+  forward(x: Tensor, ctx: { mask: Tensor | null; isCausal?: boolean; eager?: boolean; cache: KVCache | null }): Tensor {
     const h = this.attn.forward(this.ln_1.forward(x), ctx).add(x); // (B, T, H)
     return h.add(this.mlp.forward(this.ln_2.forward(h))); // (B, T, H)
   }
@@ -143,7 +143,7 @@ export class GPTNeoModel extends GPTNeoPreTrainedModel {
     for (const block of this.h) {
       hidden?.push(x);
       const att = step.attentionFor(block.attn.slidingWindow);
-      x = maybeCheckpoint(block, (y, [m]) => block.forward(y, { mask: m ?? null, isCausal: att.isCausal, cache: step.cache }),
+      x = maybeCheckpoint(block, (y, [m]) => block.forward(y, { mask: m ?? null, isCausal: att.isCausal, eager: att.eager, cache: step.cache }),
         x, [att.mask], { first: i++ === 0, cacheFree: step.cache === null }); // (B, T, H)
     }
     x = this.ln_f.forward(x); // (B, T, H)

@@ -54,7 +54,7 @@ export class LlamaDecoderLayer extends Module {
     this.slidingWindow = c.slidingWindowOf(layerIdx);
   }
   /** x: (B, T, H) -> (B, T, H) */
-  forward(x: Tensor, ctx: { positionEmbeddings: [Tensor, Tensor]; mask: Tensor | null; isCausal?: boolean; cache: KVCache | null }): Tensor {
+  forward(x: Tensor, ctx: { positionEmbeddings: [Tensor, Tensor]; mask: Tensor | null; isCausal?: boolean; eager?: boolean; cache: KVCache | null }): Tensor {
     const h = x.add(this.self_attn.forward(this.input_layernorm.forward(x), ctx)); // (B, T, H)
     return h.add(this.mlp.forward(this.post_attention_layernorm.forward(h))); // (B, T, H)
   }
@@ -104,8 +104,8 @@ export class LlamaModel extends LlamaPreTrainedModel {
     let x = x0;
     let i = 0;
     for (const layer of this.layers) {
-      const { mask, isCausal } = step.attentionFor(layer.slidingWindow);
-      x = maybeCheckpoint(layer, (y, [cos, sin, m]) => layer.forward(y, { positionEmbeddings: [cos!, sin!], mask: m ?? null, isCausal, cache: step.cache }),
+      const { mask, isCausal, eager } = step.attentionFor(layer.slidingWindow);
+      x = maybeCheckpoint(layer, (y, [cos, sin, m]) => layer.forward(y, { positionEmbeddings: [cos!, sin!], mask: m ?? null, isCausal, eager, cache: step.cache }),
         x, [...positionEmbeddings, mask], { first: i++ === 0, cacheFree: step.cache === null }); // (B, T, H)
       hidden?.push(x);
     }

@@ -64,7 +64,7 @@ export class OPTDecoderLayer extends Module {
     this.act = getActivation(c.activation_function);
   }
   /** x: (B, T, H) -> (B, T, H) */
-  forward(x: Tensor, ctx: { mask: Tensor | null; isCausal?: boolean; cache: KVCache | null }): Tensor {
+  forward(x: Tensor, ctx: { mask: Tensor | null; isCausal?: boolean; eager?: boolean; cache: KVCache | null }): Tensor {
     let a = this.preNorm ? this.self_attn_layer_norm.forward(x) : x;
     a = F.dropout(this.self_attn.forward(a, ctx), this.dropout, this.training); // (B, T, H)
     let h = x.add(a);
@@ -182,7 +182,7 @@ export class OPTModel extends OPTPreTrainedModel {
       hidden?.push(x);
       // LayerDrop (training only): skip the whole layer with probability layerdrop.
       if (this.training && d.layerdrop > 0 && rand([]).item() < d.layerdrop) continue;
-      x = maybeCheckpoint(layer, (y, [m]) => layer.forward(y, { mask: m ?? null, isCausal: att.isCausal, cache: step.cache }),
+      x = maybeCheckpoint(layer, (y, [m]) => layer.forward(y, { mask: m ?? null, isCausal: att.isCausal, eager: att.eager, cache: step.cache }),
         x, [att.mask], { first: i++ === 0, cacheFree: step.cache === null }); // (B, T, H)
     }
     if (d.final_layer_norm) x = d.final_layer_norm.forward(x);
