@@ -143,6 +143,9 @@ export class Qwen2Config extends LlamaConfig {
   override get qkvBias(): boolean { return true; }
   override get oBias(): boolean { return false; }
   override slidingWindowOf(layer: number): number | null {
+    // transformers 5.x writes the per-layer choice as layer_types; 4.x derived it from max_window_layers.
+    const types = this.extras.layer_types;
+    if (Array.isArray(types) && types.length === this.num_hidden_layers) return types[layer] === 'sliding_attention' ? this.sliding_window : null;
     return this.use_sliding_window && layer >= this.max_window_layers ? this.sliding_window : null;
   }
 }
@@ -154,6 +157,7 @@ export class Qwen3Config extends Qwen2Config {
     [...COMMON, 'use_sliding_window', 'sliding_window', 'max_window_layers', 'head_dim', 'rope_scaling', 'attention_bias']);
   override get qkNorm(): boolean { return true; }
   override get qkvBias(): boolean { return this.attention_bias; }
+  override get oBias(): boolean { return this.attention_bias; }
 }
 
 /** Mistral: grouped-query attention with a sliding window on every layer. */
