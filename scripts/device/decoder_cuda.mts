@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as torch from '../../src/torch/index.ts';
 import { AutoModelForCausalLM } from '../../src/models/index.ts';
 import { AutoTokenizer } from '../../src/tokenizers/index.ts';
-import '../src/generation/index.ts';
+import '../../src/generation/index.ts';
 
 const SH = process.env.TUNEKIT_SHARED!;
 const DEV = torch.cuda.isAvailable() ? 'cuda' : 'cpu';
