@@ -15,7 +15,7 @@ export { AutoTokenizer } from './tokenizers/index.js';
 export { Dataset, DatasetDict, loadDataset } from './data/index.js';
 export {
   AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification,
-  AutoModelForQuestionAnswering, AutoModelForMaskedLM,
+  AutoModelForQuestionAnswering, AutoModelForMaskedLM, AutoModelForCausalLM,
 } from './models/index.js';
 export { GenerationConfig, generate, streamGenerate, TextStreamer } from './generation/index.js';
 export { Trainer, TrainingArguments } from './trainer/index.js';
