@@ -5,10 +5,10 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import * as torch from '../../src/torch/index.ts';
-import { AutoModelForCausalLM } from '../../src/models/index.ts';
-import { AutoTokenizer } from '../../src/tokenizers/index.ts';
-import '../../src/generation/index.ts';
+import * as torch from '../../src/torch/index.js';
+import { AutoModelForCausalLM } from '../../src/models/index.js';
+import { AutoTokenizer } from '../../src/tokenizers/index.js';
+import '../../src/generation/index.js';
 
 const SH = process.env.TUNEKIT_SHARED!;
 const DEV = torch.cuda.isAvailable() ? 'cuda' : 'cpu';
@@ -61,7 +61,7 @@ await section('generation_fixtures', async () => {
       torch.tidy(() => {
         const ids = torch.tensor(c.input_ids, { dtype: 'int64', device: DEV });
         const mask = torch.tensor(c.attention_mask, { dtype: 'int64', device: DEV });
-        const seq = model.generate({ input_ids: ids, attention_mask: mask, ...c.generate_kwargs });
+        const seq = model.generate({ input_ids: ids, attention_mask: mask, ...c.generate_kwargs }) as torch.Tensor;
         cases[cname] = JSON.stringify(seq.cpu().toArray()) === JSON.stringify(c.sequences);
       });
     }
@@ -81,7 +81,7 @@ await section('stories260K', async () => {
   const t0 = performance.now();
   const seq = model.generate({ input_ids: torch.tensor([[1]], { dtype: 'int64', device: DEV }), max_new_tokens: 200, do_sample: false });
   const dt = performance.now() - t0;
-  const text = tok.decode(seq.cpu().toArray()[0] as number[], { skipSpecialTokens: true });
+  const text = tok.decode((seq.cpu().toArray() as number[][])[0]!, { skipSpecialTokens: true });
   const want = ref.slice(ref.indexOf('Once upon a time, there was a little girl named Lily'));
   let same = 0; while (same < text.length && text[same] === want[same]) same++;
   void story;
