@@ -61,7 +61,7 @@ await section('generation_fixtures', async () => {
       torch.tidy(() => {
         const ids = torch.tensor(c.input_ids, { dtype: 'int64', device: DEV });
         const mask = torch.tensor(c.attention_mask, { dtype: 'int64', device: DEV });
-        const seq = model.generate({ input_ids: ids, attention_mask: mask, ...c.generate_kwargs }) as torch.Tensor;
+        const seq = model.generate({ input_ids: ids, attention_mask: mask, ...c.generate_kwargs }) as unknown as torch.Tensor;
         cases[cname] = JSON.stringify(seq.cpu().toArray()) === JSON.stringify(c.sequences);
       });
     }
