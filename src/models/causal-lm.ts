@@ -168,3 +168,18 @@ export function checkPositionTable(who: string, pastLength: number, t: number, m
   throw new RangeError(`${who}: ${pastLength} cached + ${t} new tokens = ${pastLength + t} positions exceed ${field} ${maxPositions} ` +
     `(the learned position table holds positions 0..${maxPositions - 1}); keep prompt + generated tokens within ${maxPositions}`);
 }
+
+/**
+ * The causal-LM head every family shares: split off the head's own inputs, run the base model on
+ * the rest, project the last `logits_to_keep` positions (all when 0) with `lmHead`, and the shifted
+ * loss when labels are given. `base(inputs)` runs the family's base model (the inputs already checked).
+ */
+export function causalLmForward(inputs: CausalLMInputs, base: (inputs: DecoderInputs) => DecoderOutput, lmHead: { forward(x: Tensor): Tensor }): CausalLMOutput {
+  const { labels, num_items_in_batch: n, logits_to_keep: keep, ...rest } = inputs;
+  const out = base(rest);
+  let h = out.last_hidden_state; // (B, T, H)
+  if (keep && keep > 0 && keep < h.size(1)) h = h.narrow(1, h.size(1) - keep, keep); // (B, keep, H)
+  const logits = lmHead.forward(h); // (B, T, V)
+  const loss = labels ? causalLmLoss(logits, labels, n) : undefined;
+  return { ...(loss ? { loss } : {}), logits, ...(out.past_key_values ? { past_key_values: out.past_key_values } : {}), ...(out.hidden_states ? { hidden_states: out.hidden_states } : {}) };
+}

@@ -7,7 +7,7 @@ import { F, type Tensor } from '../../torch/index.js';
 import { Module, ModuleList, Linear, Embedding, LayerNorm, Dropout, Conv1D, SelfAttention, getActivation, init, type KVCache } from '../../nn/index.js';
 import { PreTrainedModel, checkInputs, markChecked, type InputLimits } from '../modeling.js';
 import {
-  CAUSAL_LM_INPUTS, DECODER_INPUTS, causalLmLoss, checkPositionTable, decoderStep,
+  CAUSAL_LM_INPUTS, DECODER_INPUTS, causalLmForward, checkPositionTable, decoderStep,
   type CausalLMInputs, type CausalLMOutput, type DecoderInputs, type DecoderOutput,
 } from '../causal-lm.js';
 import { GPT2Config } from './configuration.js';
@@ -177,12 +177,6 @@ export class GPT2LMHeadModel extends GPT2PreTrainedModel {
   /** input_ids (B, T) -> logits (B, T, V); with labels, the shifted cross-entropy. */
   override forward(inputs: GPT2LMInputs): CausalLMOutput {
     checkInputs(inputs, GPT2_LM_INPUTS, this.constructor.name, this.inputLimits());
-    const { labels, num_items_in_batch: n, logits_to_keep: keep, ...base } = inputs;
-    const out = this.transformer.forward(markChecked(base));
-    let h = out.last_hidden_state; // (B, T, H)
-    if (keep && keep > 0 && keep < h.size(1)) h = h.narrow(1, h.size(1) - keep, keep); // (B, keep, H)
-    const logits = this.lm_head.forward(h); // (B, T, V)
-    const loss = labels ? causalLmLoss(logits, labels, n) : undefined;
-    return { ...(loss ? { loss } : {}), logits, ...(out.past_key_values ? { past_key_values: out.past_key_values } : {}), ...(out.hidden_states ? { hidden_states: out.hidden_states } : {}) };
+    return causalLmForward(inputs, (b) => this.transformer.forward(markChecked(b) as never), this.lm_head);
   }
 }

@@ -8,7 +8,7 @@ import { F, type Tensor } from '../../torch/index.js';
 import { Module, ModuleList, Linear, Embedding, LayerNorm, Dropout, SelfAttention, getActivation, type KVCache } from '../../nn/index.js';
 import { PreTrainedModel, checkInputs, markChecked, type InputLimits } from '../modeling.js';
 import {
-  CAUSAL_LM_INPUTS, DECODER_INPUTS, causalLmLoss, checkPositionTable, decoderStep,
+  CAUSAL_LM_INPUTS, DECODER_INPUTS, causalLmForward, checkPositionTable, decoderStep,
   type CausalLMInputs, type CausalLMOutput, type DecoderInputs, type DecoderOutput,
 } from '../causal-lm.js';
 import { GPTNeoConfig, type GPTNeoAttentionType } from './configuration.js';
@@ -172,12 +172,6 @@ export class GPTNeoForCausalLM extends GPTNeoPreTrainedModel {
   /** input_ids (B, T) -> logits (B, T, V); with labels, the shifted cross-entropy (in float32). */
   override forward(inputs: GPTNeoLMInputs): CausalLMOutput {
     checkInputs(inputs, GPT_NEO_LM_INPUTS, this.constructor.name, this.inputLimits());
-    const { labels, num_items_in_batch: n, logits_to_keep: keep, ...base } = inputs;
-    const out = this.transformer.forward(markChecked(base));
-    let h = out.last_hidden_state; // (B, T, H)
-    if (keep && keep > 0 && keep < h.size(1)) h = h.narrow(1, h.size(1) - keep, keep); // (B, keep, H)
-    const logits = this.lm_head.forward(h); // (B, T, V)
-    const loss = labels ? causalLmLoss(logits, labels, n) : undefined;
-    return { ...(loss ? { loss } : {}), logits, ...(out.past_key_values ? { past_key_values: out.past_key_values } : {}), ...(out.hidden_states ? { hidden_states: out.hidden_states } : {}) };
+    return causalLmForward(inputs, (b) => this.transformer.forward(markChecked(b) as never), this.lm_head);
   }
 }
