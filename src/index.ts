@@ -7,6 +7,7 @@ export * as optim from './optim/index.js';
 export * as tokenizers from './tokenizers/index.js';
 export * as data from './data/index.js';
 export * as models from './models/index.js';
+export * as peft from './peft/index.js';
 export * as generation from './generation/index.js';
 export * as metrics from './metrics/index.js';
 export * as trainer from './trainer/index.js';
@@ -18,5 +19,6 @@ export {
   AutoModelForQuestionAnswering, AutoModelForMaskedLM, AutoModelForCausalLM,
 } from './models/index.js';
 export { GenerationConfig, generate, streamGenerate, TextStreamer } from './generation/index.js';
+export { LoraConfig, getPeftModel, PeftModel } from './peft/index.js';
 export { Trainer, TrainingArguments } from './trainer/index.js';
 export { pipeline } from './pipelines/index.js';

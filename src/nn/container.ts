@@ -1,8 +1,10 @@
 // container.ts — ModuleList, Sequential and ModuleDict (torch/nn/modules/container.py).
 // ModuleList keeps its modules in own properties '0', '1', ... so `list[0]` and state-dict
 // names (`layer.0.attention...`) come from the same place.
-import type { Tensor } from '../torch/index.js';
+import { Tensor } from '../torch/index.js';
+const isTensor = (v: unknown): v is Tensor => v instanceof Tensor;
 import { Module } from './module.js';
+import { isParameter, parameter } from './parameter.js';
 
 /** A module whose forward maps one tensor to one tensor (what Sequential chains). */
 export interface UnaryModule extends Module {
@@ -23,6 +25,11 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     for (const m of modules) this.push(m);
   }
   get length(): number { return this.#length; }
+  protected override blankCopy(): Module { return new (this.constructor as new () => Module)(); }
+  protected override setCopiedMember(name: string, value: unknown): void {
+    if (/^\d+$/.test(name) && value instanceof Module) this.push(value as M);
+    else super.setCopiedMember(name, value);
+  }
   /** Appends modules; returns the list. */
   push(...modules: M[]): this {
     for (const m of modules) {
@@ -72,6 +79,11 @@ export class ModuleDict<M extends Module = Module> extends Module {
     for (const [k, m] of entries) this.set(k, m);
   }
   protected override members(): [string, unknown][] { return [...super.members(), ...this.#map]; }
+  protected override blankCopy(): Module { return new (this.constructor as new () => Module)(); }
+  protected override setCopiedMember(name: string, value: unknown): void {
+    if (value instanceof Module && !Object.hasOwn(this, name)) this.set(name, value as M);
+    else super.setCopiedMember(name, value);
+  }
   get size(): number { return this.#map.size; }
   get(key: string): M | undefined { return this.#map.get(key); }
   has(key: string): boolean { return this.#map.has(key); }
@@ -86,4 +98,41 @@ export class ModuleDict<M extends Module = Module> extends Module {
   values(): M[] { return [...this.#map.values()]; }
   entries(): [string, M][] { return [...this.#map]; }
   [Symbol.iterator](): Iterator<[string, M]> { return this.#map[Symbol.iterator](); }
+}
+
+/**
+ * Parameters by string key, in insertion order (torch.nn.ParameterDict): state-dict names are
+ * `<dict>.<key>` with no `.weight` (peft's `lora_embedding_A.default`).  Values are marked as
+ * parameters on set().
+ */
+export class ParameterDict extends Module {
+  #map = new Map<string, Tensor>();
+
+  constructor(params: Record<string, Tensor> | Iterable<[string, Tensor]> = {}) {
+    super();
+    const entries = Symbol.iterator in params ? (params as Iterable<[string, Tensor]>) : Object.entries(params);
+    for (const [k, t] of entries) this.set(k, t);
+  }
+  protected override members(): [string, unknown][] { return [...super.members(), ...this.#map]; }
+  protected override blankCopy(): Module { return new ParameterDict(); }
+  protected override setCopiedMember(name: string, value: unknown): void {
+    if (isTensor(value) && !Object.hasOwn(this, name)) this.set(name, value);
+    else super.setCopiedMember(name, value);
+  }
+  get size(): number { return this.#map.size; }
+  get(key: string): Tensor | undefined { return this.#map.get(key); }
+  has(key: string): boolean { return this.#map.has(key); }
+  /** Stores `t` marked as a parameter (requiresGrad as it is, true for a fresh tensor). */
+  set(key: string, t: Tensor): this {
+    if (key.includes('.') || key === '') throw new TypeError(`ParameterDict key '${key}' must be non-empty and contain no '.'`);
+    this.#map.set(key, isParameter(t) ? t : parameter(t));
+    return this;
+  }
+  delete(key: string): boolean { return this.#map.delete(key); }
+  keys(): string[] { return [...this.#map.keys()]; }
+  entries(): [string, Tensor][] { return [...this.#map]; }
+  [Symbol.iterator](): Iterator<[string, Tensor]> { return this.#map[Symbol.iterator](); }
+  override extraRepr(): string {
+    return [...this.#map].map(([k, t]) => `(${k}): Parameter containing: [torch.FloatTensor of size ${t.shape.join('x')}]`).join('\n');
+  }
 }

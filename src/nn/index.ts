@@ -3,7 +3,7 @@
 //   class MLP extends nn.Module { fc = new nn.Linear(4, 2); forward(x: Tensor) { return this.fc.forward(x); } }
 export { Module, type StateDict, type LoadResult } from './module.js';
 export { parameter, isParameter } from './parameter.js';
-export { ModuleList, Sequential, ModuleDict, type UnaryModule } from './container.js';
+export { ModuleList, Sequential, ModuleDict, ParameterDict, type UnaryModule } from './container.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { LayerNorm, RMSNorm, type LayerNormOptions, type RMSNormOptions } from './normalization.js';

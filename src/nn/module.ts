@@ -217,6 +217,28 @@ export class Module {
     return { missingKeys, unexpectedKeys };
   }
 
+  // ---- copies ----
+
+  /**
+   * A deep copy (Python's copy.deepcopy of a module): the same classes, fresh parameters and
+   * buffers holding copies of the data (parameters keep their requiresGrad), tensors shared
+   * inside the module shared in the copy too (tied weights stay tied).  Numbers, strings and
+   * arrays are copied; other objects (a config) are shared.  peft copies a head this way for
+   * modules_to_save.  `#private` fields of user classes are not copied: such a class must
+   * override blankCopy() / setCopiedMember().
+   */
+  deepCopy(): this {
+    return copyModule(this, new Map()) as this;
+  }
+  /** The empty instance a deep copy fills (containers build theirs with their constructor). */
+  protected blankCopy(): Module {
+    return Object.create(Object.getPrototypeOf(this) as object) as Module;
+  }
+  /** Stores one copied member in a blank copy (containers route their entries to their own storage). */
+  protected setCopiedMember(name: string, value: unknown): void {
+    (this as unknown as Record<string, unknown>)[name] = value;
+  }
+
   // ---- modes and bulk operations ----
 
   /** Sets training mode here and, through children's train(), in the whole tree. */
@@ -308,4 +330,31 @@ export class Module {
     if (lines.length) s += extraLines.length === 1 && !childLines.length ? extraLines[0] : `\n  ${lines.join('\n  ')}\n`;
     return `${s})`;
   }
+}
+
+/** Module.deepCopy's worker; `memo` maps originals to copies so shared objects stay shared. */
+function copyModule(m: Module, memo: Map<object, unknown>): Module {
+  const done = memo.get(m);
+  if (done) return done as Module;
+  const c = (m as unknown as { blankCopy(): Module }).blankCopy();
+  memo.set(m, c);
+  const meta = BUFFERS.get(m);
+  if (meta) BUFFERS.set(c, new Map(meta));
+  const copyValue = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object') return v;
+    if (memo.has(v)) return memo.get(v);
+    if (v instanceof Module) return copyModule(v, memo);
+    if (v instanceof Tensor) {
+      const t = noGrad(() => v.detach().clone());
+      const out = isParameter(v) ? parameter(t, v.requiresGrad) : keep(t);
+      memo.set(v, out);
+      return out;
+    }
+    if (Array.isArray(v)) return v.map(copyValue);
+    if (Object.getPrototypeOf(v) === Object.prototype) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copyValue(x)]));
+    return v;
+  };
+  for (const [name, v] of (m as unknown as { members(): [string, unknown][] }).members())
+    (c as unknown as { setCopiedMember(n: string, v: unknown): void }).setCopiedMember(name, copyValue(v));
+  return c;
 }
