@@ -54,7 +54,7 @@ export class PeftModel extends Module {
 
   /** The wrapped model (peft get_base_model): with the LoRA layers in place. */
   getBaseModel(): BaseModel { return this.base_model.model as BaseModel; }
-  get config(): unknown { return this.getBaseModel().config; }
+  get config(): object | undefined { return this.getBaseModel().config; }
   get peftConfig(): Map<string, LoraConfig> { return this.base_model.peftConfig; }
   get activeAdapter(): string { return this.base_model.activeAdapter; }
   get activePeftConfig(): LoraConfig { return this.peftConfig.get(this.activeAdapter)!; }

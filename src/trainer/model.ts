@@ -53,6 +53,12 @@ export interface TrainableModel {
   floatingPointOps?(inputs: Record<string, Tensor>): number;
   /** Moves the parameters (Module.to). */
   to?(device: Device): unknown;
+  /**
+   * Reads what savePretrained wrote into a checkpoint folder back into the model; models whose
+   * checkpoint is not model.safetensors have it (a PeftModel: its adapters, as HF's Trainer loads
+   * an adapter checkpoint with load_adapter).
+   */
+  loadCheckpoint?(dir: string): Promise<void>;
 }
 
 /** HF keys_to_ignore_at_inference of the model's config (outputs left out of predictions). */
@@ -141,11 +147,16 @@ function dedupe(sd: Map<string, Tensor>): Map<string, Tensor> {
 }
 
 /**
- * Loads model.safetensors (or a sharded index) from `dir` into the model in place (HF
+ * Loads model.safetensors (or a sharded index) from `dir` into the model in place, or calls the
+ * model's own loadCheckpoint (an adapter checkpoint) when it has one (HF
  * _load_from_checkpoint: non-strict; keys missing because they are tied to a loaded tensor are
  * fine, others are warned about).
  */
 export async function loadModelWeights(model: TrainableModel, dir: string): Promise<void> {
+  if (model.loadCheckpoint) {
+    await model.loadCheckpoint(dir);
+    return;
+  }
   const loaded = await safetensors.loadCheckpoint(dir);
   try {
     const own = model.stateDict();

@@ -11,6 +11,7 @@ import { safetensors, type Tensor } from '../../src/torch/index.js';
 import { getDecayParameterNames } from '../../src/optim/index.js';
 import { BertForSequenceClassification } from '../../src/models/bert/index.js';
 import { LlamaForCausalLM } from '../../src/models/llama/index.js';
+import { PeftModel } from '../../src/peft/index.js';
 import { Trainer, TrainingArguments, TrainerState, PrinterCallback, ProgressCallback, parsePythonJson, type TrainingArgumentsInit } from '../../src/trainer/index.js';
 import type { Batch } from '../../src/data/collators/index.js';
 import { assertClose, sharedDir } from '../helpers.js';
@@ -46,12 +47,16 @@ class RecordingTrainer extends Trainer {
   }
 }
 
-async function runFixture(name: string, gaLossRule: 'divide' | 'none', cls: typeof BertForSequenceClassification | typeof LlamaForCausalLM = BertForSequenceClassification): Promise<void> {
+type Loader = (root: string) => Promise<BertForSequenceClassification | LlamaForCausalLM | PeftModel>;
+const fromInit = (cls: typeof BertForSequenceClassification | typeof LlamaForCausalLM): Loader =>
+  (root) => (cls as typeof BertForSequenceClassification).fromPretrained(join(root, 'init'));
+
+async function runFixture(name: string, gaLossRule: 'divide' | 'none', load: Loader = fromInit(BertForSequenceClassification)): Promise<void> {
   const root = sharedDir('fixtures/hf/training', name);
   const ref = JSON.parse(readFileSync(join(root, 'reference.json'), 'utf8')) as Reference;
   const data = JSON.parse(readFileSync(join(root, 'dataset.json'), 'utf8')) as { rows: Record<string, unknown>[] };
   const rows = data.rows;
-  const model = await (cls as typeof BertForSequenceClassification).fromPretrained(join(root, 'init'));
+  const model = await load(root);
   assert.equal(model.acceptsLossKwargs, ref.model_accepts_loss_kwargs, 'model_accepts_loss_kwargs');
   const outputDir = tmpDir();
   // HF's own argument names and values, as the fixture run passed them
@@ -67,7 +72,7 @@ async function runFixture(name: string, gaLossRule: 'divide' | 'none', cls: type
   });
 
   // HF's weight-decay split (biases and LayerNorm weights undecayed)
-  const names = model.namedParameters().map(([n]) => n);
+  const names = model.namedParameters().filter(([, p]) => p.requiresGrad).map(([n]) => n);
   assert.deepEqual(getDecayParameterNames(names), ref.weight_decay_params);
   assert.deepEqual(names.filter((n) => !ref.weight_decay_params.includes(n)), ref.no_weight_decay_params);
 
@@ -92,7 +97,7 @@ async function runFixture(name: string, gaLossRule: 'divide' | 'none', cls: type
 
   // final weights, by HF's named_parameters names
   const final = await safetensors.loadFile(join(root, 'final.safetensors'));
-  const mine = new Map(model.namedParameters());
+  const mine = new Map(model.namedParameters().filter(([, p]) => p.requiresGrad));
   assert.deepEqual([...mine.keys()].sort(), Object.keys(final).sort());
   for (const [n, t] of Object.entries(final)) {
     // The attention key biases have mathematically zero gradients (softmax is shift-invariant): in both runs
@@ -136,5 +141,10 @@ test('bert_seqcls: gaLossRule none reproduces transformers 4.47.1 as released (m
 });
 
 test('llama_lm: a causal LM through the Trainer reproduces HF 4.47.1 (loss = token sum / num_items_in_batch, 10 steps, GA 2)', async () => {
-  await runFixture('llama_lm', 'divide', LlamaForCausalLM);
+  await runFixture('llama_lm', 'divide', fromInit(LlamaForCausalLM));
+});
+
+test('llama_lora: a PeftModel (LoRA r=8 on q_proj, v_proj) through the Trainer reproduces HF 4.47.1 + peft 0.14 (10 steps, GA 2, only LoRA trains)', async () => {
+  await runFixture('llama_lora', 'divide', async (root) =>
+    PeftModel.fromPretrained(await LlamaForCausalLM.fromPretrained(join(root, 'base')), join(root, 'init_adapter'), { isTrainable: true }));
 });
