@@ -69,6 +69,7 @@ for (const dir of cases) {
     const [nt, na] = model.getNbTrainableParameters();
     if (ref.num_trainable_parameters !== undefined) assert.equal(nt, ref.num_trainable_parameters, 'trainable count');
     if (ref.num_parameters !== undefined) assert.equal(na, ref.num_parameters, 'parameter count');
+    if (ref.print_trainable_parameters !== undefined) assert.equal(model.printTrainableParameters(), ref.print_trainable_parameters);
 
     const file = await torch.safetensors.loadFile(join(dir, 'reference.safetensors'));
     const inputs: Record<string, torch.Tensor> = {};
