@@ -153,8 +153,15 @@ export function causalLmLoss(logits: Tensor, labels: Tensor, numItemsInBatch?: n
   const shifted = F.pad(labels.long(), [0, 1], -100).narrow(-1, 1, labels.size(-1)); // (B, T): labels[t + 1], -100 last
   const flatLogits = logits.float().reshape(-1, v); // (B*T, V)
   const flatLabels = shifted.reshape(-1).to(logits.device); // (B*T)
-  if (numItemsInBatch === undefined || numItemsInBatch === null) return F.crossEntropy(flatLogits, flatLabels, { ignoreIndex: -100 });
-  const sum = F.crossEntropy(flatLogits, flatLabels, { ignoreIndex: -100, reduction: 'sum' }); // 0-d
+  // Training on CPU: the fused kernel (the gradient made in the forward pass, one pass over the
+  // (B*T, V) logits instead of four to five: ~0.2 s of a 1 s step at vocab 32000).  Same value to
+  // float32 rounding; its backward runs once, which is what a training step does.
+  const fused = flatLogits.requiresGrad && isGradEnabled() && flatLogits.device === 'cpu' && (flatLogits.dtype === 'float32' || flatLogits.dtype === 'float64');
+  if (numItemsInBatch === undefined || numItemsInBatch === null) {
+    if (!fused) return F.crossEntropy(flatLogits, flatLabels, { ignoreIndex: -100 });
+    return F.fusedCrossEntropySum(flatLogits, flatLabels, -100).div(flatLabels.ne(-100).sum()); // mean over the counted tokens (NaN when none, as torch)
+  }
+  const sum = fused ? F.fusedCrossEntropySum(flatLogits, flatLabels, -100) : F.crossEntropy(flatLogits, flatLabels, { ignoreIndex: -100, reduction: 'sum' }); // 0-d
   return typeof numItemsInBatch === 'number' ? sum.div(numItemsInBatch) : sum.div(numItemsInBatch.to(sum.device)); // float32 / int64 -> float32, as HF
 }
 

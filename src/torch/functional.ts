@@ -58,6 +58,15 @@ export function crossEntropy(input: Tensor, target: Tensor,
   opts: { weight?: Tensor; reduction?: Reduction; ignoreIndex?: number; labelSmoothing?: number } = {}): Tensor {
   return wrap(N.crossEntropy(hOf(input), hOf(target), hOpt(opts.weight), opts.reduction ?? 'mean', opts.ignoreIndex ?? -100, opts.labelSmoothing ?? 0));
 }
+/**
+ * cross_entropy(logits, target, reduction='sum', ignore_index) for 2-D float CPU logits (N, V), with
+ * the gradient made in the forward pass (native fusedCrossEntropy): the same value to float32
+ * rounding, far less memory traffic for a large vocabulary (one pass over the logits instead of
+ * four to five), no extra (N, V) buffer in backward.  Backward runs once per graph.
+ */
+export function fusedCrossEntropySum(logits: Tensor, target: Tensor, ignoreIndex = -100): Tensor {
+  return wrap(N.fusedCrossEntropy(hOf(logits), hOf(target), ignoreIndex));
+}
 export function nllLoss(input: Tensor, target: Tensor, opts: { weight?: Tensor; reduction?: Reduction; ignoreIndex?: number } = {}): Tensor {
   return wrap(N.nllLoss(hOf(input), hOf(target), hOpt(opts.weight), opts.reduction ?? 'mean', opts.ignoreIndex ?? -100));
 }

@@ -137,6 +137,12 @@ export interface NativeOps {
    *              reduction, ignoreIndex, labelSmoothing)
    */
   crossEntropy(a0: Handle, a1: Handle, a2?: Handle | null, a3?: 'mean' | 'sum' | 'none' | null, a4?: number | null, a5?: number | null): Handle;
+  /**
+   * fusedCrossEntropy(logits (N, V) float, target (N) int64, ignoreIndex) -> 0-d sum over the rows
+   * whose target is not ignoreIndex of -log_softmax(logits)[target]: cross_entropy(reduction='sum')
+   * with the gradient made in the forward pass (see FusedCrossEntropy).  CPU; 2-D only.
+   */
+  fusedCrossEntropy(a0: Handle, a1: Handle, a2?: number | null): Handle;
   nllLoss(a0: Handle, a1: Handle, a2?: Handle | null, a3?: 'mean' | 'sum' | 'none' | null, a4?: number | null): Handle;
   mseLoss(a0: Handle, a1: Handle, a2?: 'mean' | 'sum' | 'none' | null): Handle;
   l1Loss(a0: Handle, a1: Handle, a2?: 'mean' | 'sum' | 'none' | null): Handle;
@@ -420,35 +426,35 @@ export const NATIVE_OP_NAMES = [
   'getRngState', 'setRngState', 'cudaIsAvailable', 'cudaDeviceCount', 'cudaBuilt', 'cudaSynchronize', 'cudaMemoryAllocated', 'cudaMemoryReserved',
   'cudaEmptyCache', 'setNumThreads', 'getNumThreads', 'matmul', 'mm', 'bmm', 'dot', 'outer',
   'linear', 'addmm', 'baddbmm', 'einsum', 'embedding', 'layerNorm', 'rmsNorm', 'dropout',
-  'softmax', 'logSoftmax', 'crossEntropy', 'nllLoss', 'mseLoss', 'l1Loss', 'bceWithLogits', 'oneHot',
-  'sdpa', 'adamwStep', 'sgdStep', 'clipGradNorm', 'gradNorm', 'zeroGrad', 'add', 'addS',
-  'add_', 'addS_', 'sub', 'subS', 'sub_', 'subS_', 'rsubS', 'mul',
-  'mulS', 'mul_', 'mulS_', 'pow', 'powS', 'pow_', 'powS_', 'remainder',
-  'remainderS', 'remainder_', 'remainderS_', 'fmod', 'fmodS', 'fmod_', 'fmodS_', 'eq',
-  'eqS', 'eq_', 'eqS_', 'ne', 'neS', 'ne_', 'neS_', 'lt',
-  'ltS', 'lt_', 'ltS_', 'le', 'leS', 'le_', 'leS_', 'gt',
-  'gtS', 'gt_', 'gtS_', 'ge', 'geS', 'ge_', 'geS_', 'div',
-  'divS', 'div_', 'divS_', 'powScalarBase', 'maximum', 'minimum', 'atan2', 'logicalAnd',
-  'logicalOr', 'logicalXor', 'bitwiseAnd', 'bitwiseOr', 'neg', 'neg_', 'abs', 'abs_',
-  'exp', 'exp_', 'log', 'log_', 'log1p', 'log1p_', 'expm1', 'expm1_',
-  'log2', 'log2_', 'sqrt', 'sqrt_', 'rsqrt', 'rsqrt_', 'sin', 'sin_',
-  'cos', 'cos_', 'tanh', 'tanh_', 'sigmoid', 'sigmoid_', 'relu', 'relu_',
-  'sign', 'floor', 'floor_', 'ceil', 'ceil_', 'round', 'round_', 'trunc',
-  'trunc_', 'reciprocal', 'reciprocal_', 'square', 'square_', 'erf', 'erf_', 'silu',
-  'silu_', 'logicalNot', 'isnan', 'isinf', 'isfinite', 'nanToNum', 'gelu', 'softplus',
-  'leakyRelu', 'elu', 'hardtanh', 'logsigmoid', 'clamp', 'clamp_', 'clampT', 'where',
-  'whereTS', 'whereST', 'whereSS', 'lerp', 'lerpS', 'addcmul', 'addcdiv', 'addcmul_',
-  'addcdiv_', 'allclose', 'equal', 'sum', 'mean', 'prod', 'max', 'min',
-  'maxDim', 'minDim', 'amax', 'amin', 'argmax', 'argmin', 'var', 'std',
-  'logsumexp', 'norm', 'all', 'any', 'cumsum', 'cumprod', 'countNonzero', 'topk',
-  'sort', 'argsort', 'view', 'reshape', 'flatten', 'unflatten', 'unsqueeze', 'squeeze',
-  'permute', 'transpose', 'expand', 'repeat', 'repeatInterleave', 'cat', 'stack', 'split',
-  'chunk', 'unbind', 'narrow', 'select', 'slice', 'indexSelect', 'index', 'gather',
-  'scatter', 'scatterS', 'scatterAdd', 'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_', 'maskedSelect',
-  'nonzero', 'triu', 'tril', 'flip', 'roll', 'pad', 'shape', 'strides',
-  'dim', 'numel', 'size', 'dtype', 'device', 'isContiguous', 'storageOffset', 'sameStorage',
-  'toBuffer', 'dataView', 'item', 'to', 'clone', 'detach', 'contiguous', 'alias',
-  'copy_', 'fill_', 'zero_', 'setData',
+  'softmax', 'logSoftmax', 'crossEntropy', 'fusedCrossEntropy', 'nllLoss', 'mseLoss', 'l1Loss', 'bceWithLogits',
+  'oneHot', 'sdpa', 'adamwStep', 'sgdStep', 'clipGradNorm', 'gradNorm', 'zeroGrad', 'add',
+  'addS', 'add_', 'addS_', 'sub', 'subS', 'sub_', 'subS_', 'rsubS',
+  'mul', 'mulS', 'mul_', 'mulS_', 'pow', 'powS', 'pow_', 'powS_',
+  'remainder', 'remainderS', 'remainder_', 'remainderS_', 'fmod', 'fmodS', 'fmod_', 'fmodS_',
+  'eq', 'eqS', 'eq_', 'eqS_', 'ne', 'neS', 'ne_', 'neS_',
+  'lt', 'ltS', 'lt_', 'ltS_', 'le', 'leS', 'le_', 'leS_',
+  'gt', 'gtS', 'gt_', 'gtS_', 'ge', 'geS', 'ge_', 'geS_',
+  'div', 'divS', 'div_', 'divS_', 'powScalarBase', 'maximum', 'minimum', 'atan2',
+  'logicalAnd', 'logicalOr', 'logicalXor', 'bitwiseAnd', 'bitwiseOr', 'neg', 'neg_', 'abs',
+  'abs_', 'exp', 'exp_', 'log', 'log_', 'log1p', 'log1p_', 'expm1',
+  'expm1_', 'log2', 'log2_', 'sqrt', 'sqrt_', 'rsqrt', 'rsqrt_', 'sin',
+  'sin_', 'cos', 'cos_', 'tanh', 'tanh_', 'sigmoid', 'sigmoid_', 'relu',
+  'relu_', 'sign', 'floor', 'floor_', 'ceil', 'ceil_', 'round', 'round_',
+  'trunc', 'trunc_', 'reciprocal', 'reciprocal_', 'square', 'square_', 'erf', 'erf_',
+  'silu', 'silu_', 'logicalNot', 'isnan', 'isinf', 'isfinite', 'nanToNum', 'gelu',
+  'softplus', 'leakyRelu', 'elu', 'hardtanh', 'logsigmoid', 'clamp', 'clamp_', 'clampT',
+  'where', 'whereTS', 'whereST', 'whereSS', 'lerp', 'lerpS', 'addcmul', 'addcdiv',
+  'addcmul_', 'addcdiv_', 'allclose', 'equal', 'sum', 'mean', 'prod', 'max',
+  'min', 'maxDim', 'minDim', 'amax', 'amin', 'argmax', 'argmin', 'var',
+  'std', 'logsumexp', 'norm', 'all', 'any', 'cumsum', 'cumprod', 'countNonzero',
+  'topk', 'sort', 'argsort', 'view', 'reshape', 'flatten', 'unflatten', 'unsqueeze',
+  'squeeze', 'permute', 'transpose', 'expand', 'repeat', 'repeatInterleave', 'cat', 'stack',
+  'split', 'chunk', 'unbind', 'narrow', 'select', 'slice', 'indexSelect', 'index',
+  'gather', 'scatter', 'scatterS', 'scatterAdd', 'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_',
+  'maskedSelect', 'nonzero', 'triu', 'tril', 'flip', 'roll', 'pad', 'shape',
+  'strides', 'dim', 'numel', 'size', 'dtype', 'device', 'isContiguous', 'storageOffset',
+  'sameStorage', 'toBuffer', 'dataView', 'item', 'to', 'clone', 'detach', 'contiguous',
+  'alias', 'copy_', 'fill_', 'zero_', 'setData',
 ] as const satisfies readonly (keyof NativeOps)[];
 // NATIVE_OP_NAMES lists every method of NativeOps (a compile error otherwise).
 const allListed: Exclude<keyof NativeOps, (typeof NATIVE_OP_NAMES)[number]> extends never ? true : false = true;
