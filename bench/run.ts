@@ -10,6 +10,9 @@ const benches: [string, string[]][] = [
   ['IMDB tokenization through Dataset.map vs raw tokenizers', ['bench/tokenize-imdb.ts']],
   ['BERT classifier through the Trainer vs a plain PyTorch loop', ['bench/bert-trainer.ts', quick ? '5' : '30']],
   ['A cached decode step is O(1) in the prompt length', ['bench/generate-cache.ts', quick ? '16' : '64']],
+  ['Causal-LM cross-entropy: libtorch vs fusedCrossEntropy', ['bench/fused-cross-entropy.ts']],
+  ['LoRA training vs transformers Trainer + peft (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON)', ['bench/lora-trainer.ts', ...(quick ? ['--rounds', '1', '--steps', '4'] : [])]],
+  ['LoRA vs full fine-tuning: peak RSS', ['bench/lora-memory.ts', ...(quick ? ['--no-hf'] : [])]],
   ['Greedy generation vs transformers generate() (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON, see the file)', ['bench/generate.ts', ...(quick ? ['--quick'] : [])]],
 ];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
