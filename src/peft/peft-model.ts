@@ -117,7 +117,8 @@ export class PeftModel extends Module {
 
   /**
    * The base model alone for a while (peft's `with model.disable_adapter():`): with a function,
-   * runs it with the adapters off and turns them back on afterwards, even when it throws;
+   * runs it with the adapters off and turns them back on afterwards, even when it throws — for an
+   * async function, once its promise settles (meanwhile every use of the model sees them off);
    * without, returns a Disposable for `using`.
    * @example const baseLogits = peft.disableAdapter(() => peft.forward(batch).logits);
    * @example { using _ = peft.disableAdapter(); ... }
@@ -128,7 +129,17 @@ export class PeftModel extends Module {
     this.base_model.setAdaptersEnabled(false);
     const restore = (): void => this.base_model.setAdaptersEnabled(true);
     if (!fn) return { [Symbol.dispose]: restore };
-    try { return fn(); } finally { restore(); }
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      restore();
+      throw e;
+    }
+    // an async fn: restoring right away would run most of it with the adapters back on
+    if (result instanceof Promise) return result.finally(restore) as T;
+    restore();
+    return result;
   }
 
   /** Adds the active adapters' updates into the base weights (forward then skips the LoRA branch). */

@@ -76,6 +76,12 @@ test('disableAdapter gives the base model exactly; unload restores it exactly; m
     assert.equal(maxDiff(logits(m), want), 0);
   }
   assert.equal(maxDiff(logits(m), adapted), 0, 'adapters are back after the scope');
+  // an async function keeps them off until its promise settles (a probe that awaits between forwards)
+  const later = await m.disableAdapter(async () => { await new Promise((r) => setTimeout(r, 5)); return logits(m); });
+  assert.equal(maxDiff(later, want), 0, 'async disableAdapter: off across the await');
+  assert.equal(maxDiff(logits(m), adapted), 0, 'and back on after it');
+  await assert.rejects(m.disableAdapter(async () => { await Promise.resolve(); throw new Error('boom'); }), /boom/);
+  assert.equal(maxDiff(logits(m), adapted), 0, 'back on after a rejected promise');
   m.mergeAdapter();
   assert.ok(maxDiff(logits(m), adapted) <= 1e-5, 'merged');
   m.unmergeAdapter();
