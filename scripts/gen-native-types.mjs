@@ -75,6 +75,8 @@ const OVERRIDES = {
   autogradGrad: { returns: '(Handle | null)[]' },
   // returns the ArrayBuffer it filled (a local variable the generator cannot type)
   toBuffer: { returns: 'ArrayBuffer' },
+  // returns the previous autocast state it replaced: [enabled, dtype code, cache enabled]
+  autocastEnter: { returns: '[boolean, number, boolean]' },
 };
 
 function walk(dir) {

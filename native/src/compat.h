@@ -5,6 +5,7 @@
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
 #include <c10/core/GradMode.h>
+#include <ATen/autocast_mode.h>
 #include <atomic>
 #include <string>
 #include <torch/version.h>
@@ -28,6 +29,38 @@ namespace tk::compat {
 // not, so every file names them through here.
 using NoGradGuard = c10::NoGradGuard;
 using GradMode = c10::GradMode;
+
+// Autocast state of one device type (CPU or CUDA), thread-local as in PyTorch.  1.13 has a
+// function pair per device (set_cpu_enabled / set_autocast_cpu_dtype, set_enabled for CUDA);
+// 2.4+ takes the device type.
+inline bool autocastEnabled(bool cuda) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU);
+#else
+  return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled();
+#endif
+}
+inline at::ScalarType autocastDtype(bool cuda) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU);
+#else
+  return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+#endif
+}
+inline void setAutocast(bool cuda, bool enabled, at::ScalarType dtype) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+  at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, dtype);
+  at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, enabled);
+#else
+  if (cuda) {
+    at::autocast::set_autocast_gpu_dtype(dtype);
+    at::autocast::set_enabled(enabled);
+  } else {
+    at::autocast::set_autocast_cpu_dtype(dtype);
+    at::autocast::set_cpu_enabled(enabled);
+  }
+#endif
+}
 
 // The explicit math of attention, as HF's eager_attention_forward: softmax(q k^T * scale + mask) v.
 // q: (B, H, Tq, D), k/v: (B, H, Tk, D) (kv heads already repeated).

@@ -1,6 +1,7 @@
 // autograd.ts — grad mode (noGrad / enableGrad) and torch.autograd.grad.
 import { native as N } from './native.js';
 import { Tensor, wrapList, hOf } from './tensor.js';
+import { DTYPE_CODE } from './dtype.js';
 
 /** Runs fn with gradient recording off (torch.no_grad). Synchronous only. */
 export function noGrad<T>(fn: () => T): T {
@@ -37,3 +38,50 @@ export function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[],
     opts.retainGraph, opts.createGraph ?? false, opts.allowUnused ?? false);
   return hs.map((h) => (h === null ? null : wrapList([h])[0]!));
 }
+
+/** Options of autocast (torch.autocast's keyword arguments). */
+export interface AutocastOptions {
+  /** the lower precision: 'bfloat16' (the default on CPU, as PyTorch) or 'float16' (CUDA's default; CPU float16 needs libtorch 2.x) */
+  dtype?: 'bfloat16' | 'float16';
+  /** false runs fn without autocast (torch.autocast(enabled=False)) */
+  enabled?: boolean;
+  /** keep casts of leaf weights for the scope (torch's cache_enabled) */
+  cacheEnabled?: boolean;
+}
+
+/**
+ * Mixed precision as torch.autocast: inside, libtorch's own op lists decide which ops run in the
+ * lower precision (matmul, linear, conv, bmm...) and which stay float32 (losses, softmax, norms on
+ * CPU).  Thread-local, like PyTorch's; nested scopes restore the outer state.  With a function it
+ * runs it (sync, or async: the state holds until the promise settles, and every op meanwhile sees
+ * it); without, it returns a Disposable for `using`.  Backward should run outside the scope, as in
+ * PyTorch (the ops of backward take the dtypes of their forward).
+ * @example const loss = torch.autocast('cpu', { dtype: 'bfloat16' }, () => model.forward(batch).loss);
+ */
+export function autocast<T>(device: 'cpu' | 'cuda', opts: AutocastOptions, fn: () => T): T;
+export function autocast(device: 'cpu' | 'cuda', opts?: AutocastOptions): Disposable;
+export function autocast<T>(device: 'cpu' | 'cuda', opts: AutocastOptions = {}, fn?: () => T): T | Disposable {
+  if (device !== 'cpu' && device !== 'cuda') throw new TypeError(`autocast: device must be 'cpu' or 'cuda', got ${JSON.stringify(device)}`);
+  const dtype = opts.dtype ?? (device === 'cpu' ? 'bfloat16' : 'float16');
+  if (dtype !== 'bfloat16' && dtype !== 'float16') throw new TypeError(`autocast: dtype must be 'bfloat16' or 'float16', got ${JSON.stringify(dtype)}`);
+  const cuda = device === 'cuda';
+  let exit = (): void => {};
+  if (opts.enabled !== false) {
+    const [was, prevDtype, prevCache] = N.autocastEnter(cuda, DTYPE_CODE[dtype], opts.cacheEnabled ?? true);
+    let done = false;
+    exit = () => { if (!done) { done = true; N.autocastExit(cuda, was, prevDtype, prevCache); } };
+  }
+  if (!fn) return { [Symbol.dispose]: exit };
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    exit();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(exit) as T;
+  exit();
+  return result;
+}
+/** Whether autocast is on for the device in this thread (torch.is_autocast_enabled). */
+export function isAutocastEnabled(device: 'cpu' | 'cuda' = 'cpu'): boolean { return N.isAutocastEnabled(device === 'cuda'); }

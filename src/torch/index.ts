@@ -10,7 +10,7 @@ export { tidy, keep, liveTensorCount, scopeDepth, unscopedTensorCount, UNSCOPED_
 export * from './creation.js';
 export * from './ops.js';
 export { Generator, manualSeed, getRngState, setRngState } from './generator.js';
-export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd.js';
+export { noGrad, enableGrad, isGradEnabled, setGradEnabled, autocast, isAutocastEnabled, type AutocastOptions } from './autograd.js';
 export * as autograd from './autograd.js';
 export * as cuda from './cuda.js';
 export * as F from './functional.js';

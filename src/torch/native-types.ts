@@ -53,6 +53,14 @@ export interface NativeOps {
   autogradGrad(a0: Handle[], a1: Handle[], a2?: Handle[] | null, a3?: boolean | null, a4?: boolean | null, a5?: boolean | null): (Handle | null)[];
   setGradEnabled(a0: boolean): void;
   isGradEnabled(): boolean;
+  /**
+   * autocastEnter(cuda, dtype, cacheEnabled) -> [wasEnabled, previous dtype code, previous cache flag]:
+   * Python's torch.autocast.__enter__ (set dtype, enable, nesting + 1); autocastExit(cuda, state)
+   * undoes it (nesting - 1, the cast cache cleared at the outermost exit, the previous state back).
+   */
+  autocastEnter(a0: boolean, a1: number, a2: boolean): [boolean, number, boolean];
+  autocastExit(a0: boolean, a1: boolean, a2: number, a3: boolean): void;
+  isAutocastEnabled(a0: boolean): boolean;
   // ---- native/src/ops/creation.cc ----
   /**
    * fromBuffer(bytes: ArrayBuffer | TypedArray, dtype, shape, device?) — one memcpy, no
@@ -419,42 +427,42 @@ export interface NativeOps {
 export const NATIVE_OP_NAMES = [
   'setErrorClass', 'liveTensorCount', 'free', 'freeMany', 'isLive', 'flushExternalMemory', 'setAllocationLimit', 'torchVersion',
   'hasSdpa', 'requiresGrad', 'requiresGrad_', 'isLeaf', 'gradFn', 'grad', 'setGrad', 'retainGrad',
-  'detach_', 'backward', 'autogradGrad', 'setGradEnabled', 'isGradEnabled', 'fromBuffer', 'zeros', 'ones',
-  'empty', 'full', 'scalarTensor', 'arange', 'linspace', 'eye', 'rand', 'randn',
-  'randint', 'randperm', 'zerosLike', 'onesLike', 'emptyLike', 'fullLike', 'randLike', 'randnLike',
-  'uniform_', 'normal_', 'bernoulli', 'bernoulliP', 'multinomial', 'manualSeed', 'generatorNew', 'generatorSeed',
-  'getRngState', 'setRngState', 'cudaIsAvailable', 'cudaDeviceCount', 'cudaBuilt', 'cudaSynchronize', 'cudaMemoryAllocated', 'cudaMemoryReserved',
-  'cudaEmptyCache', 'setNumThreads', 'getNumThreads', 'matmul', 'mm', 'bmm', 'dot', 'outer',
-  'linear', 'addmm', 'baddbmm', 'einsum', 'embedding', 'layerNorm', 'rmsNorm', 'dropout',
-  'softmax', 'logSoftmax', 'crossEntropy', 'fusedCrossEntropy', 'nllLoss', 'mseLoss', 'l1Loss', 'bceWithLogits',
-  'oneHot', 'sdpa', 'adamwStep', 'sgdStep', 'clipGradNorm', 'gradNorm', 'zeroGrad', 'add',
-  'addS', 'add_', 'addS_', 'sub', 'subS', 'sub_', 'subS_', 'rsubS',
-  'mul', 'mulS', 'mul_', 'mulS_', 'pow', 'powS', 'pow_', 'powS_',
-  'remainder', 'remainderS', 'remainder_', 'remainderS_', 'fmod', 'fmodS', 'fmod_', 'fmodS_',
-  'eq', 'eqS', 'eq_', 'eqS_', 'ne', 'neS', 'ne_', 'neS_',
-  'lt', 'ltS', 'lt_', 'ltS_', 'le', 'leS', 'le_', 'leS_',
-  'gt', 'gtS', 'gt_', 'gtS_', 'ge', 'geS', 'ge_', 'geS_',
-  'div', 'divS', 'div_', 'divS_', 'powScalarBase', 'maximum', 'minimum', 'atan2',
-  'logicalAnd', 'logicalOr', 'logicalXor', 'bitwiseAnd', 'bitwiseOr', 'neg', 'neg_', 'abs',
-  'abs_', 'exp', 'exp_', 'log', 'log_', 'log1p', 'log1p_', 'expm1',
-  'expm1_', 'log2', 'log2_', 'sqrt', 'sqrt_', 'rsqrt', 'rsqrt_', 'sin',
-  'sin_', 'cos', 'cos_', 'tanh', 'tanh_', 'sigmoid', 'sigmoid_', 'relu',
-  'relu_', 'sign', 'floor', 'floor_', 'ceil', 'ceil_', 'round', 'round_',
-  'trunc', 'trunc_', 'reciprocal', 'reciprocal_', 'square', 'square_', 'erf', 'erf_',
-  'silu', 'silu_', 'logicalNot', 'isnan', 'isinf', 'isfinite', 'nanToNum', 'gelu',
-  'softplus', 'leakyRelu', 'elu', 'hardtanh', 'logsigmoid', 'clamp', 'clamp_', 'clampT',
-  'where', 'whereTS', 'whereST', 'whereSS', 'lerp', 'lerpS', 'addcmul', 'addcdiv',
-  'addcmul_', 'addcdiv_', 'allclose', 'equal', 'sum', 'mean', 'prod', 'max',
-  'min', 'maxDim', 'minDim', 'amax', 'amin', 'argmax', 'argmin', 'var',
-  'std', 'logsumexp', 'norm', 'all', 'any', 'cumsum', 'cumprod', 'countNonzero',
-  'topk', 'sort', 'argsort', 'view', 'reshape', 'flatten', 'unflatten', 'unsqueeze',
-  'squeeze', 'permute', 'transpose', 'expand', 'repeat', 'repeatInterleave', 'cat', 'stack',
-  'split', 'chunk', 'unbind', 'narrow', 'select', 'slice', 'indexSelect', 'index',
-  'gather', 'scatter', 'scatterS', 'scatterAdd', 'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_',
-  'maskedSelect', 'nonzero', 'triu', 'tril', 'flip', 'roll', 'pad', 'shape',
-  'strides', 'dim', 'numel', 'size', 'dtype', 'device', 'isContiguous', 'storageOffset',
-  'sameStorage', 'toBuffer', 'dataView', 'item', 'to', 'clone', 'detach', 'contiguous',
-  'alias', 'copy_', 'fill_', 'zero_', 'setData',
+  'detach_', 'backward', 'autogradGrad', 'setGradEnabled', 'isGradEnabled', 'autocastEnter', 'autocastExit', 'isAutocastEnabled',
+  'fromBuffer', 'zeros', 'ones', 'empty', 'full', 'scalarTensor', 'arange', 'linspace',
+  'eye', 'rand', 'randn', 'randint', 'randperm', 'zerosLike', 'onesLike', 'emptyLike',
+  'fullLike', 'randLike', 'randnLike', 'uniform_', 'normal_', 'bernoulli', 'bernoulliP', 'multinomial',
+  'manualSeed', 'generatorNew', 'generatorSeed', 'getRngState', 'setRngState', 'cudaIsAvailable', 'cudaDeviceCount', 'cudaBuilt',
+  'cudaSynchronize', 'cudaMemoryAllocated', 'cudaMemoryReserved', 'cudaEmptyCache', 'setNumThreads', 'getNumThreads', 'matmul', 'mm',
+  'bmm', 'dot', 'outer', 'linear', 'addmm', 'baddbmm', 'einsum', 'embedding',
+  'layerNorm', 'rmsNorm', 'dropout', 'softmax', 'logSoftmax', 'crossEntropy', 'fusedCrossEntropy', 'nllLoss',
+  'mseLoss', 'l1Loss', 'bceWithLogits', 'oneHot', 'sdpa', 'adamwStep', 'sgdStep', 'clipGradNorm',
+  'gradNorm', 'zeroGrad', 'add', 'addS', 'add_', 'addS_', 'sub', 'subS',
+  'sub_', 'subS_', 'rsubS', 'mul', 'mulS', 'mul_', 'mulS_', 'pow',
+  'powS', 'pow_', 'powS_', 'remainder', 'remainderS', 'remainder_', 'remainderS_', 'fmod',
+  'fmodS', 'fmod_', 'fmodS_', 'eq', 'eqS', 'eq_', 'eqS_', 'ne',
+  'neS', 'ne_', 'neS_', 'lt', 'ltS', 'lt_', 'ltS_', 'le',
+  'leS', 'le_', 'leS_', 'gt', 'gtS', 'gt_', 'gtS_', 'ge',
+  'geS', 'ge_', 'geS_', 'div', 'divS', 'div_', 'divS_', 'powScalarBase',
+  'maximum', 'minimum', 'atan2', 'logicalAnd', 'logicalOr', 'logicalXor', 'bitwiseAnd', 'bitwiseOr',
+  'neg', 'neg_', 'abs', 'abs_', 'exp', 'exp_', 'log', 'log_',
+  'log1p', 'log1p_', 'expm1', 'expm1_', 'log2', 'log2_', 'sqrt', 'sqrt_',
+  'rsqrt', 'rsqrt_', 'sin', 'sin_', 'cos', 'cos_', 'tanh', 'tanh_',
+  'sigmoid', 'sigmoid_', 'relu', 'relu_', 'sign', 'floor', 'floor_', 'ceil',
+  'ceil_', 'round', 'round_', 'trunc', 'trunc_', 'reciprocal', 'reciprocal_', 'square',
+  'square_', 'erf', 'erf_', 'silu', 'silu_', 'logicalNot', 'isnan', 'isinf',
+  'isfinite', 'nanToNum', 'gelu', 'softplus', 'leakyRelu', 'elu', 'hardtanh', 'logsigmoid',
+  'clamp', 'clamp_', 'clampT', 'where', 'whereTS', 'whereST', 'whereSS', 'lerp',
+  'lerpS', 'addcmul', 'addcdiv', 'addcmul_', 'addcdiv_', 'allclose', 'equal', 'sum',
+  'mean', 'prod', 'max', 'min', 'maxDim', 'minDim', 'amax', 'amin',
+  'argmax', 'argmin', 'var', 'std', 'logsumexp', 'norm', 'all', 'any',
+  'cumsum', 'cumprod', 'countNonzero', 'topk', 'sort', 'argsort', 'view', 'reshape',
+  'flatten', 'unflatten', 'unsqueeze', 'squeeze', 'permute', 'transpose', 'expand', 'repeat',
+  'repeatInterleave', 'cat', 'stack', 'split', 'chunk', 'unbind', 'narrow', 'select',
+  'slice', 'indexSelect', 'index', 'gather', 'scatter', 'scatterS', 'scatterAdd', 'indexAdd',
+  'maskedFill', 'maskedFillT', 'maskedFill_', 'maskedSelect', 'nonzero', 'triu', 'tril', 'flip',
+  'roll', 'pad', 'shape', 'strides', 'dim', 'numel', 'size', 'dtype',
+  'device', 'isContiguous', 'storageOffset', 'sameStorage', 'toBuffer', 'dataView', 'item', 'to',
+  'clone', 'detach', 'contiguous', 'alias', 'copy_', 'fill_', 'zero_', 'setData',
 ] as const satisfies readonly (keyof NativeOps)[];
 // NATIVE_OP_NAMES lists every method of NativeOps (a compile error otherwise).
 const allListed: Exclude<keyof NativeOps, (typeof NATIVE_OP_NAMES)[number]> extends never ? true : false = true;

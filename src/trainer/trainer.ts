@@ -81,10 +81,13 @@ export class Trainer {
     this.args = opts.args ?? new TrainingArguments({ output_dir: 'tmp_trainer' });
     if (!(this.args instanceof TrainingArguments)) throw new TypeError('Trainer: args must be a TrainingArguments (new TrainingArguments({...}))');
     const a = this.args;
-    if (a.bf16 || a.fp16 || a.bf16_full_eval || a.fp16_full_eval)
-      throw new RangeError(`TrainingArguments ${a.bf16 || a.bf16_full_eval ? 'bf16' : 'fp16'}=true: mixed-precision autocast is not available in tunekit ` +
-        "(the addon does not expose libtorch's autocast, and libtorch 1.13 has none for bf16 on CPU). Train in float32, or cast the model " +
-        "yourself (model.to('bfloat16')) for pure low-precision training — not the same numerics as HF's mixed precision.");
+    // bf16: libtorch's autocast around every forward (computeLoss), as accelerate's mixed precision;
+    // fp16 needs a GradScaler (loss scaling, inf-step skipping) and the *_full_eval modes a cast of
+    // the whole model for evaluation: not built yet, so refused rather than silently run in float32.
+    if (a.fp16 || a.bf16_full_eval || a.fp16_full_eval)
+      throw new RangeError(`TrainingArguments ${a.fp16 ? 'fp16' : a.bf16_full_eval ? 'bf16_full_eval' : 'fp16_full_eval'}=true is not available in tunekit yet ` +
+        '(fp16 needs loss scaling with a GradScaler; full-precision eval modes cast the model). Use bf16=true (autocast, CPU and CUDA), ' +
+        "or cast the model yourself (model.to('bfloat16')) for pure low-precision training.");
     // HF: set_seed(args.seed) at construction, before any dataloader or dropout draws
     manualSeed(a.seed);
     this.model = opts.model;

@@ -65,6 +65,7 @@ test('printTrainableParameters in peft\'s words; frozen base, trainable adapter'
 });
 
 test('disableAdapter gives the base model exactly; unload restores it exactly; merge / unmerge agree to 1e-5', async () => {
+  torch.manualSeed(7); // init_lora_weights false draws A and B: fix them so the run is reproducible
   const base = await llama();
   const want = logits(base);
   const m = getPeftModel(base, { target_modules: ['q_proj', 'v_proj', 'down_proj'], init_lora_weights: false });
@@ -88,7 +89,9 @@ test('disableAdapter gives the base model exactly; unload restores it exactly; m
   assert.ok(maxDiff(logits(m), adapted) <= 1e-5, 'unmerged');
   const back = m.unload();
   assert.equal(back, base);
-  assert.ok(maxDiff(logits(back), want) <= 1e-6, 'unload after a merge / unmerge cycle');
+  // W + s·BA − s·BA is W only to float32 rounding of W + s·BA: over 40 seeds the logits moved up
+  // to 9.1e-7 (a CI machine saw more than 1e-6), so this gets the same bound as merge itself
+  assert.ok(maxDiff(logits(back), want) <= 1e-5, 'unload after a merge / unmerge cycle');
   const fresh = getPeftModel(await llama(), { target_modules: ['q_proj'], init_lora_weights: false });
   const un = fresh.unload();
   assert.equal(maxDiff(logits(un), want), 0, 'unload of an unmerged adapter is the base model bit for bit');

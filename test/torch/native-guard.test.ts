@@ -31,6 +31,7 @@ const GARBAGE_OK: Record<string, string[]> = {
   manualSeed: ['-1', '2^53', 'stale handle'], // seeds are integers in [-2^63, 2^64), as torch.manual_seed
   generatorNew: ['-1', '2^53', 'stale handle'],
   setGradEnabled: ['boolean'],
+  isAutocastEnabled: ['boolean'], // (cuda: boolean): true in every position is a real question
   setAllocationLimit: ['2^53', 'stale handle'], // any byte count >= 0 is a limit (the fuzz restores it)
 };
 

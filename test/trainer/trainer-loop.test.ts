@@ -174,8 +174,10 @@ test('remove_unused_columns drops columns forward() does not take (arrays: per r
   await assert.rejects(keep.train(), /unexpected input 'idx'/);
 });
 
-test('bf16/fp16 are refused with an explanation (no autocast in the addon)', () => {
-  assert.throws(() => quietTrainer({ model: new TinyClassifier(), args: testArgs({ bf16: true }) }), /mixed-precision autocast is not available in tunekit/);
+test('fp16 and the full-eval casts are refused with an explanation (bf16 runs under autocast)', () => {
+  assert.throws(() => quietTrainer({ model: new TinyClassifier(), args: testArgs({ fp16: true }) }), /fp16=true is not available in tunekit yet \(fp16 needs loss scaling/);
+  assert.throws(() => quietTrainer({ model: new TinyClassifier(), args: testArgs({ bf16_full_eval: true }) }), /bf16_full_eval=true is not available/);
+  quietTrainer({ model: new TinyClassifier(), args: testArgs({ bf16: true }) });
 });
 
 test('a tunekit Dataset loses the unused columns through removeColumns (HF _remove_unused_columns)', async () => {

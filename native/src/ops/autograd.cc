@@ -51,3 +51,35 @@ TK_OP(autogradGrad) {
 }
 TK_OP(setGradEnabled) { compat::GradMode::set_enabled(B(info, 0)); UNDEF; }
 TK_OP(isGradEnabled) { return Napi::Boolean::New(info.Env(), compat::GradMode::is_enabled()); }
+// autocastEnter(cuda, dtype, cacheEnabled) -> [wasEnabled, previous dtype code, previous cache flag]:
+// Python's torch.autocast.__enter__ (set dtype, enable, nesting + 1); autocastExit(cuda, state)
+// undoes it (nesting - 1, the cast cache cleared at the outermost exit, the previous state back).
+TK_OP(autocastEnter) {
+  bool cuda = B(info, 0);
+  at::ScalarType dt = static_cast<at::ScalarType>(I(info, 1));
+  if (dt != at::kBFloat16 && dt != at::kHalf && dt != at::kFloat) throw ArgError("autocast: dtype must be bfloat16, float16 or float32");
+  bool cache = B(info, 2);
+  Napi::Env env = info.Env();
+  Napi::Array prev = Napi::Array::New(env, 3);
+  prev.Set(0u, Napi::Boolean::New(env, compat::autocastEnabled(cuda)));
+  prev.Set(1u, Napi::Number::New(env, static_cast<int>(compat::autocastDtype(cuda))));
+  prev.Set(2u, Napi::Boolean::New(env, at::autocast::is_autocast_cache_enabled()));
+  compat::setAutocast(cuda, true, dt);
+  at::autocast::set_autocast_cache_enabled(cache);
+  at::autocast::increment_nesting();
+  return prev;
+}
+TK_OP(autocastExit) {
+  bool cuda = B(info, 0);
+  bool wasEnabled = B(info, 1);
+  int64_t code = I(info, 2);
+  if (code < 0 || code >= static_cast<int64_t>(at::ScalarType::NumOptions) || !c10::isFloatingType(static_cast<at::ScalarType>(code)))
+    throw ArgError("autocastExit: the previous dtype must be a floating dtype code, got " + std::to_string(code));
+  at::ScalarType dt = static_cast<at::ScalarType>(code);
+  bool cache = B(info, 3);
+  if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
+  compat::setAutocast(cuda, wasEnabled, dt);
+  at::autocast::set_autocast_cache_enabled(cache);
+  UNDEF;
+}
+TK_OP(isAutocastEnabled) { return Napi::Boolean::New(info.Env(), compat::autocastEnabled(B(info, 0))); }
