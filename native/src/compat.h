@@ -62,6 +62,21 @@ inline void setAutocast(bool cuda, bool enabled, at::ScalarType dtype) {
 #endif
 }
 
+// Whether CPU autocast can run in float16: 1.13's CPU autocast has bfloat16 kernels only (its
+// Python front end disables itself for float16); PyTorch added float16 to CPU autocast (and the
+// CPU GradScaler) in 2.3.
+inline bool cpuAutocastHalf() {
+  return TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3);
+}
+
+// TF32 for CUDA matmuls and cuDNN convolutions (torch.backends.cuda.matmul.allow_tf32 and
+// torch.backends.cudnn.allow_tf32): global flags, meaningful on Ampere and later GPUs only.
+inline void setAllowTF32(bool on) {
+  at::globalContext().setAllowTF32CuBLAS(on);
+  at::globalContext().setAllowTF32CuDNN(on);
+}
+inline bool allowTF32() { return at::globalContext().allowTF32CuBLAS(); }
+
 // The explicit math of attention, as HF's eager_attention_forward: softmax(q k^T * scale + mask) v.
 // q: (B, H, Tq, D), k/v: (B, H, Tk, D) (kv heads already repeated).
 inline at::Tensor sdpaMath(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

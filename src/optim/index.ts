@@ -11,3 +11,4 @@ export {
   getPolynomialDecayScheduleWithWarmup, getInverseSqrtSchedule,
   type SchedulerName, type SchedulableOptimizer, type LrLambda, type LRSchedulerStateDict,
 } from './schedules.js';
+export { GradScaler, type GradScalerOptions, type GradScalerStateDict } from './grad-scaler.js';

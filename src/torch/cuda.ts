@@ -12,3 +12,14 @@ export function memoryAllocated(device = 0): number { return N.cudaMemoryAllocat
 /** Bytes reserved by the caching allocator (torch.cuda.memory_reserved). */
 export function memoryReserved(device = 0): number { return N.cudaMemoryReserved(device); }
 export function emptyCache(): void { N.cudaEmptyCache(); }
+/**
+ * TF32 for CUDA matmuls and cuDNN convolutions (torch.backends.cuda.matmul.allow_tf32 and
+ * torch.backends.cudnn.allow_tf32 together, as HF's `tf32` sets them).
+ * @returns the previous setting.
+ */
+export function setAllowTF32(on: boolean): boolean {
+  if (typeof on !== 'boolean') throw new TypeError(`cuda.setAllowTF32: expected a boolean, got ${JSON.stringify(on)}`);
+  return N.setAllowTF32(on);
+}
+/** Whether CUDA matmuls may use TF32 (torch.backends.cuda.matmul.allow_tf32). */
+export function allowTF32(): boolean { return N.allowTF32(); }

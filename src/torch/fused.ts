@@ -70,6 +70,15 @@ export function clipGradNorm(params: readonly Tensor[], maxNorm: number, normTyp
   return N.clipGradNorm(handles(params, 'clipGradNorm'), maxNorm, normType);
 }
 
+/**
+ * GradScaler's unscale_: every gradient multiplied in place by `invScale` (give it as float32, as
+ * torch takes the reciprocal of its float32 scale in double and rounds it to float).
+ * @returns whether any gradient held inf or NaN before (torch's found_inf; one device read).
+ */
+export function ampUnscale(params: readonly Tensor[], invScale: number): boolean {
+  return N.ampUnscale(handles(params, 'ampUnscale'), invScale);
+}
+
 /** The total gradient norm clipGradNorm computes, without changing the gradients. */
 export function gradNorm(params: readonly Tensor[], normType = 2): number {
   return N.gradNorm(handles(params, 'gradNorm'), normType);

@@ -60,6 +60,9 @@ export interface NativeOps {
    */
   autocastEnter(a0: boolean, a1: number, a2: boolean): [boolean, number, boolean];
   autocastExit(a0: boolean, a1: boolean, a2: number, a3: boolean): void;
+  /** setAllowTF32(on) -> the previous setting; allowTF32() reads it. */
+  setAllowTF32(a0: boolean): boolean;
+  allowTF32(): boolean;
   isAutocastEnabled(a0: boolean): boolean;
   // ---- native/src/ops/creation.cc ----
   /**
@@ -178,6 +181,14 @@ export interface NativeOps {
    * coef = clamp(max / (total + 1e-6), max=1) in the grads' dtype.
    */
   clipGradNorm(a0: Handle[], a1: number, a2?: number | null): number;
+  /**
+   * ampUnscale(params[], invScale) -> found_inf (a boolean): GradScaler.unscale_ — every gradient
+   * is multiplied in place by invScale (a float32, as torch's reciprocal of the float32 scale taken
+   * in double), and found_inf says whether any gradient held inf/NaN before.  One device read at
+   * the end, as torch's step() reads found_inf; CUDA gradients use ATen's fused
+   * _amp_foreach_non_finite_check_and_unscale_, others the same check op by op.
+   */
+  ampUnscale(a0: Handle[], a1: number): boolean;
   /** gradNorm(params[], normType) -> total norm without clipping. */
   gradNorm(a0: Handle[], a1?: number | null): number;
   /** zeroGrad(params[], setToNone) */
@@ -427,42 +438,43 @@ export interface NativeOps {
 export const NATIVE_OP_NAMES = [
   'setErrorClass', 'liveTensorCount', 'free', 'freeMany', 'isLive', 'flushExternalMemory', 'setAllocationLimit', 'torchVersion',
   'hasSdpa', 'requiresGrad', 'requiresGrad_', 'isLeaf', 'gradFn', 'grad', 'setGrad', 'retainGrad',
-  'detach_', 'backward', 'autogradGrad', 'setGradEnabled', 'isGradEnabled', 'autocastEnter', 'autocastExit', 'isAutocastEnabled',
-  'fromBuffer', 'zeros', 'ones', 'empty', 'full', 'scalarTensor', 'arange', 'linspace',
-  'eye', 'rand', 'randn', 'randint', 'randperm', 'zerosLike', 'onesLike', 'emptyLike',
-  'fullLike', 'randLike', 'randnLike', 'uniform_', 'normal_', 'bernoulli', 'bernoulliP', 'multinomial',
-  'manualSeed', 'generatorNew', 'generatorSeed', 'getRngState', 'setRngState', 'cudaIsAvailable', 'cudaDeviceCount', 'cudaBuilt',
-  'cudaSynchronize', 'cudaMemoryAllocated', 'cudaMemoryReserved', 'cudaEmptyCache', 'setNumThreads', 'getNumThreads', 'matmul', 'mm',
-  'bmm', 'dot', 'outer', 'linear', 'addmm', 'baddbmm', 'einsum', 'embedding',
-  'layerNorm', 'rmsNorm', 'dropout', 'softmax', 'logSoftmax', 'crossEntropy', 'fusedCrossEntropy', 'nllLoss',
-  'mseLoss', 'l1Loss', 'bceWithLogits', 'oneHot', 'sdpa', 'adamwStep', 'sgdStep', 'clipGradNorm',
-  'gradNorm', 'zeroGrad', 'add', 'addS', 'add_', 'addS_', 'sub', 'subS',
-  'sub_', 'subS_', 'rsubS', 'mul', 'mulS', 'mul_', 'mulS_', 'pow',
-  'powS', 'pow_', 'powS_', 'remainder', 'remainderS', 'remainder_', 'remainderS_', 'fmod',
-  'fmodS', 'fmod_', 'fmodS_', 'eq', 'eqS', 'eq_', 'eqS_', 'ne',
-  'neS', 'ne_', 'neS_', 'lt', 'ltS', 'lt_', 'ltS_', 'le',
-  'leS', 'le_', 'leS_', 'gt', 'gtS', 'gt_', 'gtS_', 'ge',
-  'geS', 'ge_', 'geS_', 'div', 'divS', 'div_', 'divS_', 'powScalarBase',
-  'maximum', 'minimum', 'atan2', 'logicalAnd', 'logicalOr', 'logicalXor', 'bitwiseAnd', 'bitwiseOr',
-  'neg', 'neg_', 'abs', 'abs_', 'exp', 'exp_', 'log', 'log_',
-  'log1p', 'log1p_', 'expm1', 'expm1_', 'log2', 'log2_', 'sqrt', 'sqrt_',
-  'rsqrt', 'rsqrt_', 'sin', 'sin_', 'cos', 'cos_', 'tanh', 'tanh_',
-  'sigmoid', 'sigmoid_', 'relu', 'relu_', 'sign', 'floor', 'floor_', 'ceil',
-  'ceil_', 'round', 'round_', 'trunc', 'trunc_', 'reciprocal', 'reciprocal_', 'square',
-  'square_', 'erf', 'erf_', 'silu', 'silu_', 'logicalNot', 'isnan', 'isinf',
-  'isfinite', 'nanToNum', 'gelu', 'softplus', 'leakyRelu', 'elu', 'hardtanh', 'logsigmoid',
-  'clamp', 'clamp_', 'clampT', 'where', 'whereTS', 'whereST', 'whereSS', 'lerp',
-  'lerpS', 'addcmul', 'addcdiv', 'addcmul_', 'addcdiv_', 'allclose', 'equal', 'sum',
-  'mean', 'prod', 'max', 'min', 'maxDim', 'minDim', 'amax', 'amin',
-  'argmax', 'argmin', 'var', 'std', 'logsumexp', 'norm', 'all', 'any',
-  'cumsum', 'cumprod', 'countNonzero', 'topk', 'sort', 'argsort', 'view', 'reshape',
-  'flatten', 'unflatten', 'unsqueeze', 'squeeze', 'permute', 'transpose', 'expand', 'repeat',
-  'repeatInterleave', 'cat', 'stack', 'split', 'chunk', 'unbind', 'narrow', 'select',
-  'slice', 'indexSelect', 'index', 'gather', 'scatter', 'scatterS', 'scatterAdd', 'indexAdd',
-  'maskedFill', 'maskedFillT', 'maskedFill_', 'maskedSelect', 'nonzero', 'triu', 'tril', 'flip',
-  'roll', 'pad', 'shape', 'strides', 'dim', 'numel', 'size', 'dtype',
-  'device', 'isContiguous', 'storageOffset', 'sameStorage', 'toBuffer', 'dataView', 'item', 'to',
-  'clone', 'detach', 'contiguous', 'alias', 'copy_', 'fill_', 'zero_', 'setData',
+  'detach_', 'backward', 'autogradGrad', 'setGradEnabled', 'isGradEnabled', 'autocastEnter', 'autocastExit', 'setAllowTF32',
+  'allowTF32', 'isAutocastEnabled', 'fromBuffer', 'zeros', 'ones', 'empty', 'full', 'scalarTensor',
+  'arange', 'linspace', 'eye', 'rand', 'randn', 'randint', 'randperm', 'zerosLike',
+  'onesLike', 'emptyLike', 'fullLike', 'randLike', 'randnLike', 'uniform_', 'normal_', 'bernoulli',
+  'bernoulliP', 'multinomial', 'manualSeed', 'generatorNew', 'generatorSeed', 'getRngState', 'setRngState', 'cudaIsAvailable',
+  'cudaDeviceCount', 'cudaBuilt', 'cudaSynchronize', 'cudaMemoryAllocated', 'cudaMemoryReserved', 'cudaEmptyCache', 'setNumThreads', 'getNumThreads',
+  'matmul', 'mm', 'bmm', 'dot', 'outer', 'linear', 'addmm', 'baddbmm',
+  'einsum', 'embedding', 'layerNorm', 'rmsNorm', 'dropout', 'softmax', 'logSoftmax', 'crossEntropy',
+  'fusedCrossEntropy', 'nllLoss', 'mseLoss', 'l1Loss', 'bceWithLogits', 'oneHot', 'sdpa', 'adamwStep',
+  'sgdStep', 'clipGradNorm', 'ampUnscale', 'gradNorm', 'zeroGrad', 'add', 'addS', 'add_',
+  'addS_', 'sub', 'subS', 'sub_', 'subS_', 'rsubS', 'mul', 'mulS',
+  'mul_', 'mulS_', 'pow', 'powS', 'pow_', 'powS_', 'remainder', 'remainderS',
+  'remainder_', 'remainderS_', 'fmod', 'fmodS', 'fmod_', 'fmodS_', 'eq', 'eqS',
+  'eq_', 'eqS_', 'ne', 'neS', 'ne_', 'neS_', 'lt', 'ltS',
+  'lt_', 'ltS_', 'le', 'leS', 'le_', 'leS_', 'gt', 'gtS',
+  'gt_', 'gtS_', 'ge', 'geS', 'ge_', 'geS_', 'div', 'divS',
+  'div_', 'divS_', 'powScalarBase', 'maximum', 'minimum', 'atan2', 'logicalAnd', 'logicalOr',
+  'logicalXor', 'bitwiseAnd', 'bitwiseOr', 'neg', 'neg_', 'abs', 'abs_', 'exp',
+  'exp_', 'log', 'log_', 'log1p', 'log1p_', 'expm1', 'expm1_', 'log2',
+  'log2_', 'sqrt', 'sqrt_', 'rsqrt', 'rsqrt_', 'sin', 'sin_', 'cos',
+  'cos_', 'tanh', 'tanh_', 'sigmoid', 'sigmoid_', 'relu', 'relu_', 'sign',
+  'floor', 'floor_', 'ceil', 'ceil_', 'round', 'round_', 'trunc', 'trunc_',
+  'reciprocal', 'reciprocal_', 'square', 'square_', 'erf', 'erf_', 'silu', 'silu_',
+  'logicalNot', 'isnan', 'isinf', 'isfinite', 'nanToNum', 'gelu', 'softplus', 'leakyRelu',
+  'elu', 'hardtanh', 'logsigmoid', 'clamp', 'clamp_', 'clampT', 'where', 'whereTS',
+  'whereST', 'whereSS', 'lerp', 'lerpS', 'addcmul', 'addcdiv', 'addcmul_', 'addcdiv_',
+  'allclose', 'equal', 'sum', 'mean', 'prod', 'max', 'min', 'maxDim',
+  'minDim', 'amax', 'amin', 'argmax', 'argmin', 'var', 'std', 'logsumexp',
+  'norm', 'all', 'any', 'cumsum', 'cumprod', 'countNonzero', 'topk', 'sort',
+  'argsort', 'view', 'reshape', 'flatten', 'unflatten', 'unsqueeze', 'squeeze', 'permute',
+  'transpose', 'expand', 'repeat', 'repeatInterleave', 'cat', 'stack', 'split', 'chunk',
+  'unbind', 'narrow', 'select', 'slice', 'indexSelect', 'index', 'gather', 'scatter',
+  'scatterS', 'scatterAdd', 'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_', 'maskedSelect', 'nonzero',
+  'triu', 'tril', 'flip', 'roll', 'pad', 'shape', 'strides', 'dim',
+  'numel', 'size', 'dtype', 'device', 'isContiguous', 'storageOffset', 'sameStorage', 'toBuffer',
+  'dataView', 'item', 'to', 'clone', 'detach', 'contiguous', 'alias', 'copy_',
+  'fill_', 'zero_', 'setData',
 ] as const satisfies readonly (keyof NativeOps)[];
 // NATIVE_OP_NAMES lists every method of NativeOps (a compile error otherwise).
 const allListed: Exclude<keyof NativeOps, (typeof NATIVE_OP_NAMES)[number]> extends never ? true : false = true;

@@ -63,6 +63,8 @@ export const FIELDS = {
   fp16: ['bool', false],
   bf16_full_eval: ['bool', false],
   fp16_full_eval: ['bool', false],
+  /** CUDA TF32 matmuls and convolutions (null: libtorch's setting as is). */
+  tf32: ['bool?', null],
   dataloader_drop_last: ['bool', false],
   eval_steps: ['float?', null],
   dataloader_num_workers: ['int', 0],
@@ -99,7 +101,7 @@ export const HF_DEFAULT_ONLY = {
   per_gpu_train_batch_size: null, per_gpu_eval_batch_size: null, torch_empty_cache_steps: null,
   log_level_replica: 'warning', log_on_each_node: true, save_on_each_node: false, no_cuda: false,
   use_mps_device: false, jit_mode_eval: false, use_ipex: false, fp16_opt_level: 'O1',
-  half_precision_backend: 'auto', tf32: null, local_rank: -1, ddp_backend: null, tpu_num_cores: null,
+  half_precision_backend: 'auto', local_rank: -1, ddp_backend: null, tpu_num_cores: null,
   tpu_metrics_debug: false, debug: '', dataloader_prefetch_factor: null, past_index: -1, fsdp: '',
   fsdp_min_num_params: 0, fsdp_config: null, fsdp_transformer_layer_cls_to_wrap: null,
   accelerator_config: null, deepspeed: null, label_smoothing_factor: 0.0, optim_args: null, adafactor: false,

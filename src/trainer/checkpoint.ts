@@ -6,7 +6,7 @@
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Tensor, getRngState, safetensors, setRngState } from '../torch/index.js';
-import type { LambdaLR, LRSchedulerStateDict, Optimizer, OptimizerStateDict, StateValue } from '../optim/index.js';
+import { GradScaler, type GradScalerStateDict, type LambdaLR, type LRSchedulerStateDict, type Optimizer, type OptimizerStateDict, type StateValue } from '../optim/index.js';
 
 export const PREFIX_CHECKPOINT_DIR = 'checkpoint';
 export const TRAINER_STATE_NAME = 'trainer_state.json';
@@ -15,6 +15,8 @@ export const OPTIMIZER_NAME = 'optimizer.safetensors';
 export const OPTIMIZER_META_NAME = 'optimizer.json';
 export const SCHEDULER_NAME = 'scheduler.json';
 export const RNG_STATE_NAME = 'rng_state.safetensors';
+/** fp16's GradScaler state (accelerate's save_state writes scaler.pt; here torch's state_dict as JSON). */
+export const SCALER_NAME = 'scaler.json';
 
 /** `checkpoint-<N>` exactly (HF's _re_checkpoint): temp folders `checkpoint-N.tmp-<pid>` never match. */
 const RE_CHECKPOINT = /^checkpoint-(\d+)$/;
@@ -288,6 +290,17 @@ export async function loadOptimizer(optimizer: Pick<Optimizer, 'loadStateDict'>,
 
 export async function saveScheduler(scheduler: Pick<LambdaLR, 'stateDict'>, dir: string): Promise<void> {
   await writeFile(join(dir, SCHEDULER_NAME), JSON.stringify(scheduler.stateDict(), null, 2) + '\n');
+}
+/** scaler.json: the GradScaler's state dict (torch's keys). */
+export async function saveScaler(scaler: Pick<GradScaler, 'stateDict'>, dir: string): Promise<void> {
+  await writeFile(join(dir, SCALER_NAME), JSON.stringify(scaler.stateDict(), null, 2) + '\n');
+}
+/** scaler.json checked into a GradScaler state dict (errors name the file and the key). */
+export async function readScalerState(dir: string): Promise<GradScalerStateDict> {
+  const path = join(dir, SCALER_NAME);
+  const sd = (await readJsonFile(path)) as GradScalerStateDict;
+  new GradScaler().loadStateDict(sd, path); // validates every key before the resume applies anything
+  return sd;
 }
 /** scheduler.json as an LR scheduler state dict (errors name the file). */
 export async function readSchedulerState(dir: string): Promise<LRSchedulerStateDict> {

@@ -7,7 +7,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   OPTIMIZER_META_NAME, TRAINER_STATE_NAME, TRAINING_ARGS_NAME, listCheckpoints, readOptimizerState, readSchedulerState, rotateCheckpoints,
-  saveOptimizer, saveRngState, saveScheduler, verifyRngState, writeCheckpointAtomically,
+  saveOptimizer, saveRngState, saveScaler, saveScheduler, readScalerState, SCALER_NAME, verifyRngState, writeCheckpointAtomically,
 } from './checkpoint.js';
 import { firstNonFiniteWeight, loadModelWeights, saveModelWeights } from './model.js';
 import { fmtNum, refuseNonFiniteSave } from './non-finite.js';
@@ -56,6 +56,7 @@ export async function writeCheckpointFiles(ctx: TrainerContext, dir: string): Pr
   if (!t.args.save_only_model) {
     await saveOptimizer(t.optimizer!, dir);
     await saveScheduler(t.lrScheduler!, dir);
+    if (t.gradScaler) await saveScaler(t.gradScaler, dir);
     await saveRngState(dir, { data_seed: t.args.data_seed ?? t.args.seed, epoch: Math.floor(t.state.epoch ?? 0) });
   }
   t.state.stateful_callbacks = statefulCallbacks(ctx);
@@ -133,6 +134,9 @@ async function loadCheckpoint(ctx: TrainerContext, dir: string): Promise<Trainer
   const hasOptimizer = await exists(join(dir, OPTIMIZER_META_NAME));
   const sched = hasOptimizer ? await readSchedulerState(dir) : null;
   await verifyRngState(dir);
+  // fp16: the scale resumes where it was (a checkpoint without scaler.json, e.g. of a bf16 or
+  // float32 run, starts a fresh scaler, as accelerate does without scaler.pt)
+  const scaler = hasOptimizer && t.gradScaler && (await exists(join(dir, SCALER_NAME))) ? await readScalerState(dir) : null;
   const opt = hasOptimizer ? await readOptimizerState(dir) : null;
   try {
     await loadModelWeights(t.model, dir);
@@ -149,6 +153,7 @@ async function loadCheckpoint(ctx: TrainerContext, dir: string): Promise<Trainer
         t.lrScheduler!.loadStateDict(before);
         throw e;
       }
+      if (scaler) t.gradScaler!.loadStateDict(scaler);
     }
   } finally {
     opt?.dispose();

@@ -28,6 +28,8 @@ export interface RunState {
   lastUpdate: { step: number; lr: number | null } | null;
   /** HF current_flos: FLOPs since they were last added to state.total_flos. */
   currentFlos: number;
+  /** True while train() runs (HF is_in_train: bf16/fp16_full_eval cast the model only outside it). */
+  inTrain: boolean;
   /** Eval datasets whose labels checkLabels already read (evaluate() runs often; the scan is once). */
   readonly labelsChecked: WeakSet<object>;
 }
@@ -35,7 +37,7 @@ export interface RunState {
 export function newRunState(): RunState {
   return {
     trLoss: 0, totalLossScalar: 0, globalstepLastLogged: 0, lastGradNorm: null, createdScheduler: false, params: [],
-    lastUpdate: null, currentFlos: 0, labelsChecked: new WeakSet(),
+    lastUpdate: null, currentFlos: 0, inTrain: false, labelsChecked: new WeakSet(),
   };
 }
 

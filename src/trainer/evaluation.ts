@@ -9,6 +9,7 @@ import { nestedConcat, speedMetrics, toNDArray, type EvalPrediction, type NDArra
 import { callForward, keysToIgnoreAtInference, type ModelOutput } from './model.js';
 import type { EvalLoopOptions, TrainerContext } from './context.js';
 import type { TrainerDataset } from './options.js';
+import { castForFullEval, underAutocast } from './precision.js';
 
 /** See Trainer.predictionStep. */
 export function predictionStep(ctx: TrainerContext, inputs: Batch, predictionLossOnly: boolean, ignoreKeys?: string[]):
@@ -21,9 +22,11 @@ export function predictionStep(ctx: TrainerContext, inputs: Batch, predictionLos
     let loss: Tensor | null = null;
     let outputs: ModelOutput;
     if (hasLabels) ({ loss, outputs } = t.computeLoss(inputs));
-    else outputs = callForward(t.model, inputs);
+    else ({ outputs } = underAutocast(ctx, () => ({ outputs: callForward(t.model, inputs) })));
     if (predictionLossOnly) return { loss, logits: null, labels: null };
-    const logits = Object.entries(outputs).filter(([k, v]) => !ignore.has(k) && v instanceof Tensor).map(([, v]) => v as Tensor);
+    // a model cast by bf16/fp16_full_eval returns half logits: metrics read float32 (HF: bf16 -> float32 in nested_numpify)
+    const logits = Object.entries(outputs).filter(([k, v]) => !ignore.has(k) && v instanceof Tensor)
+      .map(([, v]) => ((v as Tensor).dtype === 'bfloat16' || (v as Tensor).dtype === 'float16' ? (v as Tensor).float() : v as Tensor));
     return { loss, logits, labels };
   });
 }
@@ -31,6 +34,7 @@ export function predictionStep(ctx: TrainerContext, inputs: Batch, predictionLos
 /** HF evaluation_loop: per-row losses, predictions and labels gathered over the loader (padded with -100), metrics prefixed. */
 export function evaluationLoop(ctx: TrainerContext, loader: DataLoader<Feature, Batch>, opts: EvalLoopOptions): PredictionOutput & { numSamples: number } {
   const t = ctx.trainer;
+  castForFullEval(ctx);
   t.model.eval();
   t.callbackHandler.ctx.evalDataloader = loader;
   const includeInputs = t.args.include_for_metrics.includes('inputs');

@@ -13,7 +13,7 @@ import { cleanInterruptedSaves, listCheckpoints, loadRngState, sortedCheckpoints
 import { claimOutputDir, compareArgsWithCheckpoint, restoreCallbackStates, resumeFrom, statefulCallbacks } from './checkpointing.js';
 import { currentLr, zeroGrad, type TrainerContext } from './context.js';
 import { floatingPointOps, loadModelWeights } from './model.js';
-import { failNonFinite, failOptimizerStep } from './non-finite.js';
+import { checkSkippedStep, failNonFinite, failOptimizerStep } from './non-finite.js';
 import { TrainerState, type LogEntry } from './trainer-state.js';
 
 /** HF TrainOutput. */
@@ -43,6 +43,15 @@ async function resumeCandidates(ctx: TrainerContext, want: string | boolean | nu
 
 /** See Trainer.train. */
 export async function train(ctx: TrainerContext, opts: { resumeFromCheckpoint?: string | boolean | null }): Promise<TrainOutput> {
+  ctx.run.inTrain = true;
+  try {
+    return await trainRun(ctx, opts);
+  } finally {
+    ctx.run.inTrain = false;
+  }
+}
+
+async function trainRun(ctx: TrainerContext, opts: { resumeFromCheckpoint?: string | boolean | null }): Promise<TrainOutput> {
   const t = ctx.trainer, run = ctx.run, a = t.args;
   const want = opts.resumeFromCheckpoint ?? null;
   await cleanInterruptedSaves(a.output_dir);
@@ -187,8 +196,13 @@ export function updateStep(ctx: TrainerContext, it: Iterator<Batch>, n: number, 
           if (main) t.state.num_input_tokens_seen += main.numel();
         }
         const loss = ctx.hooks.trainingStep(inputs, numItems);
-        if (!Number.isFinite(loss)) failNonFinite(ctx, 'loss', loss, epoch + (first + i + 1) / stepsInEpoch);
-        run.trLoss = Math.fround(run.trLoss + loss);
+        if (Number.isFinite(loss)) run.trLoss = Math.fround(run.trLoss + loss);
+        else if (t.gradScaler) {
+          // fp16: an overflowing forward is the GradScaler's to handle (its gradients are inf/NaN, so
+          // the update is skipped); the logged loss filters it as HF's logging_nan_inf_filter does
+          if (a.logging_nan_inf_filter) run.trLoss = Math.fround(run.trLoss + run.trLoss / (1 + t.state.global_step - run.globalstepLastLogged));
+          else run.trLoss = Math.fround(run.trLoss + loss);
+        } else failNonFinite(ctx, 'loss', loss, epoch + (first + i + 1) / stepsInEpoch);
         ctx.hooks.countFlos(inputs);
       });
       if (i < batches.length - 1) t.control = cb.call('onSubstepEnd', a, t.state, t.control);
@@ -202,22 +216,32 @@ export function updateStep(ctx: TrainerContext, it: Iterator<Batch>, n: number, 
 function applyUpdate(ctx: TrainerContext, endEpoch: number): void {
   const t = ctx.trainer, run = ctx.run, a = t.args;
   const cb = t.callbackHandler;
+  const scaler = t.gradScaler;
   let gradNorm: number | null = null;
   if (a.max_grad_norm !== null && a.max_grad_norm > 0) {
+    // accelerate's clip_grad_norm_: unscale first, so the norm and the clip are in true units
+    if (scaler) scaler.unscale_(t.optimizer!);
     gradNorm = clipGradNorm(run.params, a.max_grad_norm);
-    if (!Number.isFinite(gradNorm)) failNonFinite(ctx, 'grad_norm', gradNorm, endEpoch);
+    // with fp16 an inf/NaN norm is an overflow the scaler skips; without, it stops training
+    if (!Number.isFinite(gradNorm) && !scaler) failNonFinite(ctx, 'grad_norm', gradNorm, endEpoch);
   }
   run.lastGradNorm = gradNorm;
   t.control = cb.call('onPreOptimizerStep', a, t.state, t.control);
   const lr = currentLr(ctx);
+  let stepped = true;
   try {
-    t.optimizer!.step();
+    if (scaler) {
+      stepped = scaler.step(t.optimizer!);
+      scaler.update();
+    } else t.optimizer!.step();
   } catch (e) {
     failOptimizerStep(ctx, e, lr, endEpoch);
   }
-  run.lastUpdate = { step: t.state.global_step + 1, lr };
+  if (stepped) run.lastUpdate = { step: t.state.global_step + 1, lr };
+  else if (scaler) checkSkippedStep(ctx, endEpoch);
   t.control = cb.call('onOptimizerStep', a, t.state, t.control);
-  t.lrScheduler!.step();
+  // HF: the scheduler steps only when the optimizer did (accelerator.optimizer_step_was_skipped)
+  if (stepped) t.lrScheduler!.step();
   zeroGrad(ctx);
   t.state.global_step += 1;
   t.state.epoch = endEpoch;

@@ -2,29 +2,15 @@
 // get_batch_samples) and the gradient-accumulation rule of transformers >= 4.50: a model that
 // takes `num_items_in_batch` normalises its summed token loss by the label tokens of the whole
 // accumulated batch; any other has its micro-batch mean loss divided by the accumulation steps.
-import { Tensor, autocast } from '../torch/index.js';
+import { Tensor } from '../torch/index.js';
 import type { Batch } from '../data/collators/index.js';
 import { callForward, type ModelOutput } from './model.js';
 import type { TrainerContext } from './context.js';
-
-/**
- * HF's mixed precision (accelerate's autocast around model.forward + convert_outputs_to_fp32): with
- * bf16, the forward and the loss run under libtorch's autocast and the floating outputs come back
- * as float32, so losses, metrics and backward's starting gradient are float32 as in HF.
- */
-function mixedPrecision<T extends { loss: Tensor; outputs: ModelOutput }>(ctx: TrainerContext, fn: () => T): T {
-  const a = ctx.trainer.args;
-  if (!a.bf16) return fn();
-  const device = String(ctx.device).startsWith('cuda') ? 'cuda' : 'cpu';
-  const r = autocast(device, { dtype: 'bfloat16' }, fn);
-  const f32 = (v: unknown): unknown => (v instanceof Tensor && (v.dtype === 'bfloat16' || v.dtype === 'float16') ? v.float() : v);
-  const outputs = Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, f32(v)])) as ModelOutput;
-  return { ...r, loss: f32(r.loss) as Tensor, outputs };
-}
+import { underAutocast } from './precision.js';
 
 /** See Trainer.computeLoss. */
 export function computeLoss(ctx: TrainerContext, inputs: Batch, numItemsInBatch: Tensor | null | undefined): { loss: Tensor; outputs: ModelOutput } {
-  return mixedPrecision(ctx, () => computeLossInner(ctx, inputs, numItemsInBatch));
+  return underAutocast(ctx, () => computeLossInner(ctx, inputs, numItemsInBatch));
 }
 
 function computeLossInner(ctx: TrainerContext, inputs: Batch, numItemsInBatch: Tensor | null | undefined): { loss: Tensor; outputs: ModelOutput } {
@@ -58,7 +44,8 @@ export function trainingStep(ctx: TrainerContext, inputs: Batch, numItemsInBatch
   let { loss } = t.computeLoss(inputs, { numItemsInBatch });
   const selfNormalised = t.model.acceptsLossKwargs === true && numItemsInBatch !== null;
   if (!selfNormalised && t.computeLossFunc === null && t.gaLossRule === 'divide') loss = loss.div(t.args.gradient_accumulation_steps);
-  loss.backward();
+  // fp16: the loss times the GradScaler's scale, so small float16 gradients do not flush to zero
+  (t.gradScaler ? t.gradScaler.scale(loss) : loss).backward();
   // Checkpointed layers are recomputed and backpropagated after the native backward (see
   // models/utils/gradient-checkpointing.ts); a no-op without checkpointing.
   (t.model as { finishCheckpointedBackward?: () => void }).finishCheckpointedBackward?.();

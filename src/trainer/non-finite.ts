@@ -119,6 +119,24 @@ function firstParamWithGrad(ctx: TrainerContext): string | null {
   return null;
 }
 
+/**
+ * fp16: the GradScaler skipped this update (inf/NaN gradients).  That is routine while the scale
+ * settles, but not when the weights themselves are broken (every later step would skip too), nor
+ * once the scale has backed off below 2^-24 (float16's smallest subnormal: the forward overflows
+ * float16 whatever the scale) — then training stops, naming the cause.
+ */
+export function checkSkippedStep(ctx: TrainerContext, epoch: number): void {
+  const t = ctx.trainer;
+  const scale = t.gradScaler?.getScale() ?? 1;
+  const bad = firstNonFiniteWeight(t.model);
+  if (bad === null && scale >= 2 ** -24) return;
+  zeroGrad(ctx);
+  const cause = bad !== null
+    ? `parameter '${bad.name}' holds ${fmtNum(bad.value)}, so every float16 step would be skipped`
+    : `the GradScaler skipped update after update until its scale fell to ${scale}: the float16 forward or backward overflows at any scale. Use bf16=true or float32, or lower learning_rate`;
+  throw new NonFiniteLossError('grad_norm', NaN, t.state.global_step + 1, epoch, t.lastCheckpoint, { parameter: bad?.name ?? null, cause });
+}
+
 /** A checkpoint about to be saved with non-finite weights: NonFiniteLossError instead. */
 export function refuseNonFiniteSave(ctx: TrainerContext, bad: NonFiniteWeight): never {
   const t = ctx.trainer;

@@ -1,7 +1,7 @@
 // options.ts — what the Trainer constructor takes (HF Trainer.__init__'s keyword arguments,
 // camelCase) and the types of its pluggable parts.
 import type { Tensor } from '../torch/index.js';
-import type { LambdaLR, Optimizer } from '../optim/index.js';
+import type { GradScaler, LambdaLR, Optimizer } from '../optim/index.js';
 import type { CollateFn } from '../data/dataloader.js';
 import type { Batch, CollatorTokenizer, Feature } from '../data/collators/index.js';
 import type { EvalPrediction } from './arrays.js';
@@ -59,4 +59,9 @@ export interface TrainerOptions {
    * or 'none' (4.47.1: the mean loss as is, so the logged loss and the gradients scale with the steps).
    */
   gaLossRule?: 'divide' | 'none';
+  /**
+   * The loss scaler of fp16 training (default: new GradScaler(), torch's init_scale 65536,
+   * growth_interval 2000 — accelerate's GradScalerKwargs).  An error without fp16.
+   */
+  gradScaler?: GradScaler;
 }

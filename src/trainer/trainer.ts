@@ -4,7 +4,7 @@
 // TrainerContext (context.ts).  HF's overridable methods stay methods here (protected), so a
 // subclass overrides trainingStep or writeCheckpointFiles as in HF; the modules call them back.
 import { manualSeed, type Device, type Tensor } from '../torch/index.js';
-import { AdamW, SGD, getParameterGroups, getScheduler, type LambdaLR, type Optimizer } from '../optim/index.js';
+import { AdamW, SGD, getParameterGroups, getScheduler, type GradScaler, type LambdaLR, type Optimizer } from '../optim/index.js';
 import type { CollateFn, DataLoader } from '../data/dataloader.js';
 import { DataCollatorWithPadding, defaultDataCollator, type Batch, type CollatorTokenizer, type Feature } from '../data/collators/index.js';
 import type { EvalPrediction, PredictionOutput } from './arrays.js';
@@ -19,6 +19,7 @@ import { labelNamesOf, type ModelOutput, type TrainableModel } from './model.js'
 import type { ComputeLossFunc, PreprocessLogits, ProcessingClass, TrainerDataset, TrainerOptions } from './options.js';
 import { TrainerControl, TrainerState, type LogEntry } from './trainer-state.js';
 import { TrainingArguments } from './training-args.js';
+import { checkPrecision, makeScaler } from './precision.js';
 
 export type { TrainOutput } from './loop.js';
 export { NonFiniteLossError, type NonFiniteKind, type NonFiniteDetail } from './non-finite.js';
@@ -64,6 +65,8 @@ export class Trainer {
   preprocessLogitsForMetrics: PreprocessLogits | null;
   optimizer: Optimizer | null;
   lrScheduler: LambdaLR | null;
+  /** fp16's loss scaler (torch.amp.GradScaler semantics; accelerate's `scaler`); null without fp16. */
+  readonly gradScaler: GradScaler | null;
   readonly callbackHandler: CallbackHandler;
   state = new TrainerState();
   control = new TrainerControl();
@@ -81,13 +84,9 @@ export class Trainer {
     this.args = opts.args ?? new TrainingArguments({ output_dir: 'tmp_trainer' });
     if (!(this.args instanceof TrainingArguments)) throw new TypeError('Trainer: args must be a TrainingArguments (new TrainingArguments({...}))');
     const a = this.args;
-    // bf16: libtorch's autocast around every forward (computeLoss), as accelerate's mixed precision;
-    // fp16 needs a GradScaler (loss scaling, inf-step skipping) and the *_full_eval modes a cast of
-    // the whole model for evaluation: not built yet, so refused rather than silently run in float32.
-    if (a.fp16 || a.bf16_full_eval || a.fp16_full_eval)
-      throw new RangeError(`TrainingArguments ${a.fp16 ? 'fp16' : a.bf16_full_eval ? 'bf16_full_eval' : 'fp16_full_eval'}=true is not available in tunekit yet ` +
-        '(fp16 needs loss scaling with a GradScaler; full-precision eval modes cast the model). Use bf16=true (autocast, CPU and CUDA), ' +
-        "or cast the model yourself (model.to('bfloat16')) for pure low-precision training.");
+    // bf16 / fp16: libtorch's autocast around every forward (precision.ts), fp16 with a GradScaler
+    checkPrecision(a, a.device);
+    this.gradScaler = makeScaler(a, opts.gradScaler);
     // HF: set_seed(args.seed) at construction, before any dataloader or dropout draws
     manualSeed(a.seed);
     this.model = opts.model;

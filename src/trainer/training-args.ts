@@ -70,6 +70,7 @@ export interface TrainingArgumentsFields {
   fp16: boolean;
   bf16_full_eval: boolean;
   fp16_full_eval: boolean;
+  tf32: boolean | null;
   dataloader_drop_last: boolean;
   /** Defaults to logging_steps when eval_strategy is 'steps'. */
   eval_steps: number | null;
@@ -156,6 +157,7 @@ export class TrainingArguments implements TrainingArgumentsFields {
   declare fp16: boolean;
   declare bf16_full_eval: boolean;
   declare fp16_full_eval: boolean;
+  declare tf32: boolean | null;
   declare dataloader_drop_last: boolean;
   declare eval_steps: number | null;
   declare dataloader_num_workers: number;

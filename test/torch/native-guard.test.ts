@@ -18,10 +18,11 @@ const NO_ARGS_OK = new Set([
   'cudaSynchronize', // device 0: returns on CUDA builds, throws on CPU-only ones
   'getRngState', // the default generator's state
   'isLive', // false for anything that is not a live handle
+  'allowTF32', // the current TF32 setting
 ]);
 // Of those, the ones that take no arguments at all (and so ignore whatever they are given).
 const TAKES_NOTHING = new Set(['liveTensorCount', 'torchVersion', 'hasSdpa', 'flushExternalMemory', 'isGradEnabled',
-  'getNumThreads', 'cudaIsAvailable', 'cudaDeviceCount', 'cudaBuilt', 'cudaEmptyCache']);
+  'getNumThreads', 'cudaIsAvailable', 'cudaDeviceCount', 'cudaBuilt', 'cudaEmptyCache', 'allowTF32']);
 // Bad values (see BAD in the fuzz) that an export may accept when given in every position.
 const GARBAGE_OK: Record<string, string[]> = {
   isLive: ['string', 'object', 'array', 'boolean', 'NaN', '-1', '1.5', '2^53', '1e300', '-Infinity', 'stale handle', '[-1]', '[2^62]',
@@ -31,7 +32,8 @@ const GARBAGE_OK: Record<string, string[]> = {
   manualSeed: ['-1', '2^53', 'stale handle'], // seeds are integers in [-2^63, 2^64), as torch.manual_seed
   generatorNew: ['-1', '2^53', 'stale handle'],
   setGradEnabled: ['boolean'],
-  isAutocastEnabled: ['boolean'], // (cuda: boolean): true in every position is a real question
+  isAutocastEnabled: ['boolean'],
+  setAllowTF32: ['boolean'], // (on: boolean) // (cuda: boolean): true in every position is a real question
   setAllocationLimit: ['2^53', 'stale handle'], // any byte count >= 0 is a limit (the fuzz restores it)
 };
 

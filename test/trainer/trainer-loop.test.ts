@@ -174,12 +174,6 @@ test('remove_unused_columns drops columns forward() does not take (arrays: per r
   await assert.rejects(keep.train(), /unexpected input 'idx'/);
 });
 
-test('fp16 and the full-eval casts are refused with an explanation (bf16 runs under autocast)', () => {
-  assert.throws(() => quietTrainer({ model: new TinyClassifier(), args: testArgs({ fp16: true }) }), /fp16=true is not available in tunekit yet \(fp16 needs loss scaling/);
-  assert.throws(() => quietTrainer({ model: new TinyClassifier(), args: testArgs({ bf16_full_eval: true }) }), /bf16_full_eval=true is not available/);
-  quietTrainer({ model: new TinyClassifier(), args: testArgs({ bf16: true }) });
-});
-
 test('a tunekit Dataset loses the unused columns through removeColumns (HF _remove_unused_columns)', async () => {
   const { Dataset } = await import('../../src/data/dataset.js');
   const ds = Dataset.fromList(classificationRows(6).map((r, i) => ({ ...r, idx: i, text: `row ${i}` })) as never);

@@ -58,6 +58,8 @@ TK_OP(autocastEnter) {
   bool cuda = B(info, 0);
   at::ScalarType dt = static_cast<at::ScalarType>(I(info, 1));
   if (dt != at::kBFloat16 && dt != at::kHalf && dt != at::kFloat) throw ArgError("autocast: dtype must be bfloat16, float16 or float32");
+  if (!cuda && dt == at::kHalf && !compat::cpuAutocastHalf())
+    throw ArgError(std::string("autocast: CPU autocast in libtorch ") + TORCH_VERSION + " runs bfloat16 only (float16 on CPU needs libtorch >= 2.3)");
   bool cache = B(info, 2);
   Napi::Env env = info.Env();
   Napi::Array prev = Napi::Array::New(env, 3);
@@ -82,4 +84,11 @@ TK_OP(autocastExit) {
   at::autocast::set_autocast_cache_enabled(cache);
   UNDEF;
 }
+// setAllowTF32(on) -> the previous setting; allowTF32() reads it.
+TK_OP(setAllowTF32) {
+  bool was = compat::allowTF32();
+  compat::setAllowTF32(B(info, 0));
+  return Napi::Boolean::New(info.Env(), was);
+}
+TK_OP(allowTF32) { return Napi::Boolean::New(info.Env(), compat::allowTF32()); }
 TK_OP(isAutocastEnabled) { return Napi::Boolean::New(info.Env(), compat::autocastEnabled(B(info, 0))); }

@@ -102,6 +102,41 @@ TK_OP(clipGradNorm) {
   return Napi::Number::New(info.Env(), total.item<double>());
 }
 
+// ampUnscale(params[], invScale) -> found_inf (a boolean): GradScaler.unscale_ — every gradient
+// is multiplied in place by invScale (a float32, as torch's reciprocal of the float32 scale taken
+// in double), and found_inf says whether any gradient held inf/NaN before.  One device read at
+// the end, as torch's step() reads found_inf; CUDA gradients use ATen's fused
+// _amp_foreach_non_finite_check_and_unscale_, others the same check op by op.
+TK_OP(ampUnscale) {
+  auto params = TL(info, 0);
+  const double inv = D(info, 1);
+  if (!std::isfinite(inv)) throw ArgError("ampUnscale: the inverse scale must be finite, got " + std::to_string(inv));
+  compat::NoGradGuard ng;
+  std::vector<at::Tensor> grads;
+  for (auto& p : params) {
+    at::Tensor g = p.grad();
+    if (g.defined()) grads.push_back(g.detach());
+  }
+  if (grads.empty()) return Napi::Boolean::New(info.Env(), false);
+  bool allCuda = true;
+  for (auto& g : grads) allCuda = allCuda && g.is_cuda() && g.device() == grads[0].device();
+  bool found = false;
+  if (allCuda) {
+    at::Tensor foundInf = at::zeros({}, grads[0].options().dtype(at::kFloat));
+    at::Tensor invScale = at::full({}, static_cast<float>(inv), grads[0].options().dtype(at::kFloat));
+    at::_amp_foreach_non_finite_check_and_unscale_(grads, foundInf, invScale);
+    found = foundInf.item<float>() != 0.0f;
+  } else {
+    std::vector<at::Tensor> bad;
+    for (auto& g : grads) {
+      bad.push_back(at::isfinite(g).logical_not().any());
+      if (static_cast<float>(inv) != 1.0f) g.mul_(static_cast<float>(inv));
+    }
+    found = at::stack(bad).any().item<bool>();
+  }
+  return Napi::Boolean::New(info.Env(), found);
+}
+
 // gradNorm(params[], normType) -> total norm without clipping.
 TK_OP(gradNorm) {
   auto params = TL(info, 0);
