@@ -77,6 +77,8 @@ const OVERRIDES = {
   toBuffer: { returns: 'ArrayBuffer' },
   // returns the previous autocast state it replaced: [enabled, dtype code, cache enabled]
   autocastEnter: { returns: '[boolean, number, boolean]' },
+  // the total norm tensor, null without gradients (wrap of an undefined tensor)
+  clipGradNormTensor: { returns: 'Handle | null' },
 };
 
 function walk(dir) {

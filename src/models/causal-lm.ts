@@ -3,8 +3,8 @@
 // the causal-LM loss (transformers' ForCausalLMLoss: shift by one, ignore -100, a sum divided by
 // num_items_in_batch under gradient accumulation). A family's model file builds its layers and
 // calls these.
-import { arange, F, isGradEnabled, type Tensor, type DType } from '../torch/index.js';
-import { causalMask, DynamicCache, FINFO_MIN, type KVCache } from '../nn/index.js';
+import { arange, F, empty, isGradEnabled, type Tensor, type DType } from '../torch/index.js';
+import { causalMask, DynamicCache, FINFO_MIN, Linear, type KVCache } from '../nn/index.js';
 
 /** What a decoder base model's forward takes (HF's keyword arguments). */
 export interface DecoderInputs {
@@ -49,7 +49,10 @@ export interface DecoderOutput {
 export interface CausalLMOutput {
   /** 0-d loss when labels were given. */
   loss?: Tensor;
-  /** (B, T, V), or (B, logits_to_keep, V) */
+  /**
+   * (B, T, V), or (B, logits_to_keep, V).  (B, 0, V) when the loss was computed without logits
+   * (lossType 'chunked_nll' in a training forward: see causalLmForward).
+   */
   logits: Tensor;
   past_key_values?: KVCache;
   hidden_states?: Tensor[];
@@ -165,6 +168,34 @@ export function causalLmLoss(logits: Tensor, labels: Tensor, numItemsInBatch?: n
   return typeof numItemsInBatch === 'number' ? sum.div(numItemsInBatch) : sum.div(numItemsInBatch.to(sum.device)); // float32 / int64 -> float32, as HF
 }
 
+/** How a causal LM's training loss is computed: from the logits ('nll'), or without them ('chunked_nll'). */
+export type CausalLossType = 'nll' | 'chunked_nll';
+
+/** Checks a lossType value (a model's `lossType` setter and the Trainer's loss_type). */
+export function checkLossType(v: unknown, where: string): CausalLossType {
+  if (v !== 'nll' && v !== 'chunked_nll') throw new RangeError(`${where}: loss type must be 'nll' or 'chunked_nll', got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/**
+ * TRL's loss_type="chunked_nll": causalLmLoss's value and gradients without the (B, T, V) logits.
+ * hidden (B, T, H) and the head's weight go to F.linearCrossEntropySum with the labels shifted
+ * left (position t predicts label t + 1); blocks of ~256 MiB of float32 logits at a time.  The
+ * head must be a plain Linear: a LoRA-wrapped lm_head would lose its adapter (TRL refuses it too).
+ */
+export function chunkedNllLoss(hidden: Tensor, lmHead: { forward(x: Tensor): Tensor }, labels: Tensor, numItemsInBatch?: number | Tensor | null): Tensor {
+  if (!(lmHead instanceof Linear) || lmHead.constructor !== Linear)
+    throw new TypeError(`lossType 'chunked_nll' reads lm_head's weight directly, so lm_head must be a plain Linear (got ${lmHead.constructor.name}: ` +
+      "a LoRA adapter on lm_head would be skipped). Leave lm_head out of target_modules, or use loss_type 'nll'.");
+  const [b, t, hs] = hidden.shape as [number, number, number];
+  const v = lmHead.outFeatures;
+  const shifted = F.pad(labels.long(), [0, 1], -100).narrow(-1, 1, labels.size(-1)).reshape(-1).to(hidden.device); // (B*T)
+  const chunkRows = Math.max(64, Math.floor(2 ** 26 / v));
+  const sum = F.linearCrossEntropySum(hidden.reshape(b * t, hs), lmHead.weight, lmHead.bias, shifted, { ignoreIndex: -100, chunkRows }); // 0-d float32
+  if (numItemsInBatch === undefined || numItemsInBatch === null) return sum.div(shifted.ne(-100).sum());
+  return typeof numItemsInBatch === 'number' ? sum.div(numItemsInBatch) : sum.div(numItemsInBatch.to(sum.device));
+}
+
 /**
  * Learned position tables (GPT-2, OPT, GPT-Neo) have `maxPositions` rows. checkInputs sees only
  * the new tokens; with a cache the default positions run on to past + T - 1, so the past counts
@@ -181,10 +212,16 @@ export function checkPositionTable(who: string, pastLength: number, t: number, m
  * the rest, project the last `logits_to_keep` positions (all when 0) with `lmHead`, and the shifted
  * loss when labels are given. `base(inputs)` runs the family's base model (the inputs already checked).
  */
-export function causalLmForward(inputs: CausalLMInputs, base: (inputs: DecoderInputs) => DecoderOutput, lmHead: { forward(x: Tensor): Tensor }): CausalLMOutput {
+export function causalLmForward(inputs: CausalLMInputs, base: (inputs: DecoderInputs) => DecoderOutput, lmHead: { forward(x: Tensor): Tensor },
+  lossType: CausalLossType = 'nll'): CausalLMOutput {
   const { labels, num_items_in_batch: n, logits_to_keep: keep, ...rest } = inputs;
   const out = base(rest);
   let h = out.last_hidden_state; // (B, T, H)
+  if (labels && lossType === 'chunked_nll' && isGradEnabled()) {
+    const loss = chunkedNllLoss(h, lmHead, labels, n);
+    const logits = empty([h.size(0), 0, lmHead instanceof Linear ? lmHead.outFeatures : 0], { device: h.device }); // (B, 0, V): none made
+    return { loss, logits, ...(out.past_key_values ? { past_key_values: out.past_key_values } : {}), ...(out.hidden_states ? { hidden_states: out.hidden_states } : {}) };
+  }
   if (keep && keep > 0 && keep < h.size(1)) h = h.narrow(1, h.size(1) - keep, keep); // (B, keep, H)
   const logits = lmHead.forward(h); // (B, T, V)
   const loss = labels ? causalLmLoss(logits, labels, n) : undefined;

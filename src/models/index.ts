@@ -40,6 +40,6 @@ export { GPT2ForSequenceClassification, GPT2ForTokenClassification, GPT2ForQuest
 export { OPTForSequenceClassification, OPTForQuestionAnswering } from './opt/heads.js';
 export { GPTNeoForSequenceClassification, GPTNeoForTokenClassification, GPTNeoForQuestionAnswering } from './gpt_neo/heads.js';
 export {
-  causalLmLoss, causalLmForward, decoderStep, DECODER_INPUTS, CAUSAL_LM_INPUTS,
+  causalLmLoss, causalLmForward, chunkedNllLoss, checkLossType, type CausalLossType, decoderStep, DECODER_INPUTS, CAUSAL_LM_INPUTS,
   type DecoderInputs, type CausalLMInputs, type DecoderOutput, type CausalLMOutput, type DecoderStep,
 } from './causal-lm.js';

@@ -26,6 +26,15 @@ export function clipGradNorm(parameters: Iterable<Tensor> | Tensor, maxNorm: num
   return fused.clipGradNorm(list(parameters), maxNorm, order(normType));
 }
 
+/**
+ * clipGradNorm that leaves the total norm on the device: a 0-d tensor (null when no parameter has
+ * a gradient), so nothing waits for a GPU.
+ */
+export function clipGradNormTensor(parameters: Iterable<Tensor> | Tensor, maxNorm: number, normType: NormType = 2): Tensor | null {
+  if (typeof maxNorm !== 'number' || Number.isNaN(maxNorm)) throw new TypeError(`clipGradNormTensor: maxNorm must be a number, got ${String(maxNorm)}`);
+  return fused.clipGradNormTensor(list(parameters), maxNorm, order(normType));
+}
+
 /** Total norm of the gradients (as clipGradNorm computes it) without changing them. */
 export function gradNorm(parameters: Iterable<Tensor> | Tensor, normType: NormType = 2): number {
   return fused.gradNorm(list(parameters), order(normType));

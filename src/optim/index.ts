@@ -3,7 +3,7 @@
 export { Optimizer, type ParamGroup, type ParamGroupSpec, type Params, type OptimizerStateDict, type StateValue } from './optimizer.js';
 export { AdamW, type AdamWHyper, type AdamWOptions, type AdamWState } from './adamw.js';
 export { SGD, type SGDHyper, type SGDOptions, type SGDState } from './sgd.js';
-export { clipGradNorm, gradNorm, type NormType } from './clip.js';
+export { clipGradNorm, clipGradNormTensor, gradNorm, type NormType } from './clip.js';
 export { getParameterGroups, getDecayParameterNames, isNormParamName, type DecayGroups } from './groups.js';
 export {
   LambdaLR, getScheduler, getConstantSchedule, getConstantScheduleWithWarmup, getLinearScheduleWithWarmup,

@@ -67,6 +67,17 @@ export function crossEntropy(input: Tensor, target: Tensor,
 export function fusedCrossEntropySum(logits: Tensor, target: Tensor, ignoreIndex = -100): Tensor {
   return wrap(N.fusedCrossEntropy(hOf(logits), hOf(target), ignoreIndex));
 }
+/**
+ * cross_entropy(hidden @ weight^T + bias, target, reduction='sum', ignore_index) without the
+ * (N, V) logits (native linearCrossEntropy; TRL's chunked_nll, Liger's fused linear CE): rows whose
+ * target is ignoreIndex are dropped before the projection, the rest go through in blocks of
+ * `chunkRows` tokens whose gradients are made at once.  hidden (N, H), weight (V, H) as nn.Linear
+ * stores it, bias (V) or null, target (N) int64.  Returns a 0-d float32 tensor (float64 for
+ * float64 inputs; bfloat16/float16 inputs accumulate in float32); backward runs once per graph.
+ */
+export function linearCrossEntropySum(hidden: Tensor, weight: Tensor, bias: Tensor | null, target: Tensor, opts: { ignoreIndex?: number; chunkRows?: number } = {}): Tensor {
+  return wrap(N.linearCrossEntropy(hOf(hidden), hOf(weight), hOpt(bias ?? undefined), hOf(target), opts.ignoreIndex ?? -100, opts.chunkRows ?? 1024));
+}
 export function nllLoss(input: Tensor, target: Tensor, opts: { weight?: Tensor; reduction?: Reduction; ignoreIndex?: number } = {}): Tensor {
   return wrap(N.nllLoss(hOf(input), hOf(target), hOpt(opts.weight), opts.reduction ?? 'mean', opts.ignoreIndex ?? -100));
 }

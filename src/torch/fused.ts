@@ -71,6 +71,15 @@ export function clipGradNorm(params: readonly Tensor[], maxNorm: number, normTyp
 }
 
 /**
+ * clipGradNorm without reading the norm back: the total norm as a 0-d tensor on the gradients'
+ * device (null when no parameter has a gradient), so a CUDA step need not wait for the GPU.
+ */
+export function clipGradNormTensor(params: readonly Tensor[], maxNorm: number, normType = 2): Tensor | null {
+  const h = N.clipGradNormTensor(handles(params, 'clipGradNormTensor'), maxNorm, normType);
+  return h === null ? null : wrap(h);
+}
+
+/**
  * GradScaler's unscale_: every gradient multiplied in place by `invScale` (give it as float32, as
  * torch takes the reciprocal of its float32 scale in double and rounds it to float).
  * @returns whether any gradient held inf or NaN before (torch's found_inf; one device read).

@@ -118,6 +118,13 @@ export interface NativeOps {
    */
   setNumThreads(a0: number): void;
   getNumThreads(): number;
+  // ---- native/src/ops/lce.cc ----
+  /**
+   * linearCrossEntropy(hidden (N, H), weight (V, H), bias (V)?, target (N) int64, ignoreIndex, chunkRows)
+   * -> 0-d float32: cross_entropy(hidden @ weight^T + bias, target, reduction='sum') over the rows
+   * whose target is not ignoreIndex, its gradients made block by block in the forward pass.
+   */
+  linearCrossEntropy(a0: Handle, a1: Handle, a2: Handle | null | undefined, a3: Handle, a4?: number | null, a5?: number | null): Handle;
   // ---- native/src/ops/linalg.cc ----
   matmul(a0: Handle, a1: Handle): Handle;
   mm(a0: Handle, a1: Handle): Handle;
@@ -177,10 +184,15 @@ export interface NativeOps {
   sgdStep(a0: Handle[], a1: (Handle | null)[], a2: number, a3: number, a4: number, a5: number, a6?: boolean | null, a7?: boolean | null): (Handle | null)[];
   /**
    * clipGradNorm(params[], maxNorm, normType) -> total norm (a number), computed and applied
-   * exactly as torch.nn.utils.clip_grad_norm_ (1.13): per-grad norms, norm of the stack,
-   * coef = clamp(max / (total + 1e-6), max=1) in the grads' dtype.
+   * exactly as torch.nn.utils.clip_grad_norm_ (1.13).
    */
   clipGradNorm(a0: Handle[], a1: number, a2?: number | null): number;
+  /**
+   * clipGradNormTensor(params[], maxNorm, normType) -> the total norm as a 0-d tensor on the
+   * gradients' device (null without gradients): the same clip without reading the norm back,
+   * so a CUDA training step does not wait for the GPU here.
+   */
+  clipGradNormTensor(a0: Handle[], a1: number, a2?: number | null): Handle | null;
   /**
    * ampUnscale(params[], invScale) -> found_inf (a boolean): GradScaler.unscale_ — every gradient
    * is multiplied in place by invScale (a float32, as torch's reciprocal of the float32 scale taken
@@ -444,37 +456,37 @@ export const NATIVE_OP_NAMES = [
   'onesLike', 'emptyLike', 'fullLike', 'randLike', 'randnLike', 'uniform_', 'normal_', 'bernoulli',
   'bernoulliP', 'multinomial', 'manualSeed', 'generatorNew', 'generatorSeed', 'getRngState', 'setRngState', 'cudaIsAvailable',
   'cudaDeviceCount', 'cudaBuilt', 'cudaSynchronize', 'cudaMemoryAllocated', 'cudaMemoryReserved', 'cudaEmptyCache', 'setNumThreads', 'getNumThreads',
-  'matmul', 'mm', 'bmm', 'dot', 'outer', 'linear', 'addmm', 'baddbmm',
-  'einsum', 'embedding', 'layerNorm', 'rmsNorm', 'dropout', 'softmax', 'logSoftmax', 'crossEntropy',
-  'fusedCrossEntropy', 'nllLoss', 'mseLoss', 'l1Loss', 'bceWithLogits', 'oneHot', 'sdpa', 'adamwStep',
-  'sgdStep', 'clipGradNorm', 'ampUnscale', 'gradNorm', 'zeroGrad', 'add', 'addS', 'add_',
-  'addS_', 'sub', 'subS', 'sub_', 'subS_', 'rsubS', 'mul', 'mulS',
-  'mul_', 'mulS_', 'pow', 'powS', 'pow_', 'powS_', 'remainder', 'remainderS',
-  'remainder_', 'remainderS_', 'fmod', 'fmodS', 'fmod_', 'fmodS_', 'eq', 'eqS',
-  'eq_', 'eqS_', 'ne', 'neS', 'ne_', 'neS_', 'lt', 'ltS',
-  'lt_', 'ltS_', 'le', 'leS', 'le_', 'leS_', 'gt', 'gtS',
-  'gt_', 'gtS_', 'ge', 'geS', 'ge_', 'geS_', 'div', 'divS',
-  'div_', 'divS_', 'powScalarBase', 'maximum', 'minimum', 'atan2', 'logicalAnd', 'logicalOr',
-  'logicalXor', 'bitwiseAnd', 'bitwiseOr', 'neg', 'neg_', 'abs', 'abs_', 'exp',
-  'exp_', 'log', 'log_', 'log1p', 'log1p_', 'expm1', 'expm1_', 'log2',
-  'log2_', 'sqrt', 'sqrt_', 'rsqrt', 'rsqrt_', 'sin', 'sin_', 'cos',
-  'cos_', 'tanh', 'tanh_', 'sigmoid', 'sigmoid_', 'relu', 'relu_', 'sign',
-  'floor', 'floor_', 'ceil', 'ceil_', 'round', 'round_', 'trunc', 'trunc_',
-  'reciprocal', 'reciprocal_', 'square', 'square_', 'erf', 'erf_', 'silu', 'silu_',
-  'logicalNot', 'isnan', 'isinf', 'isfinite', 'nanToNum', 'gelu', 'softplus', 'leakyRelu',
-  'elu', 'hardtanh', 'logsigmoid', 'clamp', 'clamp_', 'clampT', 'where', 'whereTS',
-  'whereST', 'whereSS', 'lerp', 'lerpS', 'addcmul', 'addcdiv', 'addcmul_', 'addcdiv_',
-  'allclose', 'equal', 'sum', 'mean', 'prod', 'max', 'min', 'maxDim',
-  'minDim', 'amax', 'amin', 'argmax', 'argmin', 'var', 'std', 'logsumexp',
-  'norm', 'all', 'any', 'cumsum', 'cumprod', 'countNonzero', 'topk', 'sort',
-  'argsort', 'view', 'reshape', 'flatten', 'unflatten', 'unsqueeze', 'squeeze', 'permute',
-  'transpose', 'expand', 'repeat', 'repeatInterleave', 'cat', 'stack', 'split', 'chunk',
-  'unbind', 'narrow', 'select', 'slice', 'indexSelect', 'index', 'gather', 'scatter',
-  'scatterS', 'scatterAdd', 'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_', 'maskedSelect', 'nonzero',
-  'triu', 'tril', 'flip', 'roll', 'pad', 'shape', 'strides', 'dim',
-  'numel', 'size', 'dtype', 'device', 'isContiguous', 'storageOffset', 'sameStorage', 'toBuffer',
-  'dataView', 'item', 'to', 'clone', 'detach', 'contiguous', 'alias', 'copy_',
-  'fill_', 'zero_', 'setData',
+  'linearCrossEntropy', 'matmul', 'mm', 'bmm', 'dot', 'outer', 'linear', 'addmm',
+  'baddbmm', 'einsum', 'embedding', 'layerNorm', 'rmsNorm', 'dropout', 'softmax', 'logSoftmax',
+  'crossEntropy', 'fusedCrossEntropy', 'nllLoss', 'mseLoss', 'l1Loss', 'bceWithLogits', 'oneHot', 'sdpa',
+  'adamwStep', 'sgdStep', 'clipGradNorm', 'clipGradNormTensor', 'ampUnscale', 'gradNorm', 'zeroGrad', 'add',
+  'addS', 'add_', 'addS_', 'sub', 'subS', 'sub_', 'subS_', 'rsubS',
+  'mul', 'mulS', 'mul_', 'mulS_', 'pow', 'powS', 'pow_', 'powS_',
+  'remainder', 'remainderS', 'remainder_', 'remainderS_', 'fmod', 'fmodS', 'fmod_', 'fmodS_',
+  'eq', 'eqS', 'eq_', 'eqS_', 'ne', 'neS', 'ne_', 'neS_',
+  'lt', 'ltS', 'lt_', 'ltS_', 'le', 'leS', 'le_', 'leS_',
+  'gt', 'gtS', 'gt_', 'gtS_', 'ge', 'geS', 'ge_', 'geS_',
+  'div', 'divS', 'div_', 'divS_', 'powScalarBase', 'maximum', 'minimum', 'atan2',
+  'logicalAnd', 'logicalOr', 'logicalXor', 'bitwiseAnd', 'bitwiseOr', 'neg', 'neg_', 'abs',
+  'abs_', 'exp', 'exp_', 'log', 'log_', 'log1p', 'log1p_', 'expm1',
+  'expm1_', 'log2', 'log2_', 'sqrt', 'sqrt_', 'rsqrt', 'rsqrt_', 'sin',
+  'sin_', 'cos', 'cos_', 'tanh', 'tanh_', 'sigmoid', 'sigmoid_', 'relu',
+  'relu_', 'sign', 'floor', 'floor_', 'ceil', 'ceil_', 'round', 'round_',
+  'trunc', 'trunc_', 'reciprocal', 'reciprocal_', 'square', 'square_', 'erf', 'erf_',
+  'silu', 'silu_', 'logicalNot', 'isnan', 'isinf', 'isfinite', 'nanToNum', 'gelu',
+  'softplus', 'leakyRelu', 'elu', 'hardtanh', 'logsigmoid', 'clamp', 'clamp_', 'clampT',
+  'where', 'whereTS', 'whereST', 'whereSS', 'lerp', 'lerpS', 'addcmul', 'addcdiv',
+  'addcmul_', 'addcdiv_', 'allclose', 'equal', 'sum', 'mean', 'prod', 'max',
+  'min', 'maxDim', 'minDim', 'amax', 'amin', 'argmax', 'argmin', 'var',
+  'std', 'logsumexp', 'norm', 'all', 'any', 'cumsum', 'cumprod', 'countNonzero',
+  'topk', 'sort', 'argsort', 'view', 'reshape', 'flatten', 'unflatten', 'unsqueeze',
+  'squeeze', 'permute', 'transpose', 'expand', 'repeat', 'repeatInterleave', 'cat', 'stack',
+  'split', 'chunk', 'unbind', 'narrow', 'select', 'slice', 'indexSelect', 'index',
+  'gather', 'scatter', 'scatterS', 'scatterAdd', 'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_',
+  'maskedSelect', 'nonzero', 'triu', 'tril', 'flip', 'roll', 'pad', 'shape',
+  'strides', 'dim', 'numel', 'size', 'dtype', 'device', 'isContiguous', 'storageOffset',
+  'sameStorage', 'toBuffer', 'dataView', 'item', 'to', 'clone', 'detach', 'contiguous',
+  'alias', 'copy_', 'fill_', 'zero_', 'setData',
 ] as const satisfies readonly (keyof NativeOps)[];
 // NATIVE_OP_NAMES lists every method of NativeOps (a compile error otherwise).
 const allListed: Exclude<keyof NativeOps, (typeof NATIVE_OP_NAMES)[number]> extends never ? true : false = true;

@@ -65,6 +65,8 @@ export const FIELDS = {
   fp16_full_eval: ['bool', false],
   /** CUDA TF32 matmuls and convolutions (null: libtorch's setting as is). */
   tf32: ['bool?', null],
+  /** Causal LMs: 'chunked_nll' trains without materialising the logits (TRL SFTConfig.loss_type; HF has no such field). */
+  loss_type: [['nll', 'chunked_nll'], 'nll'],
   dataloader_drop_last: ['bool', false],
   eval_steps: ['float?', null],
   dataloader_num_workers: ['int', 0],

@@ -9,17 +9,18 @@ import type { Batch, Feature } from '../data/collators/index.js';
 import type { PredictionOutput } from './arrays.js';
 import type { TrainerDataset } from './options.js';
 import type { Trainer } from './trainer.js';
+import { StepValues } from './step-values.js';
 
 /** The accumulators of one train() run (HF keeps them as Trainer attributes). */
 export interface RunState {
-  /** HF tr_loss: the step losses since the last log, summed in float32. */
-  trLoss: number;
+  /** HF tr_loss and the last grad norm, on the device until a log reads them (step-values.ts). */
+  readonly values: StepValues;
+  /** Read the loss and grad norm every step (stopping before a broken update) or only at logs. */
+  syncEachStep: boolean;
   /** HF _total_loss_scalar: the logged losses, summed. */
   totalLossScalar: number;
   /** HF _globalstep_last_logged. */
   globalstepLastLogged: number;
-  /** The gradient norm of the last update (logged as grad_norm), null without clipping. */
-  lastGradNorm: number | null;
   /** True when train() made the scheduler (a second train() makes a fresh one). */
   createdScheduler: boolean;
   /** The model's parameters, in namedParameters() order (what clipping reads). */
@@ -36,7 +37,7 @@ export interface RunState {
 
 export function newRunState(): RunState {
   return {
-    trLoss: 0, totalLossScalar: 0, globalstepLastLogged: 0, lastGradNorm: null, createdScheduler: false, params: [],
+    values: new StepValues(), syncEachStep: true, totalLossScalar: 0, globalstepLastLogged: 0, createdScheduler: false, params: [],
     lastUpdate: null, currentFlos: 0, inTrain: false, labelsChecked: new WeakSet(),
   };
 }
@@ -51,7 +52,7 @@ export interface TrainerHooks {
   prepareInputs(batch: Batch): Batch;
   evaluationLoop(loader: DataLoader<Feature, Batch>, opts: EvalLoopOptions): PredictionOutput & { numSamples: number };
   updateStep(it: Iterator<Batch>, n: number, epoch: number, first: number, stepsInEpoch: number): number;
-  trainingStep(inputs: Batch, numItemsInBatch: Tensor | null): number;
+  trainingStep(inputs: Batch, numItemsInBatch: Tensor | null): Tensor;
   numItemsInBatch(batches: Batch[]): Tensor | null;
   maybeLogSaveEvaluate(): Promise<void>;
   determineBestMetric(metrics: Record<string, number>): boolean;

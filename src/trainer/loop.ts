@@ -6,14 +6,14 @@
 import { join } from 'node:path';
 import { rm, stat } from 'node:fs/promises';
 import { tidy } from '../torch/index.js';
-import { clipGradNorm } from '../optim/index.js';
+import { clipGradNormTensor } from '../optim/index.js';
 import type { Batch } from '../data/collators/index.js';
 import { pyRound, speedMetrics } from './arrays.js';
 import { cleanInterruptedSaves, listCheckpoints, loadRngState, sortedCheckpoints } from './checkpoint.js';
 import { claimOutputDir, compareArgsWithCheckpoint, restoreCallbackStates, resumeFrom, statefulCallbacks } from './checkpointing.js';
 import { currentLr, zeroGrad, type TrainerContext } from './context.js';
 import { floatingPointOps, loadModelWeights } from './model.js';
-import { checkSkippedStep, failNonFinite, failOptimizerStep } from './non-finite.js';
+import { checkSkippedStep, failDeferred, failNonFinite, failOptimizerStep } from './non-finite.js';
 import { TrainerState, type LogEntry } from './trainer-state.js';
 
 /** HF TrainOutput. */
@@ -48,6 +48,7 @@ export async function train(ctx: TrainerContext, opts: { resumeFromCheckpoint?: 
     return await trainRun(ctx, opts);
   } finally {
     ctx.run.inTrain = false;
+    ctx.run.values.reset();
   }
 }
 
@@ -111,10 +112,9 @@ async function trainRun(ctx: TrainerContext, opts: { resumeFromCheckpoint?: stri
   t.state.num_train_epochs = numTrainEpochs;
   run.params = t.model.namedParameters().map(([, p]) => p);
 
-  run.trLoss = 0;
+  run.values.start(ctx.device);
   run.totalLossScalar = 0;
   run.globalstepLastLogged = t.state.global_step;
-  run.lastGradNorm = null;
   zeroGrad(ctx);
   t.control = t.callbackHandler.call('onTrainBegin', a, t.state, t.control);
   if (a.eval_on_start) t.evaluate();
@@ -152,7 +152,8 @@ async function finishTraining(ctx: TrainerContext, start: number, numTrainSample
     if (a.log_level === 'info' || a.log_level === 'debug') console.info(`Loading best model from ${t.state.best_model_checkpoint} (score: ${t.state.best_metric}).`);
     await loadModelWeights(t.model, t.state.best_model_checkpoint);
   }
-  run.totalLossScalar += run.trLoss;
+  checkDeferred(ctx);
+  run.totalLossScalar += run.values.takeLoss();
   const trainLoss = run.totalLossScalar / Math.max(t.state.global_step, 0.001);
   const metrics = speedMetrics('train', start, { numSamples: numTrainSamples, numSteps: t.state.max_steps });
   ctx.hooks.storeFlos();
@@ -196,13 +197,18 @@ export function updateStep(ctx: TrainerContext, it: Iterator<Batch>, n: number, 
           if (main) t.state.num_input_tokens_seen += main.numel();
         }
         const loss = ctx.hooks.trainingStep(inputs, numItems);
-        if (Number.isFinite(loss)) run.trLoss = Math.fround(run.trLoss + loss);
-        else if (t.gradScaler) {
-          // fp16: an overflowing forward is the GradScaler's to handle (its gradients are inf/NaN, so
-          // the update is skipped); the logged loss filters it as HF's logging_nan_inf_filter does
-          if (a.logging_nan_inf_filter) run.trLoss = Math.fround(run.trLoss + run.trLoss / (1 + t.state.global_step - run.globalstepLastLogged));
-          else run.trLoss = Math.fround(run.trLoss + loss);
-        } else failNonFinite(ctx, 'loss', loss, epoch + (first + i + 1) / stepsInEpoch);
+        // fp16: an overflowing forward is the GradScaler's to handle (its gradients are inf/NaN, so
+        // the update is skipped), never a reason to stop; otherwise an inf/NaN loss stops training —
+        // read now (syncEachStep) or recorded on the device for the next log
+        const guard = !t.gradScaler;
+        if (guard && run.syncEachStep) {
+          const v = loss.item();
+          if (!Number.isFinite(v)) failNonFinite(ctx, 'loss', v, epoch + (first + i + 1) / stepsInEpoch);
+        }
+        run.values.addLoss(loss, {
+          step: t.state.global_step + 1, nanInfFilter: a.logging_nan_inf_filter,
+          stepsSinceLog: t.state.global_step - run.globalstepLastLogged, track: guard && !run.syncEachStep,
+        });
         ctx.hooks.countFlos(inputs);
       });
       if (i < batches.length - 1) t.control = cb.call('onSubstepEnd', a, t.state, t.control);
@@ -217,15 +223,17 @@ function applyUpdate(ctx: TrainerContext, endEpoch: number): void {
   const t = ctx.trainer, run = ctx.run, a = t.args;
   const cb = t.callbackHandler;
   const scaler = t.gradScaler;
-  let gradNorm: number | null = null;
   if (a.max_grad_norm !== null && a.max_grad_norm > 0) {
     // accelerate's clip_grad_norm_: unscale first, so the norm and the clip are in true units
     if (scaler) scaler.unscale_(t.optimizer!);
-    gradNorm = clipGradNorm(run.params, a.max_grad_norm);
+    const norm = clipGradNormTensor(run.params, a.max_grad_norm);
     // with fp16 an inf/NaN norm is an overflow the scaler skips; without, it stops training
-    if (!Number.isFinite(gradNorm) && !scaler) failNonFinite(ctx, 'grad_norm', gradNorm, endEpoch);
-  }
-  run.lastGradNorm = gradNorm;
+    if (norm !== null && !scaler && run.syncEachStep) {
+      const v = norm.item();
+      if (!Number.isFinite(v)) failNonFinite(ctx, 'grad_norm', v, endEpoch);
+    }
+    run.values.setGradNorm(norm, { step: t.state.global_step + 1, track: !scaler && !run.syncEachStep });
+  } else run.values.setGradNorm(null, { step: 0, track: false });
   t.control = cb.call('onPreOptimizerStep', a, t.state, t.control);
   const lr = currentLr(ctx);
   let stepped = true;
@@ -251,11 +259,13 @@ function applyUpdate(ctx: TrainerContext, endEpoch: number): void {
 /** HF _maybe_log_save_evaluate: log the mean loss since the last log, evaluate, save — as control says. */
 export async function maybeLogSaveEvaluate(ctx: TrainerContext): Promise<void> {
   const t = ctx.trainer, run = ctx.run, s = t.state;
+  // deferred checks (syncEachStep false) are read before anything is logged, evaluated or saved
+  if (t.control.should_log || t.control.should_evaluate || t.control.should_save) checkDeferred(ctx);
   if (t.control.should_log && s.global_step > run.globalstepLastLogged) {
-    const tr = run.trLoss;
-    run.trLoss = 0;
+    const tr = run.values.takeLoss();
     const logs: LogEntry = { loss: pyRound(tr / (s.global_step - run.globalstepLastLogged), 4) };
-    if (run.lastGradNorm !== null) logs.grad_norm = run.lastGradNorm;
+    const gradNorm = run.values.gradNorm();
+    if (gradNorm !== null) logs.grad_norm = gradNorm;
     logs.learning_rate = t.lrScheduler!.getLastLr()[0]!;
     run.totalLossScalar += tr;
     run.globalstepLastLogged = s.global_step;
@@ -271,6 +281,13 @@ export async function maybeLogSaveEvaluate(ctx: TrainerContext): Promise<void> {
     await ctx.hooks.saveCheckpoint();
     t.control = t.callbackHandler.call('onSave', t.args, t.state, t.control);
   }
+}
+
+/** Reads the deferred inf/NaN record (a device read); stops training naming the first bad update. */
+function checkDeferred(ctx: TrainerContext): void {
+  if (ctx.run.syncEachStep) return;
+  const bad = ctx.run.values.firstNonFinite();
+  if (bad !== null) failDeferred(ctx, bad);
 }
 
 /** HF _determine_best_metric: records best_metric / best_model_checkpoint; true on a new best. */

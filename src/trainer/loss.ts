@@ -38,8 +38,8 @@ function computeLossInner(ctx: TrainerContext, inputs: Batch, numItemsInBatch: T
   return { loss, outputs };
 }
 
-/** See Trainer.trainingStep: forward, the GA loss rule, backward; the loss value as a number. */
-export function trainingStep(ctx: TrainerContext, inputs: Batch, numItemsInBatch: Tensor | null): number {
+/** See Trainer.trainingStep: forward, the GA loss rule, backward; the loss, detached (a 0-d tensor on the device). */
+export function trainingStep(ctx: TrainerContext, inputs: Batch, numItemsInBatch: Tensor | null): Tensor {
   const t = ctx.trainer;
   let { loss } = t.computeLoss(inputs, { numItemsInBatch });
   const selfNormalised = t.model.acceptsLossKwargs === true && numItemsInBatch !== null;
@@ -49,7 +49,7 @@ export function trainingStep(ctx: TrainerContext, inputs: Batch, numItemsInBatch
   // Checkpointed layers are recomputed and backpropagated after the native backward (see
   // models/utils/gradient-checkpointing.ts); a no-op without checkpointing.
   (t.model as { finishCheckpointedBackward?: () => void }).finishCheckpointedBackward?.();
-  return loss.item();
+  return loss.detach();
 }
 
 /** HF get_batch_samples: labels != -100 over all micro-batches of the update (before any shift), as a 0-d int64 tensor. */

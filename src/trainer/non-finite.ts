@@ -4,6 +4,7 @@
 // (logging_nan_inf_filter) and trains on; tunekit stops before anything bad is applied or saved.
 import { currentLr, zeroGrad, type TrainerContext } from './context.js';
 import { firstNonFiniteWeight, largestWeight, type NonFiniteWeight } from './model.js';
+import type { FirstNonFinite } from './step-values.js';
 
 /** What NonFiniteLossError found not finite: the loss, the gradient norm, or the weights after an optimizer update. */
 export type NonFiniteKind = 'loss' | 'grad_norm' | 'weights';
@@ -117,6 +118,21 @@ function firstParamWithGrad(ctx: TrainerContext): string | null {
       return names.get(p) ?? null;
     }
   return null;
+}
+
+/**
+ * A deferred check (syncEachStep false) found an inf/NaN loss or gradient norm: the updates from
+ * `bad.step` to now were applied (as in HF, which never checks), but no checkpoint was written
+ * after it (saves read the record first, and refuse non-finite weights).
+ */
+export function failDeferred(ctx: TrainerContext, bad: FirstNonFinite): never {
+  const t = ctx.trainer;
+  zeroGrad(ctx);
+  const w = firstNonFiniteWeight(t.model);
+  const cause = `Found when the values were read at step ${t.state.global_step} (syncEachStep: false keeps them on the device until a log or save): ` +
+    `the updates of steps ${bad.step}-${t.state.global_step} were applied${w ? `, and parameter '${w.name}' now holds ${fmtNum(w.value)}` : ''}. ` +
+    `Resume from the last good checkpoint with syncEachStep: true to stop before the bad update, and lower learning_rate or check the data of step ${bad.step}`;
+  throw new NonFiniteLossError(bad.what, bad.value, bad.step, t.state.epoch ?? 0, t.lastCheckpoint, { parameter: w?.name ?? null, cause });
 }
 
 /**

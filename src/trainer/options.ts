@@ -64,4 +64,12 @@ export interface TrainerOptions {
    * growth_interval 2000 — accelerate's GradScalerKwargs).  An error without fp16.
    */
   gradScaler?: GradScaler;
+  /**
+   * Read the loss and gradient norm back every step (default on CPU, where it costs nothing): an
+   * inf/NaN stops training before that update is applied.  false (default on CUDA): they stay on
+   * the device until a log, evaluation or save reads them, as HF's Trainer — no host-device sync
+   * per step; an inf/NaN then stops training at that read, naming the step it first appeared
+   * (the updates since were applied, nothing was saved after it).
+   */
+  syncEachStep?: boolean;
 }

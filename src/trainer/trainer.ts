@@ -105,9 +105,13 @@ export class Trainer {
     this.labelNames = labelNamesOf(this.model, a.label_names);
     this.trainSampler = opts.trainSampler ?? 'random';
     this.gaLossRule = opts.gaLossRule ?? 'divide';
+    if (a.loss_type === 'chunked_nll') applyChunkedNll(this.model, this.computeLossFunc !== null);
+    if (opts.syncEachStep !== undefined && typeof opts.syncEachStep !== 'boolean') throw new TypeError(`Trainer: syncEachStep must be a boolean, got ${JSON.stringify(opts.syncEachStep)}`);
     // the hooks call the methods through `this`, so a subclass's override is what runs
+    const run = newRunState();
+    run.syncEachStep = opts.syncEachStep ?? !String(this.device).startsWith('cuda');
     this.#ctx = {
-      trainer: this, run: newRunState(), device: this.device,
+      trainer: this, run, device: this.device,
       hooks: {
         prepareDataset: (ds) => this.prepareDataset(ds),
         checkLabels: (ds, where, training) => this.checkLabels(ds, where, training),
@@ -155,12 +159,12 @@ export class Trainer {
   }
 
   /**
-   * HF training_step: the loss of one micro-batch, backpropagated; returns its value.  Models
+   * HF training_step: the loss of one micro-batch, backpropagated; returns it detached (0-d, on the device).  Models
    * with acceptsLossKwargs normalise by num_items_in_batch themselves; otherwise (no
    * computeLossFunc) the mean loss is divided by gradient_accumulation_steps — also on an
    * epoch's partial last update — before backward and logging (transformers >= 4.50).
    */
-  protected trainingStep(inputs: Batch, numItemsInBatch: Tensor | null): number { return loss.trainingStep(this.#ctx, inputs, numItemsInBatch); }
+  protected trainingStep(inputs: Batch, numItemsInBatch: Tensor | null): Tensor { return loss.trainingStep(this.#ctx, inputs, numItemsInBatch); }
 
   /** HF get_batch_samples: labels != -100 over all micro-batches of the update (before any shift), as a 0-d int64 tensor. */
   protected numItemsInBatch(batches: Batch[]): Tensor | null { return loss.numItemsInBatch(batches); }
@@ -294,6 +298,19 @@ export class Trainer {
    * trainer_state.json.  Override to add files (call super).
    */
   protected writeCheckpointFiles(dir: string): Promise<void> { return checkpointing.writeCheckpointFiles(this.#ctx, dir); }
+}
+
+/**
+ * loss_type 'chunked_nll' (TRL's SFTConfig option): the causal LM (inside a PeftModel too) computes
+ * its training loss without logits.  Needs a model with `lossType` (tunekit's ...ForCausalLM), and
+ * no computeLossFunc (which would need the logits).
+ */
+function applyChunkedNll(model: TrainableModel, hasLossFunc: boolean): void {
+  if (hasLossFunc) throw new RangeError("TrainingArguments loss_type='chunked_nll' computes the loss inside the model without logits: it cannot be combined with computeLossFunc");
+  const m = model as { getBaseModel?: () => object };
+  const target = (typeof m.getBaseModel === 'function' ? m.getBaseModel() : model) as { lossType?: unknown; constructor: { name: string } };
+  if (!('lossType' in target)) throw new TypeError(`TrainingArguments loss_type='chunked_nll' needs a causal LM (a tunekit ...ForCausalLM), got ${target.constructor.name}`);
+  target.lossType = 'chunked_nll';
 }
 
 /** @deprecated The Trainer is one class now (no base class); TrainerBase names the same class. */

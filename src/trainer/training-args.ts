@@ -71,6 +71,7 @@ export interface TrainingArgumentsFields {
   bf16_full_eval: boolean;
   fp16_full_eval: boolean;
   tf32: boolean | null;
+  loss_type: 'nll' | 'chunked_nll';
   dataloader_drop_last: boolean;
   /** Defaults to logging_steps when eval_strategy is 'steps'. */
   eval_steps: number | null;
@@ -158,6 +159,7 @@ export class TrainingArguments implements TrainingArgumentsFields {
   declare bf16_full_eval: boolean;
   declare fp16_full_eval: boolean;
   declare tf32: boolean | null;
+  declare loss_type: 'nll' | 'chunked_nll';
   declare dataloader_drop_last: boolean;
   declare eval_steps: number | null;
   declare dataloader_num_workers: number;

@@ -34,9 +34,9 @@ class RecordingTrainer extends Trainer {
   items: number[] = [];
   /** input_ids (as JSON) -> dataset row index: how a batch's rows are recognised. */
   rowIndex = new Map<string, number>();
-  protected override trainingStep(inputs: Batch, numItems: Tensor | null): number {
+  protected override trainingStep(inputs: Batch, numItems: Tensor | null): Tensor {
     const loss = super.trainingStep(inputs, numItems);
-    this.micro.at(-1)!.push(loss);
+    this.micro.at(-1)!.push(loss.item());
     this.rows.at(-1)!.push((inputs.input_ids!.toArray() as number[][]).map((ids) => this.rowIndex.get(JSON.stringify(ids))!));
     return loss;
   }
@@ -51,7 +51,7 @@ type Loader = (root: string) => Promise<BertForSequenceClassification | LlamaFor
 const fromInit = (cls: typeof BertForSequenceClassification | typeof LlamaForCausalLM): Loader =>
   (root) => (cls as typeof BertForSequenceClassification).fromPretrained(join(root, 'init'));
 
-async function runFixture(name: string, gaLossRule: 'divide' | 'none', load: Loader = fromInit(BertForSequenceClassification)): Promise<void> {
+async function runFixture(name: string, gaLossRule: 'divide' | 'none', load: Loader = fromInit(BertForSequenceClassification), over: Partial<TrainingArgumentsInit> = {}): Promise<void> {
   const root = sharedDir('fixtures/hf/training', name);
   const ref = JSON.parse(readFileSync(join(root, 'reference.json'), 'utf8')) as Reference;
   const data = JSON.parse(readFileSync(join(root, 'dataset.json'), 'utf8')) as { rows: Record<string, unknown>[] };
@@ -60,7 +60,7 @@ async function runFixture(name: string, gaLossRule: 'divide' | 'none', load: Loa
   assert.equal(model.acceptsLossKwargs, ref.model_accepts_loss_kwargs, 'model_accepts_loss_kwargs');
   const outputDir = tmpDir();
   // HF's own argument names and values, as the fixture run passed them
-  const args = new TrainingArguments({ ...(ref.training_arguments as TrainingArgumentsInit), output_dir: outputDir });
+  const args = new TrainingArguments({ ...(ref.training_arguments as TrainingArgumentsInit), ...over, output_dir: outputDir });
   const trainer = new RecordingTrainer({ model, args, trainDataset: rows, trainSampler: 'sequential', gaLossRule });
   rows.forEach((r, i) => trainer.rowIndex.set(JSON.stringify(r.input_ids), i));
   assert.equal(trainer.rowIndex.size, rows.length, 'rows are told apart by their input_ids');
@@ -144,7 +144,18 @@ test('llama_lm: a causal LM through the Trainer reproduces HF 4.47.1 (loss = tok
   await runFixture('llama_lm', 'divide', fromInit(LlamaForCausalLM));
 });
 
+// loss_type 'chunked_nll' (the loss from the last hidden state and lm_head's weight, no logits):
+// the same HF curve, gradients and final weights as the logits path, within the fixture's bounds
+test('llama_lm with loss_type chunked_nll reproduces the same HF 4.47.1 run (no logits made)', async () => {
+  await runFixture('llama_lm', 'divide', fromInit(LlamaForCausalLM), { loss_type: 'chunked_nll' });
+});
+
 test('llama_lora: a PeftModel (LoRA r=8 on q_proj, v_proj) through the Trainer reproduces HF 4.47.1 + peft 0.14 (10 steps, GA 2, only LoRA trains)', async () => {
   await runFixture('llama_lora', 'divide', async (root) =>
     PeftModel.fromPretrained(await LlamaForCausalLM.fromPretrained(join(root, 'base')), join(root, 'init_adapter'), { isTrainable: true }));
+});
+
+test('llama_lora with loss_type chunked_nll reproduces the same HF run (frozen lm_head: no weight gradient is made)', async () => {
+  await runFixture('llama_lora', 'divide', async (root) =>
+    PeftModel.fromPretrained(await LlamaForCausalLM.fromPretrained(join(root, 'base')), join(root, 'init_adapter'), { isTrainable: true }), { loss_type: 'chunked_nll' });
 });

@@ -73,20 +73,16 @@ TK_OP(sgdStep) {
   return wrapList(info.Env(), created);
 }
 
-// clipGradNorm(params[], maxNorm, normType) -> total norm (a number), computed and applied
-// exactly as torch.nn.utils.clip_grad_norm_ (1.13): per-grad norms, norm of the stack,
-// coef = clamp(max / (total + 1e-6), max=1) in the grads' dtype.
-TK_OP(clipGradNorm) {
-  auto params = TL(info, 0);
-  const double maxNorm = D(info, 1);
-  const double normType = isMissing(info, 2) ? 2.0 : D(info, 2);
+// The total norm of clip_grad_norm_ (1.13), applied: per-grad norms, norm of the stack,
+// coef = clamp(max / (total + 1e-6), max=1) in the grads' dtype.  Undefined without gradients.
+static at::Tensor clipTotal(std::vector<at::Tensor>& params, double maxNorm, double normType) {
   compat::NoGradGuard ng;
   std::vector<at::Tensor> grads;
   for (auto& p : params) {
     at::Tensor g = p.grad();
     if (g.defined()) grads.push_back(g);
   }
-  if (grads.empty()) return Napi::Number::New(info.Env(), 0.0);
+  if (grads.empty()) return at::Tensor();
   at::Tensor total;
   if (std::isinf(normType)) {
     std::vector<at::Tensor> norms;
@@ -99,7 +95,27 @@ TK_OP(clipGradNorm) {
   }
   at::Tensor coef = at::clamp(at::reciprocal(total.add(1e-6)).mul(maxNorm), c10::nullopt, 1.0);
   for (auto& g : grads) g.detach().mul_(coef.to(g.device()));
-  return Napi::Number::New(info.Env(), total.item<double>());
+  return total;
+}
+
+// clipGradNorm(params[], maxNorm, normType) -> total norm (a number), computed and applied
+// exactly as torch.nn.utils.clip_grad_norm_ (1.13).
+TK_OP(clipGradNorm) {
+  auto params = TL(info, 0);
+  const double maxNorm = D(info, 1);
+  const double normType = isMissing(info, 2) ? 2.0 : D(info, 2);
+  at::Tensor total = clipTotal(params, maxNorm, normType);
+  return Napi::Number::New(info.Env(), total.defined() ? total.item<double>() : 0.0);
+}
+
+// clipGradNormTensor(params[], maxNorm, normType) -> the total norm as a 0-d tensor on the
+// gradients' device (null without gradients): the same clip without reading the norm back,
+// so a CUDA training step does not wait for the GPU here.
+TK_OP(clipGradNormTensor) {
+  auto params = TL(info, 0);
+  const double maxNorm = D(info, 1);
+  const double normType = isMissing(info, 2) ? 2.0 : D(info, 2);
+  return wrap(info.Env(), clipTotal(params, maxNorm, normType));
 }
 
 // ampUnscale(params[], invScale) -> found_inf (a boolean): GradScaler.unscale_ — every gradient

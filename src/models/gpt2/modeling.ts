@@ -6,7 +6,7 @@
 import { F, type Tensor } from '../../torch/index.js';
 import { Module, ModuleList, Linear, Embedding, LayerNorm, Dropout, Conv1D, SelfAttention, getActivation, init, type KVCache } from '../../nn/index.js';
 import { PreTrainedModel, checkInputs, markChecked, type InputLimits } from '../modeling.js';
-import {
+import { type CausalLossType,
   CAUSAL_LM_INPUTS, DECODER_INPUTS, causalLmForward, checkPositionTable, decoderStep,
   type CausalLMInputs, type CausalLMOutput, type DecoderInputs, type DecoderOutput,
 } from '../causal-lm.js';
@@ -162,6 +162,8 @@ export class GPT2LMHeadModel extends GPT2PreTrainedModel {
   static override readonly inputNames: readonly string[] = GPT2_LM_INPUTS;
   transformer: GPT2Model;
   lm_head: Linear;
+  /** 'chunked_nll': training forwards with labels compute the loss without logits (see causalLmForward); the Trainer sets it from loss_type. */
+  lossType: CausalLossType = 'nll';
 
   constructor(config: GPT2Config) {
     super(config);
@@ -177,6 +179,6 @@ export class GPT2LMHeadModel extends GPT2PreTrainedModel {
   /** input_ids (B, T) -> logits (B, T, V); with labels, the shifted cross-entropy. */
   override forward(inputs: GPT2LMInputs): CausalLMOutput {
     checkInputs(inputs, GPT2_LM_INPUTS, this.constructor.name, this.inputLimits());
-    return causalLmForward(inputs, (b) => this.transformer.forward(markChecked(b) as never), this.lm_head);
+    return causalLmForward(inputs, (b) => this.transformer.forward(markChecked(b) as never), this.lm_head, this.lossType);
   }
 }

@@ -7,7 +7,7 @@
 import { F, type Tensor } from '../../torch/index.js';
 import { Module, ModuleList, Linear, Embedding, LayerNorm, Dropout, SelfAttention, getActivation, type KVCache } from '../../nn/index.js';
 import { PreTrainedModel, checkInputs, markChecked, type InputLimits } from '../modeling.js';
-import {
+import { type CausalLossType,
   CAUSAL_LM_INPUTS, DECODER_INPUTS, causalLmForward, checkPositionTable, decoderStep,
   type CausalLMInputs, type CausalLMOutput, type DecoderInputs, type DecoderOutput,
 } from '../causal-lm.js';
@@ -157,6 +157,8 @@ export class GPTNeoForCausalLM extends GPTNeoPreTrainedModel {
   static override readonly inputNames: readonly string[] = GPT_NEO_LM_INPUTS;
   transformer: GPTNeoModel;
   lm_head: Linear;
+  /** 'chunked_nll': training forwards with labels compute the loss without logits (see causalLmForward); the Trainer sets it from loss_type. */
+  lossType: CausalLossType = 'nll';
 
   constructor(config: GPTNeoConfig) {
     super(config);
@@ -172,6 +174,6 @@ export class GPTNeoForCausalLM extends GPTNeoPreTrainedModel {
   /** input_ids (B, T) -> logits (B, T, V); with labels, the shifted cross-entropy (in float32). */
   override forward(inputs: GPTNeoLMInputs): CausalLMOutput {
     checkInputs(inputs, GPT_NEO_LM_INPUTS, this.constructor.name, this.inputLimits());
-    return causalLmForward(inputs, (b) => this.transformer.forward(markChecked(b) as never), this.lm_head);
+    return causalLmForward(inputs, (b) => this.transformer.forward(markChecked(b) as never), this.lm_head, this.lossType);
   }
 }

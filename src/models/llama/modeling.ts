@@ -5,7 +5,7 @@
 import type { Tensor } from '../../torch/index.js';
 import { Module, ModuleList, Linear, Embedding, RMSNorm, RotaryEmbedding, SelfAttention, getActivation, type KVCache } from '../../nn/index.js';
 import { PreTrainedModel, checkInputs, markChecked, type InputLimits } from '../modeling.js';
-import {
+import { type CausalLossType,
   CAUSAL_LM_INPUTS, DECODER_INPUTS, causalLmForward, decoderStep,
   type CausalLMInputs, type CausalLMOutput, type DecoderInputs, type DecoderOutput,
 } from '../causal-lm.js';
@@ -122,6 +122,8 @@ export class LlamaForCausalLM extends LlamaPreTrainedModel {
   static readonly baseClass: new (c: LlamaConfig) => LlamaModel = LlamaModel;
   model: LlamaModel;
   lm_head: Linear;
+  /** 'chunked_nll': training forwards with labels compute the loss without logits (see causalLmForward); the Trainer sets it from loss_type. */
+  lossType: CausalLossType = 'nll';
 
   constructor(config: LlamaConfig) {
     super(config);
@@ -137,7 +139,7 @@ export class LlamaForCausalLM extends LlamaPreTrainedModel {
   /** input_ids (B, T) -> logits (B, T, V); with labels, the shifted cross-entropy. */
   override forward(inputs: CausalLMInputs): CausalLMOutput {
     checkInputs(inputs, CAUSAL_LM_INPUTS, this.constructor.name, this.inputLimits());
-    return causalLmForward(inputs, (b) => this.model.forward(markChecked(b) as never), this.lm_head);
+    return causalLmForward(inputs, (b) => this.model.forward(markChecked(b) as never), this.lm_head, this.lossType);
   }
 }
 

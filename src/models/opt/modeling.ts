@@ -7,7 +7,7 @@
 import { F, ones, rand, type Tensor } from '../../torch/index.js';
 import { Module, ModuleList, Linear, Embedding, LayerNorm, SelfAttention, getActivation, init, type KVCache } from '../../nn/index.js';
 import { PreTrainedModel, checkInputs, markChecked, type InputLimits } from '../modeling.js';
-import {
+import { type CausalLossType,
   CAUSAL_LM_INPUTS, DECODER_INPUTS, causalLmForward, checkPositionTable, decoderStep,
   type CausalLMInputs, type CausalLMOutput, type DecoderInputs, type DecoderOutput,
 } from '../causal-lm.js';
@@ -197,6 +197,8 @@ export class OPTForCausalLM extends OPTPreTrainedModel {
   static override readonly inputNames: readonly string[] = CAUSAL_LM_INPUTS;
   model: OPTModel;
   lm_head: Linear;
+  /** 'chunked_nll': training forwards with labels compute the loss without logits (see causalLmForward); the Trainer sets it from loss_type. */
+  lossType: CausalLossType = 'nll';
 
   constructor(config: OPTConfig) {
     super(config);
@@ -212,6 +214,6 @@ export class OPTForCausalLM extends OPTPreTrainedModel {
   /** input_ids (B, T) -> logits (B, T, V); with labels, the shifted cross-entropy. */
   override forward(inputs: CausalLMInputs): CausalLMOutput {
     checkInputs(inputs, CAUSAL_LM_INPUTS, this.constructor.name, this.inputLimits());
-    return causalLmForward(inputs, (b) => this.model.forward(markChecked(b) as never), this.lm_head);
+    return causalLmForward(inputs, (b) => this.model.forward(markChecked(b) as never), this.lm_head, this.lossType);
   }
 }
