@@ -77,6 +77,27 @@ inline void setAllowTF32(bool on) {
 }
 inline bool allowTF32() { return at::globalContext().allowTF32CuBLAS(); }
 
+// torch.optim.AdamW(fused=True)'s kernel, at::_fused_adamw_: CUDA since 2.0, CPU since 2.4.
+inline bool hasFusedAdamW(const at::Device& d) {
+#if TORCH_VERSION_MAJOR >= 2
+  if (d.is_cuda()) return true;
+  return d.is_cpu() && (TORCH_VERSION_MAJOR > 2 || TORCH_VERSION_MINOR >= 4);
+#else
+  (void)d;
+  return false;
+#endif
+}
+// Runs it over tensors of one device and dtype (steps already incremented, one 0-d float32 each).
+inline void fusedAdamW(at::TensorList params, at::TensorList grads, at::TensorList m, at::TensorList v, at::TensorList steps,
+                       double lr, double beta1, double beta2, double wd, double eps, bool maximize) {
+#if TORCH_VERSION_MAJOR >= 2
+  at::_fused_adamw_(params, grads, m, v, {}, steps, lr, beta1, beta2, wd, eps, /*amsgrad=*/false, maximize);
+#else
+  (void)params; (void)grads; (void)m; (void)v; (void)steps; (void)lr; (void)beta1; (void)beta2; (void)wd; (void)eps; (void)maximize;
+  throw std::runtime_error("fused AdamW needs libtorch >= 2.0");
+#endif
+}
+
 // The explicit math of attention, as HF's eager_attention_forward: softmax(q k^T * scale + mask) v.
 // q: (B, H, Tq, D), k/v: (B, H, Tk, D) (kv heads already repeated).
 inline at::Tensor sdpaMath(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

@@ -2,7 +2,7 @@
 // correction, no amsgrad).  The per-parameter math is one fused call (torch fused.adamwStep);
 // this file keeps the groups, the lazily created state and the step counters.
 import { fused, zerosLike, type Tensor } from '../torch/index.js';
-import { Optimizer, hasGrad, checkNumber, checkBoolean, checkKeys, type OptimizerSpec, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, hasGrad, checkNumber, checkBoolean, checkKeys, type OptimizerSpec, type OptimizerStateDict, type ParamGroup, type Params } from './optimizer.js';
 
 /** AdamW's hyperparameters, per group. */
 export interface AdamWHyper {
@@ -12,8 +12,8 @@ export interface AdamWHyper {
   weightDecay: number;
   maximize: boolean;
 }
-/** Constructor options; every field has PyTorch's default. */
-export type AdamWOptions = Partial<AdamWHyper>;
+/** Constructor options; every field has PyTorch's default.  `fused`: torch's fused=True (libtorch's multi-tensor kernel where it has one). */
+export type AdamWOptions = Partial<AdamWHyper> & { fused?: boolean };
 /** Per-parameter state: PyTorch's `step`, `exp_avg`, `exp_avg_sq`. */
 export interface AdamWState {
   step: number;
@@ -49,8 +49,16 @@ const SPEC: OptimizerSpec<AdamWHyper> = {
  * tidy(() => { loss(model).backward(); opt.step(); opt.zeroGrad(); });
  */
 export class AdamW extends Optimizer<AdamWHyper, AdamWState> {
+  /** torch's fused=True: one multi-tensor kernel per step (see fused.adamwStepFused). */
+  readonly fused: boolean;
+  /** Whether the last step ran libtorch's fused kernel (false: the single-tensor loop, e.g. on libtorch 1.13). */
+  lastStepFused = false;
+
   constructor(params: Params<AdamWHyper>, opts: AdamWOptions = {}) {
-    checkKeys('AdamW', opts, SPEC.hyper.map(([k]) => k));
+    checkKeys('AdamW', opts, [...SPEC.hyper.map(([k]) => k), 'fused']);
+    if (opts.fused !== undefined) checkBoolean('AdamW', 'fused', opts.fused);
+    const { fused = false, ...hyper } = opts;
+    opts = hyper;
     super(params, {
       lr: opts.lr ?? 1e-3,
       betas: opts.betas ? [...opts.betas] : [0.9, 0.999],
@@ -58,6 +66,14 @@ export class AdamW extends Optimizer<AdamWHyper, AdamWState> {
       weightDecay: opts.weightDecay ?? 1e-2,
       maximize: opts.maximize ?? false,
     }, SPEC);
+    this.fused = fused;
+  }
+
+  /** PyTorch's state_dict; a fused optimizer's groups say `fused: true` as torch 2.x writes (1.13's layout has no such key). */
+  override stateDict(): OptimizerStateDict {
+    const sd = super.stateDict();
+    if (this.fused) for (const g of sd.param_groups) g.fused = true;
+    return sd;
   }
 
   protected stepGroup(g: ParamGroup<AdamWHyper>): void {
@@ -74,6 +90,8 @@ export class AdamW extends Optimizer<AdamWHyper, AdamWState> {
       ps.push(p); ms.push(s.expAvg); vs.push(s.expAvgSq); steps.push(s.step);
     }
     if (ps.length === 0) return;
-    fused.adamwStep(ps, ms, vs, steps, { lr: g.lr, betas: g.betas, eps: g.eps, weightDecay: g.weightDecay, maximize: g.maximize });
+    const o = { lr: g.lr, betas: g.betas, eps: g.eps, weightDecay: g.weightDecay, maximize: g.maximize };
+    if (this.fused) this.lastStepFused = fused.adamwStepFused(ps, ms, vs, steps, o);
+    else fused.adamwStep(ps, ms, vs, steps, o);
   }
 }

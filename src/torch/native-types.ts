@@ -121,7 +121,7 @@ export interface NativeOps {
   // ---- native/src/ops/lce.cc ----
   /**
    * linearCrossEntropy(hidden (N, H), weight (V, H), bias (V)?, target (N) int64, ignoreIndex, chunkRows)
-   * -> 0-d float32: cross_entropy(hidden @ weight^T + bias, target, reduction='sum') over the rows
+   * -> 0-d float32 (float64 for float64 inputs): cross_entropy(hidden @ weight^T + bias, target, reduction='sum') over the rows
    * whose target is not ignoreIndex, its gradients made block by block in the forward pass.
    */
   linearCrossEntropy(a0: Handle, a1: Handle, a2: Handle | null | undefined, a3: Handle, a4?: number | null, a5?: number | null): Handle;
@@ -177,6 +177,14 @@ export interface NativeOps {
    *           eps, weightDecay, maximize).  Parameters without a gradient are skipped, as torch.
    */
   adamwStep(a0: Handle[], a1: Handle[], a2: Handle[], a3: number[], a4: number, a5: number, a6: number, a7: number, a8: number, a9?: boolean | null): void;
+  /**
+   * adamwStepFused(params[], expAvgs[], expAvgSqs[], steps[] (already incremented), lr, beta1,
+   * beta2, eps, weightDecay, maximize) -> whether libtorch's fused kernel ran (torch.optim.AdamW
+   * with fused=True: one multi-tensor kernel over every parameter).  It runs when this libtorch has
+   * it for the parameters' device and they share one device and floating dtype; otherwise the
+   * single-tensor loop of adamwStep runs and false comes back.
+   */
+  adamwStepFused(a0: Handle[], a1: Handle[], a2: Handle[], a3: number[], a4: number, a5: number, a6: number, a7: number, a8: number, a9?: boolean | null): boolean;
   /**
    * sgdStep(params[], buffers[] (tensor or null), lr, momentum, dampening, weightDecay, nesterov,
    *         maximize) -> buffers[]: momentum buffers created on the first step (null where none).
@@ -459,34 +467,34 @@ export const NATIVE_OP_NAMES = [
   'linearCrossEntropy', 'matmul', 'mm', 'bmm', 'dot', 'outer', 'linear', 'addmm',
   'baddbmm', 'einsum', 'embedding', 'layerNorm', 'rmsNorm', 'dropout', 'softmax', 'logSoftmax',
   'crossEntropy', 'fusedCrossEntropy', 'nllLoss', 'mseLoss', 'l1Loss', 'bceWithLogits', 'oneHot', 'sdpa',
-  'adamwStep', 'sgdStep', 'clipGradNorm', 'clipGradNormTensor', 'ampUnscale', 'gradNorm', 'zeroGrad', 'add',
-  'addS', 'add_', 'addS_', 'sub', 'subS', 'sub_', 'subS_', 'rsubS',
-  'mul', 'mulS', 'mul_', 'mulS_', 'pow', 'powS', 'pow_', 'powS_',
-  'remainder', 'remainderS', 'remainder_', 'remainderS_', 'fmod', 'fmodS', 'fmod_', 'fmodS_',
-  'eq', 'eqS', 'eq_', 'eqS_', 'ne', 'neS', 'ne_', 'neS_',
-  'lt', 'ltS', 'lt_', 'ltS_', 'le', 'leS', 'le_', 'leS_',
-  'gt', 'gtS', 'gt_', 'gtS_', 'ge', 'geS', 'ge_', 'geS_',
-  'div', 'divS', 'div_', 'divS_', 'powScalarBase', 'maximum', 'minimum', 'atan2',
-  'logicalAnd', 'logicalOr', 'logicalXor', 'bitwiseAnd', 'bitwiseOr', 'neg', 'neg_', 'abs',
-  'abs_', 'exp', 'exp_', 'log', 'log_', 'log1p', 'log1p_', 'expm1',
-  'expm1_', 'log2', 'log2_', 'sqrt', 'sqrt_', 'rsqrt', 'rsqrt_', 'sin',
-  'sin_', 'cos', 'cos_', 'tanh', 'tanh_', 'sigmoid', 'sigmoid_', 'relu',
-  'relu_', 'sign', 'floor', 'floor_', 'ceil', 'ceil_', 'round', 'round_',
-  'trunc', 'trunc_', 'reciprocal', 'reciprocal_', 'square', 'square_', 'erf', 'erf_',
-  'silu', 'silu_', 'logicalNot', 'isnan', 'isinf', 'isfinite', 'nanToNum', 'gelu',
-  'softplus', 'leakyRelu', 'elu', 'hardtanh', 'logsigmoid', 'clamp', 'clamp_', 'clampT',
-  'where', 'whereTS', 'whereST', 'whereSS', 'lerp', 'lerpS', 'addcmul', 'addcdiv',
-  'addcmul_', 'addcdiv_', 'allclose', 'equal', 'sum', 'mean', 'prod', 'max',
-  'min', 'maxDim', 'minDim', 'amax', 'amin', 'argmax', 'argmin', 'var',
-  'std', 'logsumexp', 'norm', 'all', 'any', 'cumsum', 'cumprod', 'countNonzero',
-  'topk', 'sort', 'argsort', 'view', 'reshape', 'flatten', 'unflatten', 'unsqueeze',
-  'squeeze', 'permute', 'transpose', 'expand', 'repeat', 'repeatInterleave', 'cat', 'stack',
-  'split', 'chunk', 'unbind', 'narrow', 'select', 'slice', 'indexSelect', 'index',
-  'gather', 'scatter', 'scatterS', 'scatterAdd', 'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_',
-  'maskedSelect', 'nonzero', 'triu', 'tril', 'flip', 'roll', 'pad', 'shape',
-  'strides', 'dim', 'numel', 'size', 'dtype', 'device', 'isContiguous', 'storageOffset',
-  'sameStorage', 'toBuffer', 'dataView', 'item', 'to', 'clone', 'detach', 'contiguous',
-  'alias', 'copy_', 'fill_', 'zero_', 'setData',
+  'adamwStep', 'adamwStepFused', 'sgdStep', 'clipGradNorm', 'clipGradNormTensor', 'ampUnscale', 'gradNorm', 'zeroGrad',
+  'add', 'addS', 'add_', 'addS_', 'sub', 'subS', 'sub_', 'subS_',
+  'rsubS', 'mul', 'mulS', 'mul_', 'mulS_', 'pow', 'powS', 'pow_',
+  'powS_', 'remainder', 'remainderS', 'remainder_', 'remainderS_', 'fmod', 'fmodS', 'fmod_',
+  'fmodS_', 'eq', 'eqS', 'eq_', 'eqS_', 'ne', 'neS', 'ne_',
+  'neS_', 'lt', 'ltS', 'lt_', 'ltS_', 'le', 'leS', 'le_',
+  'leS_', 'gt', 'gtS', 'gt_', 'gtS_', 'ge', 'geS', 'ge_',
+  'geS_', 'div', 'divS', 'div_', 'divS_', 'powScalarBase', 'maximum', 'minimum',
+  'atan2', 'logicalAnd', 'logicalOr', 'logicalXor', 'bitwiseAnd', 'bitwiseOr', 'neg', 'neg_',
+  'abs', 'abs_', 'exp', 'exp_', 'log', 'log_', 'log1p', 'log1p_',
+  'expm1', 'expm1_', 'log2', 'log2_', 'sqrt', 'sqrt_', 'rsqrt', 'rsqrt_',
+  'sin', 'sin_', 'cos', 'cos_', 'tanh', 'tanh_', 'sigmoid', 'sigmoid_',
+  'relu', 'relu_', 'sign', 'floor', 'floor_', 'ceil', 'ceil_', 'round',
+  'round_', 'trunc', 'trunc_', 'reciprocal', 'reciprocal_', 'square', 'square_', 'erf',
+  'erf_', 'silu', 'silu_', 'logicalNot', 'isnan', 'isinf', 'isfinite', 'nanToNum',
+  'gelu', 'softplus', 'leakyRelu', 'elu', 'hardtanh', 'logsigmoid', 'clamp', 'clamp_',
+  'clampT', 'where', 'whereTS', 'whereST', 'whereSS', 'lerp', 'lerpS', 'addcmul',
+  'addcdiv', 'addcmul_', 'addcdiv_', 'allclose', 'equal', 'sum', 'mean', 'prod',
+  'max', 'min', 'maxDim', 'minDim', 'amax', 'amin', 'argmax', 'argmin',
+  'var', 'std', 'logsumexp', 'norm', 'all', 'any', 'cumsum', 'cumprod',
+  'countNonzero', 'topk', 'sort', 'argsort', 'view', 'reshape', 'flatten', 'unflatten',
+  'unsqueeze', 'squeeze', 'permute', 'transpose', 'expand', 'repeat', 'repeatInterleave', 'cat',
+  'stack', 'split', 'chunk', 'unbind', 'narrow', 'select', 'slice', 'indexSelect',
+  'index', 'gather', 'scatter', 'scatterS', 'scatterAdd', 'indexAdd', 'maskedFill', 'maskedFillT',
+  'maskedFill_', 'maskedSelect', 'nonzero', 'triu', 'tril', 'flip', 'roll', 'pad',
+  'shape', 'strides', 'dim', 'numel', 'size', 'dtype', 'device', 'isContiguous',
+  'storageOffset', 'sameStorage', 'toBuffer', 'dataView', 'item', 'to', 'clone', 'detach',
+  'contiguous', 'alias', 'copy_', 'fill_', 'zero_', 'setData',
 ] as const satisfies readonly (keyof NativeOps)[];
 // NATIVE_OP_NAMES lists every method of NativeOps (a compile error otherwise).
 const allListed: Exclude<keyof NativeOps, (typeof NATIVE_OP_NAMES)[number]> extends never ? true : false = true;

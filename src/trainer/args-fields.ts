@@ -7,7 +7,7 @@ export type IntervalStrategy = 'no' | 'steps' | 'epoch';
 /** HF's SaveStrategy (4.47 adds 'best': save whenever a new best metric is found). */
 export type SaveStrategy = IntervalStrategy | 'best';
 /** The optimizers tunekit implements (HF's OptimizerNames values). */
-export type OptimizerName = 'adamw_torch' | 'sgd';
+export type OptimizerName = 'adamw_torch' | 'adamw_torch_fused' | 'sgd';
 /** HF's SchedulerType values tunekit implements (src/optim getScheduler). */
 export type LrSchedulerType = 'linear' | 'cosine' | 'cosine_with_restarts' | 'polynomial' | 'constant' | 'constant_with_warmup' | 'inverse_sqrt' | 'cosine_with_min_lr';
 
@@ -78,7 +78,7 @@ export const FIELDS = {
   metric_for_best_model: ['str?', null],
   greater_is_better: ['bool?', null],
   ignore_data_skip: ['bool', false],
-  optim: [['adamw_torch', 'sgd'], 'adamw_torch'],
+  optim: [['adamw_torch', 'adamw_torch_fused', 'sgd'], 'adamw_torch'],
   group_by_length: ['bool', false],
   length_column_name: ['str', 'length'],
   report_to: ['strOrList?', null],

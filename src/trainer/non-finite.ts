@@ -98,7 +98,7 @@ export function failOptimizerStep(ctx: TrainerContext, e: unknown, lr: number | 
   zeroGrad(ctx);
   if (!/overflow/i.test(msg) && bad === null) throw e;
   const a = t.args;
-  const size = a.optim === 'adamw_torch' && lr !== null ? ` (AdamW's first update moves a weight by about learning_rate / (1 - adam_beta1) = ${fmtNum(Number((lr / (1 - a.adam_beta1)).toPrecision(3)))})` : '';
+  const size = a.optim.startsWith('adamw_torch') && lr !== null ? ` (AdamW's first update moves a weight by about learning_rate / (1 - adam_beta1) = ${fmtNum(Number((lr / (1 - a.adam_beta1)).toPrecision(3)))})` : '';
   throw new NonFiniteLossError('weights', bad?.value ?? Infinity, t.state.global_step + 1, epoch, t.lastCheckpoint, {
     parameter: param, learningRate: lr, overflowed: bad === null,
     cause: `The update used learning_rate ${lr === null ? '?' : fmtNum(lr)}${size}, beyond float32's 3.4e38 (${msg}). ` +

@@ -217,7 +217,7 @@ export class Trainer {
     const groups = getParameterGroups(this.model.namedParameters(), a.weight_decay);
     this.optimizer = a.optim === 'sgd'
       ? new SGD(groups, { lr: a.learning_rate })
-      : new AdamW(groups, { lr: a.learning_rate, betas: [a.adam_beta1, a.adam_beta2], eps: a.adam_epsilon });
+      : new AdamW(groups, { lr: a.learning_rate, betas: [a.adam_beta1, a.adam_beta2], eps: a.adam_epsilon, fused: a.optim === 'adamw_torch_fused' });
     this.callbackHandler.ctx.optimizer = this.optimizer;
     return this.optimizer;
   }

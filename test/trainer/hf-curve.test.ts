@@ -159,3 +159,7 @@ test('llama_lora with loss_type chunked_nll reproduces the same HF run (frozen l
   await runFixture('llama_lora', 'divide', async (root) =>
     PeftModel.fromPretrained(await LlamaForCausalLM.fromPretrained(join(root, 'base')), join(root, 'init_adapter'), { isTrainable: true }), { loss_type: 'chunked_nll' });
 });
+
+test('bert_seqcls_ga_mean with optim adamw_torch_fused reproduces the HF run (fused kernel on libtorch >= 2.4: rounding only)', async () => {
+  await runFixture('bert_seqcls_ga_mean', 'divide', undefined, { optim: 'adamw_torch_fused' });
+});

@@ -66,7 +66,7 @@ test('HF-only fields load at their defaults and are rejected otherwise', () => {
   assert.throws(() => new TrainingArguments({ output_dir: 'o', push_to_hub: true }), /'push_to_hub' is a transformers TrainingArguments field that tunekit does not implement; only its default false/);
   assert.throws(() => new TrainingArguments({ output_dir: 'o', label_smoothing_factor: 0.1 }), /label_smoothing_factor/);
   assert.throws(() => new TrainingArguments({ output_dir: 'o', report_to: 'wandb' }), /report_to 'wandb' is not supported/);
-  assert.throws(() => new TrainingArguments({ output_dir: 'o', optim: 'adafactor' as never }), /optim must be one of 'adamw_torch', 'sgd'/);
+  assert.throws(() => new TrainingArguments({ output_dir: 'o', optim: 'adafactor' as never }), /optim must be one of 'adamw_torch', 'adamw_torch_fused', 'sgd'/);
   assert.throws(() => new TrainingArguments({ output_dir: 'o', lr_scheduler_type: 'reduce_lr_on_plateau' as never }), /lr_scheduler_type must be one of/);
   assert.throws(() => new TrainingArguments({ output_dir: 'o', dataloader_num_workers: 2 }), /dataloader_num_workers must be 0/);
 });

@@ -7,16 +7,9 @@ static void sameLength(size_t a, size_t b, const char* what) {
   if (a != b) throw ArgError(std::string(what) + ": lists have different lengths");
 }
 
-// adamwStep(params[], expAvgs[], expAvgSqs[], steps[] (already incremented), lr, beta1, beta2,
-//           eps, weightDecay, maximize).  Parameters without a gradient are skipped, as torch.
-TK_OP(adamwStep) {
-  auto params = TL(info, 0), m = TL(info, 1), v = TL(info, 2);
-  std::vector<int64_t> steps = IL(info, 3);
-  sameLength(params.size(), m.size(), "adamwStep");
-  sameLength(params.size(), v.size(), "adamwStep");
-  sameLength(params.size(), steps.size(), "adamwStep");
-  const double lr = D(info, 4), beta1 = D(info, 5), beta2 = D(info, 6), eps = D(info, 7), wd = D(info, 8);
-  const bool maximize = OB(info, 9, false);
+// The single-tensor AdamW update of torch 1.13 (_single_tensor_adamw), op for op.
+static void adamwLoop(std::vector<at::Tensor>& params, std::vector<at::Tensor>& m, std::vector<at::Tensor>& v, const std::vector<int64_t>& steps,
+                      double lr, double beta1, double beta2, double eps, double wd, bool maximize) {
   compat::NoGradGuard ng;
   for (size_t i = 0; i < params.size(); ++i) {
     at::Tensor& p = params[i];
@@ -34,7 +27,59 @@ TK_OP(adamwStep) {
     at::Tensor denom = v[i].sqrt().div_(bc2Sqrt).add_(eps);
     p.addcdiv_(m[i], denom, -stepSize);
   }
+}
+
+// adamwStep(params[], expAvgs[], expAvgSqs[], steps[] (already incremented), lr, beta1, beta2,
+//           eps, weightDecay, maximize).  Parameters without a gradient are skipped, as torch.
+TK_OP(adamwStep) {
+  auto params = TL(info, 0), m = TL(info, 1), v = TL(info, 2);
+  std::vector<int64_t> steps = IL(info, 3);
+  sameLength(params.size(), m.size(), "adamwStep");
+  sameLength(params.size(), v.size(), "adamwStep");
+  sameLength(params.size(), steps.size(), "adamwStep");
+  const double lr = D(info, 4), beta1 = D(info, 5), beta2 = D(info, 6), eps = D(info, 7), wd = D(info, 8);
+  const bool maximize = OB(info, 9, false);
+  adamwLoop(params, m, v, steps, lr, beta1, beta2, eps, wd, maximize);
   UNDEF;
+}
+
+// adamwStepFused(params[], expAvgs[], expAvgSqs[], steps[] (already incremented), lr, beta1,
+// beta2, eps, weightDecay, maximize) -> whether libtorch's fused kernel ran (torch.optim.AdamW
+// with fused=True: one multi-tensor kernel over every parameter).  It runs when this libtorch has
+// it for the parameters' device and they share one device and floating dtype; otherwise the
+// single-tensor loop of adamwStep runs and false comes back.
+TK_OP(adamwStepFused) {
+  auto params = TL(info, 0), m = TL(info, 1), v = TL(info, 2);
+  std::vector<int64_t> steps = IL(info, 3);
+  sameLength(params.size(), m.size(), "adamwStepFused");
+  sameLength(params.size(), v.size(), "adamwStepFused");
+  sameLength(params.size(), steps.size(), "adamwStepFused");
+  const double lr = D(info, 4), beta1 = D(info, 5), beta2 = D(info, 6), eps = D(info, 7), wd = D(info, 8);
+  const bool maximize = OB(info, 9, false);
+  compat::NoGradGuard ng;
+  std::vector<at::Tensor> ps, gs, ms, vs;
+  std::vector<float> st;
+  for (size_t i = 0; i < params.size(); ++i) {
+    at::Tensor g = params[i].grad();
+    if (!g.defined()) continue;
+    ps.push_back(params[i]); gs.push_back(g); ms.push_back(m[i]); vs.push_back(v[i]);
+    st.push_back(static_cast<float>(steps[i]));
+  }
+  if (ps.empty()) return Napi::Boolean::New(info.Env(), true);
+  bool same = compat::hasFusedAdamW(ps[0].device()) && ps[0].is_floating_point();
+  for (size_t i = 0; same && i < ps.size(); ++i)
+    same = ps[i].device() == ps[0].device() && ps[i].scalar_type() == ps[0].scalar_type() && gs[i].scalar_type() == ps[0].scalar_type() &&
+           ms[i].scalar_type() == ps[0].scalar_type() && vs[i].scalar_type() == ps[0].scalar_type() && !gs[i].is_sparse();
+  if (!same) {
+    adamwLoop(params, m, v, steps, lr, beta1, beta2, eps, wd, maximize);
+    return Napi::Boolean::New(info.Env(), false);
+  }
+  // the step counts as 0-d float32 tensors on the parameters' device (torch keeps them there):
+  // one host-to-device copy of all of them, then views
+  at::Tensor all = at::tensor(st, at::TensorOptions().dtype(at::kFloat)).to(ps[0].device());
+  std::vector<at::Tensor> stepTs = all.unbind(0);
+  compat::fusedAdamW(ps, gs, ms, vs, stepTs, lr, beta1, beta2, wd, eps, maximize);
+  return Napi::Boolean::New(info.Env(), true);
 }
 
 // sgdStep(params[], buffers[] (tensor or null), lr, momentum, dampening, weightDecay, nesterov,
