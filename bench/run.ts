@@ -13,6 +13,8 @@ const benches: [string, string[]][] = [
   ['Causal-LM cross-entropy: libtorch vs fusedCrossEntropy', ['bench/fused-cross-entropy.ts']],
   ['LoRA training vs transformers Trainer + peft (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON)', ['bench/lora-trainer.ts', ...(quick ? ['--rounds', '1', '--steps', '4'] : [])]],
   ['LoRA vs full fine-tuning: peak RSS', ['bench/lora-memory.ts', ...(quick ? ['--no-hf'] : [])]],
+  ['Big vocabulary: loss_type chunked_nll vs the logits path, transformers and TRL (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON)', ['bench/chunked-nll.ts', ...(quick ? ['--steps', '1', '--no-hf'] : [])]],
+  ['BERT inference vs transformers: speed and peak RSS (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON)', ['bench/inference.ts', ...(quick ? ['--rounds', '1', '--steps', '1'] : [])]],
   ['Greedy generation vs transformers generate() (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON, see the file)', ['bench/generate.ts', ...(quick ? ['--quick'] : [])]],
 ];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

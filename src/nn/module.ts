@@ -1,7 +1,7 @@
 // module.ts — Module, the base of every layer and model (torch.nn.Module).  Children, parameters
 // and buffers are discovered from own enumerable properties, so attribute names ARE state-dict
 // paths (`encoder.layer.0.attention.self.query.weight`) and no name is written twice.
-import { Tensor, isFloating, keep, noGrad, type DType, type Device } from '../torch/index.js';
+import { Tensor, isFloating, keep, noGrad, tidy, type DType, type Device } from '../torch/index.js';
 import { isParameter, parameter } from './parameter.js';
 
 /** Per module: buffer name -> persistent (kept outside the instance so discovery never sees it). */
@@ -45,6 +45,21 @@ function addIndent(s: string, n: number): string {
 export class Module {
   /** Training mode (dropout active); set through train() / eval(). */
   training = true;
+
+  constructor() {
+    // Every forward runs in its own tidy() scope: what it makes and does not return loses its JS
+    // handle when it returns, as a PyTorch temporary dies with its last reference.  Under no-grad
+    // (inference, evaluation) that frees a layer's q/k/v, FFN activations, ... at once instead of
+    // at the end of the caller's scope; with grad on, autograd's graph keeps what backward needs
+    // itself.  The returned tensors (a tensor, or arrays / plain objects of them) move to the caller.
+    const proto = Object.getPrototypeOf(this) as { forward?: (...a: unknown[]) => unknown };
+    const fwd = proto.forward;
+    if (typeof fwd === 'function') {
+      Object.defineProperty(this, 'forward', {
+        value: (...args: unknown[]) => tidy(() => fwd.apply(this, args)), writable: true, configurable: true, enumerable: false,
+      });
+    }
+  }
 
   /** The own [name, value] pairs discovery reads; containers that keep a Map override it. */
   protected members(): [string, unknown][] {

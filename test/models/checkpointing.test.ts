@@ -1,6 +1,6 @@
 // checkpointing.test.ts — gradient checkpointing (PreTrainedModel.gradientCheckpointingEnable): the
 // same gradients as a plain backward (Llama, BERT, DistilBERT heads; dropout masks replayed from the
-// saved RNG state; every other layer; frozen embeddings), fewer live tensors after the forward, no
+// saved RNG state; every other layer; frozen embeddings), a plain forward leaving only its outputs' handles, no
 // leak, HF's use_cache rule, and a loud error when the second half of the backward is skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,7 +59,7 @@ function assertSameGrads(a: Map<string, torch.Tensor>, b: Map<string, torch.Tens
 }
 
 for (const [name, auto] of [['llama_lm', AutoModelForCausalLM], ['bert_seqcls', AutoModelForSequenceClassification], ['distilbert_tokcls', AutoModelForTokenClassification], ['gpt2_lm', AutoModelForCausalLM], ['opt_lm', AutoModelForCausalLM], ['gpt_neo_lm', AutoModelForCausalLM]] as const) {
-  test(`${name}: checkpointed layers give the gradients of a plain backward, with fewer live tensors after the forward`, async (t) => {
+  test(`${name}: checkpointed layers give the gradients of a plain backward; a plain forward leaves only its outputs' handles`, async (t) => {
     const model = await auto.fromPretrained(join(MODELS, name), { onWarning: () => {} });
     const inputs = await inputsOf(name);
     const plain = step(model, inputs);
@@ -71,7 +71,10 @@ for (const [name, auto] of [['llama_lm', AutoModelForCausalLM], ['bert_seqcls', 
     assert.equal(pendingCheckpoints(), 0, 'nothing left to recompute');
     assert.equal(ckpt.loss, plain.loss, 'the forward is the same computation');
     const worst = assertSameGrads(plain.grads, ckpt.grads, name);
-    assert.ok(ckpt.liveAfterForward < plain.liveAfterForward, `live tensors after the forward: ${ckpt.liveAfterForward} checkpointed vs ${plain.liveAfterForward}`);
+    // every module's forward is its own tidy scope (nn/module.ts): a plain forward hands back its
+    // outputs (loss, logits) and nothing else — autograd's graph holds the activations natively, so
+    // handle counts no longer measure activation memory (bench/inference.ts measures RSS instead)
+    assert.ok(plain.liveAfterForward <= 3, `live tensors after a plain forward: ${plain.liveAfterForward}`);
     t.diagnostic(`${name}: max |grad diff| ${worst.toExponential(2)}; live tensors after the forward ${ckpt.liveAfterForward} vs ${plain.liveAfterForward} plain`);
     model.gradientCheckpointingDisable();
     assert.ok(!model.isGradientCheckpointing);

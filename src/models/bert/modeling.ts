@@ -169,7 +169,7 @@ export class BertEncoder extends Module {
     let h = x;
     let i = 0;
     for (const layer of this.layer) {
-      h = maybeCheckpoint(layer, (y, [m]) => layer.forward(y, m ?? null), h, [mask], { first: i++ === 0, cacheFree: true }); // (B, T, H)
+      h = maybeCheckpoint(layer, (y, [m]) => layer.forward(y, m ?? null), h, [mask], { first: i++ === 0, cacheFree: true, dropInput: !hidden && h !== x }); // (B, T, H)
       hidden?.push(h);
     }
     return h;

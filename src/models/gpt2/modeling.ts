@@ -145,11 +145,12 @@ export class GPT2Model extends GPT2PreTrainedModel {
     x = this.drop.forward(x);
     const hidden: Tensor[] | undefined = rest.output_hidden_states ? [] : undefined;
     const att = step.attentionFor(null);
+    const start = x; // the loop's input (the embeddings, or the caller's inputs_embeds): never dropped
     let i = 0;
     for (const block of this.h) {
       hidden?.push(x);
       x = maybeCheckpoint(block, (y, [m]) => block.forward(y, { mask: m ?? null, isCausal: att.isCausal, eager: att.eager, cache: step.cache }),
-        x, [att.mask], { first: i++ === 0, cacheFree: step.cache === null }); // (B, T, H)
+        x, [att.mask], { first: i++ === 0, cacheFree: step.cache === null, dropInput: !hidden && x !== start }); // (B, T, H)
     }
     x = this.ln_f.forward(x); // (B, T, H)
     hidden?.push(x); // HF: the last entry is after ln_f

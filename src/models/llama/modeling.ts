@@ -106,7 +106,7 @@ export class LlamaModel extends LlamaPreTrainedModel {
     for (const layer of this.layers) {
       const { mask, isCausal, eager } = step.attentionFor(layer.slidingWindow);
       x = maybeCheckpoint(layer, (y, [cos, sin, m]) => layer.forward(y, { positionEmbeddings: [cos!, sin!], mask: m ?? null, isCausal, eager, cache: step.cache }),
-        x, [...positionEmbeddings, mask], { first: i++ === 0, cacheFree: step.cache === null }); // (B, T, H)
+        x, [...positionEmbeddings, mask], { first: i++ === 0, cacheFree: step.cache === null, dropInput: !hidden && x !== x0 }); // (B, T, H)
       hidden?.push(x);
     }
     x = this.norm.forward(x); // (B, T, H)

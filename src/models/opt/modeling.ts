@@ -177,13 +177,14 @@ export class OPTModel extends OPTPreTrainedModel {
     x = x.add(d.embed_positions.forward(positionIds)); // (B, T, H)
     const hidden: Tensor[] | undefined = inputs.output_hidden_states ? [] : undefined;
     const att = step.attentionFor(null);
+    const start = x; // the loop's input (the embeddings, or the caller's inputs_embeds): never dropped
     let i = 0;
     for (const layer of d.layers) {
       hidden?.push(x);
       // LayerDrop (training only): skip the whole layer with probability layerdrop.
       if (this.training && d.layerdrop > 0 && rand([]).item() < d.layerdrop) continue;
       x = maybeCheckpoint(layer, (y, [m]) => layer.forward(y, { mask: m ?? null, isCausal: att.isCausal, eager: att.eager, cache: step.cache }),
-        x, [att.mask], { first: i++ === 0, cacheFree: step.cache === null }); // (B, T, H)
+        x, [att.mask], { first: i++ === 0, cacheFree: step.cache === null, dropInput: !hidden && x !== start }); // (B, T, H)
     }
     if (d.final_layer_norm) x = d.final_layer_norm.forward(x);
     if (d.project_out) x = d.project_out.forward(x); // (B, T, Wp)

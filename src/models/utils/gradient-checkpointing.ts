@@ -68,14 +68,27 @@ function startForward(): void {
  * Runs `fn(x, saved)` checkpointed when `layer` is flagged, in training, with grad enabled and
  * `cacheFree` (a KV cache would be written twice); otherwise runs it plainly.  `saved` are the
  * other tensors fn reads (masks, RoPE cos/sin): they are kept alive until the recomputation.
- * `first`: this is the first layer call of a model's forward.
+ * `first`: this is the first layer call of a model's forward.  `dropInput`: x is the previous
+ * layer's output and nothing else reads it (no output_hidden_states): its handle is freed.
  * x: (B, T, H) -> (B, T, H)
  */
 export function maybeCheckpoint(layer: CheckpointableLayer, fn: (x: Tensor, saved: (Tensor | null)[]) => Tensor, x: Tensor,
+  saved: (Tensor | null)[], opts: { first: boolean; cacheFree: boolean; dropInput?: boolean }): Tensor {
+  const y = runLayer(layer, fn, x, saved, opts);
+  // the previous layer's output, now consumed: its handle goes (x = layer(x) in PyTorch drops the
+  // last reference), so a no-grad forward holds one layer's output at a time, not all of them
+  if (opts.dropInput && y !== x) x.dispose();
+  return y;
+}
+
+function runLayer(layer: CheckpointableLayer, fn: (x: Tensor, saved: (Tensor | null)[]) => Tensor, x: Tensor,
   saved: (Tensor | null)[], opts: { first: boolean; cacheFree: boolean }): Tensor {
   const active = layer.training && opts.cacheFree && isGradEnabled();
   if (opts.first && active && pending.length) startForward();
-  if (!layer.gradientCheckpointing || !active) return fn(x, saved);
+  // one tidy scope per layer: its intermediates (q, k, v, the FFN's (B, T, 4H), ...) lose their JS
+  // handles as the layer returns, so under no-grad they are freed then, as PyTorch frees them when
+  // the last reference goes; with grad on, autograd's graph holds what backward needs itself
+  if (!layer.gradientCheckpointing || !active) return tidy(() => fn(x, saved));
   if (x.device !== 'cpu')
     warnOnce(`gradient checkpointing on ${x.device}: dropout in a recomputed layer draws new masks (the CUDA RNG state cannot be saved); train with dropout 0 there`);
   const rng = x.device === 'cpu' ? keep(getRngState()) : null;
