@@ -272,6 +272,13 @@ export class Module {
     return this;
   }
 
+  /** to('float16'): PyTorch's Module.half(). */
+  half(): this { return this.to('float16'); }
+  /** to('bfloat16'): PyTorch's Module.bfloat16(). */
+  bfloat16(): this { return this.to('bfloat16'); }
+  /** to('float32'): PyTorch's Module.float(). */
+  float(): this { return this.to('float32'); }
+
   /**
    * Converts parameters and buffers in place — their objects (and an optimizer's references)
    * stay the same, only the data is swapped (set_data, as PyTorch's `param.data = ...`).  A

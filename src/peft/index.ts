@@ -6,5 +6,5 @@ export { LoraConfig, DEFAULT_TARGET_MODULES, TASK_TYPES, type LoraConfigOptions,
 export { LoraLayer, LoraLinear, LoraEmbedding, DoraMagnitude, type AdapterSpec } from './layers.js';
 export { ModulesToSaveWrapper } from './modules-to-save.js';
 export { LoraModel, targetMatches, allLinearTargets, patternKey } from './tuner.js';
-export { PeftModel, getPeftModel, type PeftFromPretrainedOptions, type SaveAdapterOptions } from './peft-model.js';
+export { PeftModel, getPeftModel, type PeftFromPretrainedOptions, type PeftModelOptions, type SaveAdapterOptions } from './peft-model.js';
 export { adapterTensors, fileKeyOf, saveAdapterWeights, loadAdapterWeights, WEIGHTS_NAME, CONFIG_NAME } from './save-load.js';

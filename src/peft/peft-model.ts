@@ -27,6 +27,14 @@ export interface PeftFromPretrainedOptions {
   isTrainable?: boolean;
   /** Use this config instead of the folder's adapter_config.json. */
   config?: LoraConfig;
+  /** peft's autocast_adapter_dtype (default true): float16 / bfloat16 adapters become float32. */
+  autocast_adapter_dtype?: boolean;
+}
+
+/** Options of getPeftModel / new PeftModel beyond the config (peft's keyword arguments). */
+export interface PeftModelOptions {
+  /** peft's autocast_adapter_dtype (default true): adapters on a float16 / bfloat16 base are made float32. */
+  autocast_adapter_dtype?: boolean;
 }
 
 export interface SaveAdapterOptions {
@@ -42,11 +50,11 @@ export interface SaveAdapterOptions {
 export class PeftModel extends Module {
   declare base_model: LoraModel;
 
-  constructor(model: BaseModel, config: LoraConfig | LoraConfigOptions, adapterName = 'default') {
+  constructor(model: BaseModel, config: LoraConfig | LoraConfigOptions, adapterName = 'default', opts: PeftModelOptions = {}) {
     super();
     if (model instanceof PeftModel) throw new TypeError('getPeftModel: the model already has adapters; use addAdapter() for another one');
     const c = prepareConfig(model, config);
-    this.registerModule('base_model', new LoraModel(model, c, adapterName));
+    this.registerModule('base_model', new LoraModel(model, c, adapterName, { autocastAdapterDtype: opts.autocast_adapter_dtype ?? true }));
     this.training = model.training;
   }
 
@@ -189,7 +197,7 @@ export class PeftModel extends Module {
     config.inference_mode = !(opts.isTrainable ?? false);
     let peft: PeftModel;
     try {
-      peft = new PeftModel(model, config, name);
+      peft = new PeftModel(model, config, name, { autocast_adapter_dtype: opts.autocast_adapter_dtype });
     } catch (e) {
       throw new Error(`${join(dir, CONFIG_NAME)}: ${(e as Error).message}`);
     }
@@ -248,6 +256,6 @@ function prepareConfig(model: BaseModel, config: LoraConfig | LoraConfigOptions)
  *   const model = getPeftModel(base, new LoraConfig({ r: 8, lora_alpha: 16, task_type: 'CAUSAL_LM' }));
  *   model.printTrainableParameters(); // trainable params: 8,192 || all params: ... || trainable%: ...
  */
-export function getPeftModel(model: BaseModel, config: LoraConfig | LoraConfigOptions, adapterName = 'default'): PeftModel {
-  return new PeftModel(model, config, adapterName);
+export function getPeftModel(model: BaseModel, config: LoraConfig | LoraConfigOptions, adapterName = 'default', opts: PeftModelOptions = {}): PeftModel {
+  return new PeftModel(model, config, adapterName, opts);
 }

@@ -2,7 +2,8 @@
 // LoraConfig targets, swaps them for LoRA layers in place, marks what trains, and takes the
 // adapters out again (merge_and_unload / unload).  Module paths here are relative to the wrapped
 // model (`model.layers.0.self_attn.q_proj`), as peft matches them.
-import { Conv1D, Embedding, Linear, Module } from '../nn/index.js';
+import { Conv1D, Embedding, Linear, Module, ModuleDict, ParameterDict } from '../nn/index.js';
+import { noGrad, tidy, type Tensor } from '../torch/index.js';
 import { DEFAULT_TARGET_MODULES, type LoraConfig } from './config.js';
 import { LoraEmbedding, LoraLayer, LoraLinear, type AdapterSpec } from './layers.js';
 import { ModulesToSaveWrapper } from './modules-to-save.js';
@@ -102,6 +103,27 @@ function minimalSuffixes(targeted: string[], others: string[]): string[] {
 }
 
 /**
+ * peft's cast_adapter_dtype: the parameters of adapter `name` (lora_A / lora_B / DoRA magnitude /
+ * embedding A and B) that are float16 or bfloat16 — made in a half-precision base's dtype — become
+ * float32.  The base weights are left alone.
+ */
+export function castAdapterDtype(model: Module, name: string): void {
+  const half = (t: Tensor): boolean => t.dtype === 'float16' || t.dtype === 'bfloat16';
+  for (const m of model.modules()) {
+    if (!(m instanceof LoraLayer)) continue;
+    for (const sub of m.modules()) {
+      if (sub instanceof ParameterDict) {
+        const t = sub.get(name);
+        if (t && half(t)) noGrad(() => tidy(() => t.setData(t.to('float32'))));
+      } else if (sub instanceof ModuleDict) {
+        const entry = sub.get(name);
+        if (entry && entry.parameters().some(half)) entry.to('float32');
+      }
+    }
+  }
+}
+
+/**
  * The tuner: holds the wrapped model as `model` (so parameter names read
  * `base_model.model.<path>` from the PeftModel) and the configs by adapter name.
  */
@@ -110,10 +132,18 @@ export class LoraModel extends Module {
   readonly peftConfig = new Map<string, LoraConfig>();
   activeAdapter: string;
 
-  constructor(model: Module, config: LoraConfig, adapterName: string) {
+  /**
+   * peft's autocast_adapter_dtype (default true): adapters made on a float16 / bfloat16 base are
+   * upcast to float32, so the trained weights and their Adam moments keep full precision; the
+   * LoRA forward casts its input to the adapter's dtype and the sum back to the base's.
+   */
+  autocastAdapterDtype: boolean;
+
+  constructor(model: Module, config: LoraConfig, adapterName: string, opts: { autocastAdapterDtype?: boolean } = {}) {
     super();
     this.registerModule('model', model);
     this.activeAdapter = adapterName;
+    this.autocastAdapterDtype = opts.autocastAdapterDtype ?? true;
     this.injectAdapter(config, adapterName);
   }
 
@@ -176,6 +206,7 @@ export class LoraModel extends Module {
       parent.registerModule(attr, layer);
     });
     this.wrapModulesToSave(config, name);
+    if (this.autocastAdapterDtype) castAdapterDtype(this.model, name);
     this.setAdapter(this.activeAdapter);
   }
 

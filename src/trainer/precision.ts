@@ -34,11 +34,8 @@ export function checkPrecision(a: TrainingArguments, device: Device): void {
   }
   if (a.fp16_full_eval && dev === 'cpu') {
     // the model itself becomes float16: 1.13's CPU kernels have no float16 matmul
-    try {
-      tidy(() => zeros([2, 2], { dtype: 'float16' }).matmul(zeros([2, 2], { dtype: 'float16' })));
-    } catch (e) {
-      throw new RangeError(`TrainingArguments fp16_full_eval=true: float16 matmuls on CPU need libtorch >= 2.3 (this is ${version()}: ${(e as Error).message.split('\n')[0]}). Use bf16_full_eval=true.`);
-    }
+    const why = cpuHalfMatmul();
+    if (why) throw new RangeError(`TrainingArguments fp16_full_eval=true: float16 matmuls on CPU need libtorch >= 2.3 (this is ${version()}: ${why}). Use bf16_full_eval=true.`);
   }
   if (a.tf32 === true) {
     if (!cuda.isAvailable()) throw new RangeError('--tf32 requires Ampere or a newer GPU arch, cuda>=11 and torch>=1.7 (TrainingArguments tf32=true, but no CUDA device is visible)');
@@ -46,6 +43,29 @@ export function checkPrecision(a: TrainingArguments, device: Device): void {
   } else if (a.tf32 === false) {
     cuda.setAllowTF32(false);
   }
+}
+
+/** Why this libtorch cannot multiply float16 matrices on CPU (1.13: no kernel), or null when it can. */
+function cpuHalfMatmul(): string | null {
+  try {
+    tidy(() => zeros([2, 2], { dtype: 'float16' }).matmul(zeros([2, 2], { dtype: 'float16' })));
+    return null;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0]!;
+  }
+}
+
+/**
+ * Pure low-precision training (a model loaded with dtype 'float16' or made half(), as seed runs
+ * do with adam_epsilon 1e-4): float16 weights on CPU need a libtorch with float16 CPU kernels.
+ */
+export function checkModelDtype(model: { namedParameters(): [string, Tensor][] }, device: Device): void {
+  if (deviceType(device) !== 'cpu') return;
+  const half = model.namedParameters().find(([, p]) => p.dtype === 'float16');
+  if (!half) return;
+  const why = cpuHalfMatmul();
+  if (why) throw new RangeError(`Trainer: the model's weights are float16 ('${half[0]}'), but libtorch ${version()} has no float16 matmul on CPU (${why}; ` +
+    "libtorch >= 2.3 has). Load the model with dtype 'bfloat16' (or model.bfloat16()), or train in float32.");
 }
 
 /** A GradScaler for fp16 training (torch's defaults, or the Trainer's `gradScaler` option); null otherwise. */

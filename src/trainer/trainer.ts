@@ -19,7 +19,7 @@ import { labelNamesOf, type ModelOutput, type TrainableModel } from './model.js'
 import type { ComputeLossFunc, PreprocessLogits, ProcessingClass, TrainerDataset, TrainerOptions } from './options.js';
 import { TrainerControl, TrainerState, type LogEntry } from './trainer-state.js';
 import { TrainingArguments } from './training-args.js';
-import { checkPrecision, makeScaler } from './precision.js';
+import { checkModelDtype, checkPrecision, makeScaler } from './precision.js';
 
 export type { TrainOutput } from './loop.js';
 export { NonFiniteLossError, type NonFiniteKind, type NonFiniteDetail } from './non-finite.js';
@@ -86,6 +86,7 @@ export class Trainer {
     const a = this.args;
     // bf16 / fp16: libtorch's autocast around every forward (precision.ts), fp16 with a GradScaler
     checkPrecision(a, a.device);
+    checkModelDtype(opts.model, a.device);
     this.gradScaler = makeScaler(a, opts.gradScaler);
     // HF: set_seed(args.seed) at construction, before any dataloader or dropout draws
     manualSeed(a.seed);

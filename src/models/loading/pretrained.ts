@@ -26,6 +26,8 @@ export interface FromPretrainedOptions {
    * Non-persistent buffers (RoPE's inv_freq) stay float32, as in HF.
    */
   dtype?: DType | 'auto';
+  /** transformers 4.x's name of `dtype` (transformers 5 still takes it): the same option. */
+  torch_dtype?: DType | 'auto';
   /** Device for the parameters (default cpu). */
   device?: Device;
   /** Re-initialise (with a warning) weights whose shape differs from the checkpoint's, instead of failing. */
@@ -34,7 +36,7 @@ export interface FromPretrainedOptions {
   onWarning?: (message: string) => void;
 }
 const OPTION_NAMES: readonly (keyof FromPretrainedOptions)[] = [
-  'numLabels', 'id2label', 'label2id', 'problemType', 'config', 'dtype', 'device', 'ignoreMismatchedSizes', 'onWarning',
+  'numLabels', 'id2label', 'label2id', 'problemType', 'config', 'dtype', 'torch_dtype', 'device', 'ignoreMismatchedSizes', 'onWarning',
 ];
 
 /** What loading found (transformers' output_loading_info). */
@@ -189,6 +191,11 @@ export function castWeights(model: PreTrainedModel, dtype: DType): void {
 /** fromPretrained of a model class (see PreTrainedModel.fromPretrained). */
 export async function loadPretrained<M extends PreTrainedModel>(cls: ModelClass<M>, dir: string, opts: FromPretrainedOptions = {}): Promise<M> {
   checkOptions(opts, `${cls.name}.fromPretrained`);
+  if (opts.torch_dtype !== undefined) {
+    if (opts.dtype !== undefined) throw new TypeError(`${cls.name}.fromPretrained: give dtype or torch_dtype (its transformers 4.x name), not both`);
+    const { torch_dtype: dtype, ...rest } = opts;
+    opts = { ...rest, dtype };
+  }
   if (opts.dtype !== undefined && !['auto', 'float32', 'float16', 'bfloat16', 'float64'].includes(opts.dtype))
     throw new TypeError(`${cls.name}.fromPretrained: dtype must be 'float32', 'float16', 'bfloat16', 'float64' or 'auto', got '${String(opts.dtype)}'`);
   const config = await resolveConfig(cls.configClass, dir, opts);
