@@ -5,7 +5,7 @@
 // input / output types and checks are in inputs.ts.
 import { mkdir } from 'node:fs/promises';
 import { safetensors, type Tensor, type DType, type Device } from '../torch/index.js';
-import { Module, Linear, Embedding, LayerNorm, init } from '../nn/index.js';
+import { Module, Linear, Embedding, LayerNorm, init, checkAttnImplementation, withEagerAttention, type AttnImplementation } from '../nn/index.js';
 import { PretrainedConfig, type ConfigClass } from './config/pretrained.js';
 import { loadPretrained, type FromPretrainedOptions, type LoadingInfo } from './loading/pretrained.js';
 import type { EncoderInputs, InputLimits } from './inputs.js';
@@ -57,10 +57,26 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
   /** What fromPretrained found: missing / unexpected / mismatched keys (null if built from a config). */
   loadingInfo: LoadingInfo | null = null;
 
+  #attn: AttnImplementation = 'sdpa';
+
   constructor(config: C) {
     super();
     this.config = config;
+    // HF's attn_implementation: 'eager' runs every attention() of this forward (and of the models
+    // it calls) on the explicit math path; 'sdpa' (default) on libtorch's scaled_dot_product_attention
+    const scoped = this.forward as (...a: unknown[]) => unknown;
+    Object.defineProperty(this, 'forward', {
+      value: (...args: unknown[]) => (this.#attn === 'eager' ? withEagerAttention(() => scoped(...args)) : scoped(...args)),
+      writable: true, configurable: true, enumerable: false,
+    });
   }
+
+  /**
+   * HF's attn_implementation ('sdpa' or 'eager'; fromPretrained's `attn_implementation` option):
+   * the same numbers up to float rounding; 'eager' materialises the (B, H, T, T) weights.
+   */
+  get attnImplementation(): AttnImplementation { return this.#attn; }
+  set attnImplementation(v: AttnImplementation) { this.#attn = checkAttnImplementation(v, this.constructor.name); }
 
   /** The forward pass: HF's keyword arguments in, HF's output fields out. */
   abstract forward(inputs: EncoderInputs): unknown;

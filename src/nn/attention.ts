@@ -30,6 +30,32 @@ export interface AttentionOptions {
   eager?: boolean;
 }
 
+/** HF's attention implementations tunekit has: libtorch's SDPA, or the explicit math ('eager'). */
+export type AttnImplementation = 'sdpa' | 'eager';
+
+let forcedEager = false;
+/**
+ * Runs `fn` with every attention() inside on the explicit math path — what a model with
+ * attn_implementation 'eager' does around its forward (a dynamic scope: nested models inherit it).
+ */
+export function withEagerAttention<T>(fn: () => T): T {
+  const was = forcedEager;
+  forcedEager = true;
+  try {
+    return fn();
+  } finally {
+    forcedEager = was;
+  }
+}
+
+/** Checks an attn_implementation value as HF spells them; the ones tunekit lacks are named. */
+export function checkAttnImplementation(v: unknown, where: string): AttnImplementation {
+  if (v === 'sdpa' || v === 'eager') return v;
+  if (typeof v === 'string' && /flash|flex|paged/.test(v))
+    throw new RangeError(`${where}: attn_implementation '${v}' is not available in tunekit: 'sdpa' runs libtorch's scaled_dot_product_attention, which picks its flash / memory-efficient kernels itself on CUDA (libtorch >= 2.1); 'eager' is the explicit math`);
+  throw new RangeError(`${where}: attn_implementation must be 'sdpa' or 'eager', got ${JSON.stringify(v)}`);
+}
+
 /**
  * Scaled dot-product attention.  q: (B, H, Tq, D); k, v: (B, Hkv, Tk, D) with H a multiple of
  * Hkv (grouped-query attention: each kv head serves H/Hkv query heads, as HF's repeat_kv).
@@ -51,7 +77,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     // axis of kv head g — (B, H, 1, D) -> (B, Hkv, n, D) — instead of copying K and V n times.
     const b = q.size(0), d = q.size(3), n = h / hkv;
     const out = F.scaledDotProductAttention(q.reshape(b, hkv, n, d), k, v, {
-      attnMask: mask, isCausal: false, scale: opts.scale, dropoutP: opts.dropoutP ?? 0, training: opts.training ?? true,
+      attnMask: mask, isCausal: false, scale: opts.scale, dropoutP: opts.dropoutP ?? 0, training: opts.training ?? true, eager: forcedEager,
     }); // (B, Hkv, n, Dv)
     return out.reshape(b, h, 1, v.size(3)); // (B, H, 1, Dv)
   }
@@ -63,7 +89,7 @@ export function attention(q: Tensor, k: Tensor, v: Tensor, opts: AttentionOption
     scale: opts.scale,
     dropoutP: opts.dropoutP ?? 0,
     training: opts.training ?? true,
-    eager: opts.eager ?? false,
+    eager: (opts.eager ?? false) || forcedEager,
   }); // (B, H, Tq, D)
 }
 

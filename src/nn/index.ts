@@ -9,7 +9,9 @@ export { Embedding, type EmbeddingOptions } from './embedding.js';
 export { LayerNorm, RMSNorm, type LayerNormOptions, type RMSNormOptions } from './normalization.js';
 export { Dropout, ReLU, GELU, SiLU, Tanh, Sigmoid, Identity, ACT2FN, getActivation, type ActivationName } from './activation.js';
 export * as init from './init.js';
-export { attention, repeatKv, splitHeads, mergeHeads, paddingMask, FINFO_MIN, type AttentionOptions } from './attention.js';
+export {
+  attention, repeatKv, splitHeads, mergeHeads, paddingMask, FINFO_MIN, withEagerAttention, checkAttnImplementation, type AttentionOptions, type AttnImplementation,
+} from './attention.js';
 export { Conv1D, type Conv1DOptions } from './conv1d.js';
 export { RotaryEmbedding, ropeInverseFrequencies, rotaryDim, rotateHalf, applyRotaryPosEmb, ROPE_TYPES, type RopeParameters, type RopeConfig } from './rope.js';
 export { DynamicCache, StaticCache, type KVCache, type StaticCacheOptions } from './kv-cache.js';

@@ -7,6 +7,7 @@ import { PretrainedConfig, readConfigDict, type ProblemType } from '../config/pr
 import { ConfigError } from '../config/fields.js';
 import type { ModelClass, PreTrainedModel } from '../modeling.js';
 import { loadWeights } from './checkpoint.js';
+import { checkAttnImplementation } from '../../nn/index.js';
 
 /** Options of fromPretrained (unknown names are errors). */
 export interface FromPretrainedOptions {
@@ -28,6 +29,8 @@ export interface FromPretrainedOptions {
   dtype?: DType | 'auto';
   /** transformers 4.x's name of `dtype` (transformers 5 still takes it): the same option. */
   torch_dtype?: DType | 'auto';
+  /** HF's attention implementation: 'sdpa' (default, libtorch's fused kernels on 2.x) or 'eager' (the explicit math). */
+  attn_implementation?: 'sdpa' | 'eager';
   /** Device for the parameters (default cpu). */
   device?: Device;
   /** Re-initialise (with a warning) weights whose shape differs from the checkpoint's, instead of failing. */
@@ -36,7 +39,7 @@ export interface FromPretrainedOptions {
   onWarning?: (message: string) => void;
 }
 const OPTION_NAMES: readonly (keyof FromPretrainedOptions)[] = [
-  'numLabels', 'id2label', 'label2id', 'problemType', 'config', 'dtype', 'torch_dtype', 'device', 'ignoreMismatchedSizes', 'onWarning',
+  'numLabels', 'id2label', 'label2id', 'problemType', 'config', 'dtype', 'torch_dtype', 'attn_implementation', 'device', 'ignoreMismatchedSizes', 'onWarning',
 ];
 
 /** What loading found (transformers' output_loading_info). */
@@ -196,6 +199,7 @@ export async function loadPretrained<M extends PreTrainedModel>(cls: ModelClass<
     const { torch_dtype: dtype, ...rest } = opts;
     opts = { ...rest, dtype };
   }
+  if (opts.attn_implementation !== undefined) checkAttnImplementation(opts.attn_implementation, `${cls.name}.fromPretrained`);
   if (opts.dtype !== undefined && !['auto', 'float32', 'float16', 'bfloat16', 'float64'].includes(opts.dtype))
     throw new TypeError(`${cls.name}.fromPretrained: dtype must be 'float32', 'float16', 'bfloat16', 'float64' or 'auto', got '${String(opts.dtype)}'`);
   const config = await resolveConfig(cls.configClass, dir, opts);
@@ -205,6 +209,7 @@ export async function loadPretrained<M extends PreTrainedModel>(cls: ModelClass<
   try {
     const dtype: DType = opts.dtype === 'auto' ? autoDtype(config, tensors) : requested ?? 'float32';
     const model = new cls(config as never);
+    if (opts.attn_implementation !== undefined) model.attnImplementation = opts.attn_implementation;
     if (dtype !== 'float32') castWeights(model, dtype);
     const info = loadStateIntoModel(model, tensors, { ignoreMismatchedSizes: opts.ignoreMismatchedSizes });
     for (const w of loadingWarnings(cls.name, dir, info)) warn(w);
