@@ -77,6 +77,9 @@ const OVERRIDES = {
   toBuffer: { returns: 'ArrayBuffer' },
   // returns the previous autocast state it replaced: [enabled, dtype code, cache enabled]
   autocastEnter: { returns: '[boolean, number, boolean]' },
+  // read the device through a helper (required: no default)
+  cudaMaxMemoryAllocated: { params: 'device: number' },
+  cudaResetPeakMemoryStats: { params: 'device: number' },
   // the total norm tensor, null without gradients (wrap of an undefined tensor)
   clipGradNormTensor: { returns: 'Handle | null' },
 };

@@ -207,6 +207,23 @@ inline int64_t cudaMemoryAllocated(int device) {
   return 0;
 #endif
 }
+// torch.cuda.max_memory_allocated / reset_peak_memory_stats (0 / no-op on CPU-only builds).
+inline int64_t cudaMaxMemoryAllocated(int device) {
+#ifdef TUNEKIT_WITH_CUDA
+  auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device);
+  return stats.allocated_bytes[0].peak;
+#else
+  (void)device;
+  return 0;
+#endif
+}
+inline void cudaResetPeakMemoryStats(int device) {
+#ifdef TUNEKIT_WITH_CUDA
+  c10::cuda::CUDACachingAllocator::resetPeakStats(device);
+#else
+  (void)device;
+#endif
+}
 inline int64_t cudaMemoryReserved(int device) {
 #ifdef TUNEKIT_WITH_CUDA
   auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device);

@@ -12,6 +12,10 @@ export function memoryAllocated(device = 0): number { return N.cudaMemoryAllocat
 /** Bytes reserved by the caching allocator (torch.cuda.memory_reserved). */
 export function memoryReserved(device = 0): number { return N.cudaMemoryReserved(device); }
 export function emptyCache(): void { N.cudaEmptyCache(); }
+/** The most bytes live tensors held on `device` since the start or the last resetPeakMemoryStats (torch.cuda.max_memory_allocated). */
+export function maxMemoryAllocated(device = 0): number { return N.cudaMaxMemoryAllocated(device); }
+/** Starts a new peak for maxMemoryAllocated (torch.cuda.reset_peak_memory_stats). */
+export function resetPeakMemoryStats(device = 0): void { N.cudaResetPeakMemoryStats(device); }
 /**
  * TF32 for CUDA matmuls and cuDNN convolutions (torch.backends.cuda.matmul.allow_tf32 and
  * torch.backends.cudnn.allow_tf32 together, as HF's `tf32` sets them).

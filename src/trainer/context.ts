@@ -10,6 +10,7 @@ import type { PredictionOutput } from './arrays.js';
 import type { TrainerDataset } from './options.js';
 import type { Trainer } from './trainer.js';
 import { StepValues } from './step-values.js';
+import type { TrainerMemoryTracker } from './memory-tracker.js';
 
 /** The accumulators of one train() run (HF keeps them as Trainer attributes). */
 export interface RunState {
@@ -68,6 +69,8 @@ export interface TrainerContext {
   readonly run: RunState;
   readonly hooks: TrainerHooks;
   readonly device: Device;
+  /** HF's _memory_tracker (skip_memory_metrics false): memory deltas per stage. */
+  readonly memory: TrainerMemoryTracker;
 }
 
 /** Clears the gradients: the model's zeroGrad (to null), else the optimizer's. */

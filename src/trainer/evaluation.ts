@@ -86,6 +86,7 @@ export function evaluate(ctx: TrainerContext, evalDataset: TrainerDataset | unde
     for (const [name, ds] of Object.entries(named)) Object.assign(all, t.evaluate(ds, { ...opts, metricKeyPrefix: `${prefix}_${name}` }));
     return all;
   }
+  ctx.memory.start('eval');
   const start = performance.now();
   const loader = t.getEvalDataloader(evalDataset);
   const out = ctx.hooks.evaluationLoop(loader, { predictionLossOnly: t.computeMetrics === null || t.args.prediction_loss_only, ignoreKeys: opts.ignoreKeys, metricKeyPrefix: prefix });
@@ -93,6 +94,8 @@ export function evaluate(ctx: TrainerContext, evalDataset: TrainerDataset | unde
   Object.assign(out.metrics, speedMetrics(prefix, start, { numSamples: out.numSamples, numSteps: Math.ceil(out.numSamples / bs) }));
   t.log(out.metrics);
   t.control = t.callbackHandler.call('onEvaluate', t.args, t.state, t.control, { metrics: out.metrics });
+  // HF: the memory deltas join the returned metrics after they were logged
+  ctx.memory.stopAndUpdateMetrics('eval', out.metrics);
   return out.metrics;
 }
 
@@ -100,9 +103,11 @@ export function evaluate(ctx: TrainerContext, evalDataset: TrainerDataset | unde
 export function predict(ctx: TrainerContext, testDataset: TrainerDataset, opts: { ignoreKeys?: string[]; metricKeyPrefix?: string }): PredictionOutput {
   const t = ctx.trainer;
   const prefix = opts.metricKeyPrefix ?? 'test';
+  ctx.memory.start('test');
   const start = performance.now();
   const out = ctx.hooks.evaluationLoop(t.getEvalDataloader(testDataset), { predictionLossOnly: t.args.prediction_loss_only, ignoreKeys: opts.ignoreKeys, metricKeyPrefix: prefix });
   Object.assign(out.metrics, speedMetrics(prefix, start, { numSamples: out.numSamples, numSteps: Math.ceil(out.numSamples / t.args.eval_batch_size) }));
   t.control = t.callbackHandler.call('onPredict', t.args, t.state, t.control, { metrics: out.metrics });
+  ctx.memory.stopAndUpdateMetrics('test', out.metrics);
   return { predictions: out.predictions, label_ids: out.label_ids, metrics: out.metrics };
 }

@@ -54,6 +54,7 @@ export async function train(ctx: TrainerContext, opts: { resumeFromCheckpoint?: 
 
 async function trainRun(ctx: TrainerContext, opts: { resumeFromCheckpoint?: string | boolean | null }): Promise<TrainOutput> {
   const t = ctx.trainer, run = ctx.run, a = t.args;
+  ctx.memory.start('train');
   const want = opts.resumeFromCheckpoint ?? null;
   await cleanInterruptedSaves(a.output_dir);
   const candidates = await resumeCandidates(ctx, want);
@@ -159,6 +160,7 @@ async function finishTraining(ctx: TrainerContext, start: number, numTrainSample
   ctx.hooks.storeFlos();
   metrics.total_flos = t.state.total_flos;
   metrics.train_loss = trainLoss;
+  ctx.memory.stopAndUpdateMetrics('train', metrics);
   t.log(metrics);
   if (t.state.best_model_checkpoint !== null && a.save_total_limit === 1)
     for (const c of await sortedCheckpoints(a.output_dir, t.state.best_model_checkpoint))
@@ -253,6 +255,7 @@ function applyUpdate(ctx: TrainerContext, endEpoch: number): void {
   zeroGrad(ctx);
   t.state.global_step += 1;
   t.state.epoch = endEpoch;
+  ctx.memory.sample();
   t.control = cb.call('onStepEnd', a, t.state, t.control);
 }
 

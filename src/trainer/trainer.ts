@@ -20,6 +20,7 @@ import type { ComputeLossFunc, PreprocessLogits, ProcessingClass, TrainerDataset
 import { TrainerControl, TrainerState, type LogEntry } from './trainer-state.js';
 import { TrainingArguments } from './training-args.js';
 import { checkModelDtype, checkPrecision, makeScaler } from './precision.js';
+import { TrainerMemoryTracker } from './memory-tracker.js';
 
 export type { TrainOutput } from './loop.js';
 export { NonFiniteLossError, type NonFiniteKind, type NonFiniteDetail } from './non-finite.js';
@@ -84,6 +85,9 @@ export class Trainer {
     this.args = opts.args ?? new TrainingArguments({ output_dir: 'tmp_trainer' });
     if (!(this.args instanceof TrainingArguments)) throw new TypeError('Trainer: args must be a TrainingArguments (new TrainingArguments({...}))');
     const a = this.args;
+    // HF: the memory tracker starts first thing in __init__ and stops at its end
+    const memory = new TrainerMemoryTracker(a.skip_memory_metrics);
+    memory.start('init');
     // bf16 / fp16: libtorch's autocast around every forward (precision.ts), fp16 with a GradScaler
     checkPrecision(a, a.device);
     checkModelDtype(opts.model, a.device);
@@ -112,7 +116,7 @@ export class Trainer {
     const run = newRunState();
     run.syncEachStep = opts.syncEachStep ?? !String(this.device).startsWith('cuda');
     this.#ctx = {
-      trainer: this, run, device: this.device,
+      trainer: this, run, device: this.device, memory,
       hooks: {
         prepareDataset: (ds) => this.prepareDataset(ds),
         checkLabels: (ds, where, training) => this.checkLabels(ds, where, training),
@@ -135,6 +139,7 @@ export class Trainer {
       trainDataloader: null, evalDataloader: null,
     });
     this.control = this.callbackHandler.call('onInitEnd', a, this.state, this.control);
+    memory.stop('init');
   }
 
   addCallback(cb: CallbackLike): void { this.callbackHandler.addCallback(cb); }

@@ -20,6 +20,13 @@ TK_OP(cudaSynchronize) { compat::cudaSynchronize(deviceArg(info, 0)); UNDEF; }
 TK_OP(cudaMemoryAllocated) { return Napi::Number::New(info.Env(), static_cast<double>(compat::cudaMemoryAllocated(deviceArg(info, 0)))); }
 TK_OP(cudaMemoryReserved) { return Napi::Number::New(info.Env(), static_cast<double>(compat::cudaMemoryReserved(deviceArg(info, 0)))); }
 TK_OP(cudaEmptyCache) { compat::cudaEmptyCache(); UNDEF; }
+// the device is required here (no default), so that calling with nothing stays an error
+static int requiredDevice(const Info& info) {
+  if (isMissing(info, 0)) throw ArgError("a CUDA device index is required");
+  return deviceArg(info, 0);
+}
+TK_OP(cudaMaxMemoryAllocated) { return Napi::Number::New(info.Env(), static_cast<double>(compat::cudaMaxMemoryAllocated(requiredDevice(info)))); }
+TK_OP(cudaResetPeakMemoryStats) { compat::cudaResetPeakMemoryStats(requiredDevice(info)); UNDEF; }
 // setNumThreads(n), 1 <= n <= 1024.  An unbounded n (a handle or a byte count passed by mistake)
 // made OpenMP try to start that many threads at the next parallel op and abort the process.
 TK_OP(setNumThreads) {
