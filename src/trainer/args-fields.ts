@@ -65,6 +65,8 @@ export const FIELDS = {
   fp16_full_eval: ['bool', false],
   /** CUDA TF32 matmuls and convolutions (null: libtorch's setting as is). */
   tf32: ['bool?', null],
+  /** Empty the CUDA caching allocator every N update steps (HF torch_empty_cache_steps; nothing to do on CPU). */
+  torch_empty_cache_steps: ['int?', null],
   /** Causal LMs: 'chunked_nll' trains without materialising the logits (TRL SFTConfig.loss_type; HF has no such field). */
   loss_type: [['nll', 'chunked_nll'], 'nll'],
   dataloader_drop_last: ['bool', false],
@@ -100,7 +102,7 @@ export const FIELDS = {
  * defaults spelled out still loads); any other value is an error naming the field.
  */
 export const HF_DEFAULT_ONLY = {
-  per_gpu_train_batch_size: null, per_gpu_eval_batch_size: null, torch_empty_cache_steps: null,
+  per_gpu_train_batch_size: null, per_gpu_eval_batch_size: null,
   log_level_replica: 'warning', log_on_each_node: true, save_on_each_node: false, no_cuda: false,
   use_mps_device: false, jit_mode_eval: false, use_ipex: false, fp16_opt_level: 'O1',
   half_precision_backend: 'auto', local_rank: -1, ddp_backend: null, tpu_num_cores: null,

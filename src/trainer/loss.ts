@@ -2,7 +2,7 @@
 // get_batch_samples) and the gradient-accumulation rule of transformers >= 4.50: a model that
 // takes `num_items_in_batch` normalises its summed token loss by the label tokens of the whole
 // accumulated batch; any other has its micro-batch mean loss divided by the accumulation steps.
-import { Tensor } from '../torch/index.js';
+import { Tensor, cuda } from '../torch/index.js';
 import type { Batch } from '../data/collators/index.js';
 import { callForward, type ModelOutput } from './model.js';
 import type { TrainerContext } from './context.js';
@@ -44,6 +44,9 @@ export function trainingStep(ctx: TrainerContext, inputs: Batch, numItemsInBatch
   let { loss } = t.computeLoss(inputs, { numItemsInBatch });
   const selfNormalised = t.model.acceptsLossKwargs === true && numItemsInBatch !== null;
   if (!selfNormalised && t.computeLossFunc === null && t.gaLossRule === 'divide') loss = loss.div(t.args.gradient_accumulation_steps);
+  // HF training_step: every torch_empty_cache_steps updates the device's cached blocks go back
+  const every = t.args.torch_empty_cache_steps;
+  if (every !== null && t.state.global_step % every === 0 && String(ctx.device).startsWith('cuda')) cuda.emptyCache();
   // fp16: the loss times the GradScaler's scale, so small float16 gradients do not flush to zero
   (t.gradScaler ? t.gradScaler.scale(loss) : loss).backward();
   // Checkpointed layers are recomputed and backpropagated after the native backward (see

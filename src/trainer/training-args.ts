@@ -71,6 +71,7 @@ export interface TrainingArgumentsFields {
   bf16_full_eval: boolean;
   fp16_full_eval: boolean;
   tf32: boolean | null;
+  torch_empty_cache_steps: number | null;
   loss_type: 'nll' | 'chunked_nll';
   dataloader_drop_last: boolean;
   /** Defaults to logging_steps when eval_strategy is 'steps'. */
@@ -159,6 +160,7 @@ export class TrainingArguments implements TrainingArgumentsFields {
   declare bf16_full_eval: boolean;
   declare fp16_full_eval: boolean;
   declare tf32: boolean | null;
+  declare torch_empty_cache_steps: number | null;
   declare loss_type: 'nll' | 'chunked_nll';
   declare dataloader_drop_last: boolean;
   declare eval_steps: number | null;
@@ -273,6 +275,8 @@ export class TrainingArguments implements TrainingArgumentsFields {
     if (this.load_best_model_at_end && this.metric_for_best_model === null) this.metric_for_best_model = 'loss';
     if (this.greater_is_better === null && this.metric_for_best_model !== null) this.greater_is_better = !this.metric_for_best_model.endsWith('loss');
     if (this.run_name === null) this.run_name = this.output_dir;
+    if (this.torch_empty_cache_steps !== null && !(this.torch_empty_cache_steps > 0))
+      throw new RangeError(`\`torch_empty_cache_steps\` must be an integer bigger than 0, got ${this.torch_empty_cache_steps}.`);
     if (this.fp16 && this.bf16) throw new RangeError('At most one of fp16 and bf16 can be True, but not both');
     if (this.fp16_full_eval && this.bf16_full_eval) throw new RangeError('At most one of fp16 and bf16 can be True for full eval, but not both');
     if (this.dataloader_num_workers !== 0)

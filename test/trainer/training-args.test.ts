@@ -138,3 +138,9 @@ test('nestedConcat pads the second dim with -100 (HF torch_pad_and_concatenate)'
   assert.deepEqual(d[0]!.shape, [3, 2]);
   assert.deepEqual([...argmax({ data: Float32Array.from([0, 2, 1, 5, 0, 0]), shape: [2, 3] }).data], [1, 0]);
 });
+
+test('torch_empty_cache_steps: a positive integer, HF\'s message otherwise (the Trainer empties the CUDA cache every N updates)', () => {
+  assert.equal(new TrainingArguments({ output_dir: 'o', torch_empty_cache_steps: 2 }).torch_empty_cache_steps, 2);
+  assert.throws(() => new TrainingArguments({ output_dir: 'o', torch_empty_cache_steps: 0 }), /`torch_empty_cache_steps` must be an integer bigger than 0, got 0\./);
+  assert.throws(() => new TrainingArguments({ output_dir: 'o', torch_empty_cache_steps: 1.5 }), /torch_empty_cache_steps/);
+});
