@@ -5,6 +5,7 @@
 // calls these.
 import { arange, F, empty, isGradEnabled, type Tensor, type DType } from '../torch/index.js';
 import { causalMask, DynamicCache, FINFO_MIN, Linear, type KVCache } from '../nn/index.js';
+import { hostRange } from './inputs.js';
 
 /** What a decoder base model's forward takes (HF's keyword arguments). */
 export interface DecoderInputs {
@@ -117,7 +118,14 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
   // padding. The padding check reads the mask once (one sync), as HF's _ignore_causal_mask_sdpa.
   let noPadding: boolean | null = null;
   const hasNoPadding = (): boolean => {
-    if (noPadding === null) noPadding = am === null || Boolean(am.eq(0).any().item()) === false;
+    if (noPadding === null) {
+      // the host's min / max of the mask, when it noted them before the move (no device read)
+      const r = am === null ? undefined : hostRange(am);
+      if (am === null) noPadding = true;
+      else if (r && (r.lo === 0 || r.hi === 0)) noPadding = false;
+      else if (r && (r.lo > 0 || r.hi < 0)) noPadding = true;
+      else noPadding = Boolean(am.eq(0).any().item()) === false;
+    }
     return noPadding;
   };
   const isPlain = (): boolean => past === 0 && !cache?.maxLength && hasNoPadding();

@@ -17,6 +17,7 @@ export {
   type TaskSpec, type SequenceClassificationSpec, type TokenClassificationSpec, type QuestionAnsweringSpec,
 } from './heads.js';
 export { loadStateIntoModel, autoDtype, castWeights, type FromPretrainedOptions, type LoadingInfo } from './loading/pretrained.js';
+export { toDeviceNotingRanges, hostRange } from './inputs.js';
 export { type ResizeOptions } from './utils/embeddings.js';
 export { maybeCheckpoint, finishCheckpointedBackward, noCacheWhenCheckpointing, type CheckpointableLayer } from './utils/gradient-checkpointing.js';
 export { loadWeights, findWeights, WEIGHTS_FILES } from './loading/checkpoint.js';

@@ -1,7 +1,7 @@
 // inputs.ts — what every model's forward shares: HF's argument and ModelOutput field names as
 // TypeScript types, and the input checks a forward runs before any embedding lookup (shapes, id
 // ranges, unexpected keys), with messages naming the model, the argument and the limit.
-import { stack, type Tensor, type DType } from '../torch/index.js';
+import { stack, tidy, type Tensor, type DType, type Device } from '../torch/index.js';
 
 /** What an encoder's forward takes: HF's keyword arguments, as tensors. */
 export interface EncoderInputs {
@@ -97,6 +97,34 @@ export interface InputLimits {
 const checkedInputs = new WeakSet<object>();
 
 /**
+ * What the host knew of an index or mask tensor before it went to a device: its smallest and
+ * largest value.  The id-range check and the padding check read these instead of reducing on the
+ * device, where reading a number back waits for the GPU (one sync per forward otherwise).
+ */
+const hostRanges = new WeakMap<Tensor, { lo: number; hi: number }>();
+const INTEGRAL: readonly DType[] = ['int64', 'int32', 'int16', 'int8', 'uint8'];
+
+/**
+ * Moves a batch's tensors to `device` (the Trainer's prepare_inputs), first noting each integer
+ * tensor's min / max from its CPU copy (no device read: the data is already on the host).
+ */
+export function toDeviceNotingRanges<B extends Record<string, unknown>>(batch: B, device: Device): B {
+  return Object.fromEntries(Object.entries(batch).map(([k, v]) => {
+    if (!isTensor(v)) return [k, v];
+    let range: { lo: number; hi: number } | null = null;
+    if (v.device === 'cpu' && INTEGRAL.includes(v.dtype) && v.numel() > 0)
+      range = tidy(() => ({ lo: Number(v.amin().item()), hi: Number(v.amax().item()) }));
+    const moved = v.device === device ? v : v.to(device);
+    if (range) hostRanges.set(moved, range);
+    return [k, moved];
+  })) as B;
+}
+const isTensor = (v: unknown): v is Tensor => typeof v === 'object' && v !== null && typeof (v as Tensor).amin === 'function' && typeof (v as Tensor).numel === 'function';
+
+/** The host-side [min, max] of a tensor moved by toDeviceNotingRanges, or undefined. */
+export function hostRange(t: Tensor): { lo: number; hi: number } | undefined { return hostRanges.get(t); }
+
+/**
  * Marks the inputs a head hands to its base model (a fresh object from baseInputs) as already
  * checked by the head's checkInputs, so the base model skips the shape and id checks and the
  * min/max reduction runs once per forward.  Returns `inputs`.
@@ -169,10 +197,13 @@ function checkLimits(i: EncoderInputs, arg: string, x: Tensor, who: string, lim:
     lookups.push([name, v, size, field]);
   }
   if (lookups.length === 0) return;
-  // One min and one max per tensor, stacked and copied to the host once.
+  // One min and one max per tensor, stacked and copied to the host once — or, where the host noted
+  // them before the move to a device (the Trainer does), those, with no device read.
   const made: Tensor[] = [];
   let mm: BigInt64Array;
-  try {
+  const known = lookups.map(([, v]) => hostRanges.get(v));
+  if (known.every((r) => r !== undefined)) mm = BigInt64Array.from(known.flatMap((r) => [BigInt(r!.lo), BigInt(r!.hi)]));
+  else try {
     const scalars: Tensor[] = [];
     for (const [, v] of lookups) {
       let lo = v.amin(), hi = v.amax();

@@ -2,7 +2,7 @@
 // (_remove_unused_columns / RemoveColumnsCollator), the label checks before a dataset is used,
 // the train and eval DataLoaders (get_train_dataloader, get_eval_dataloader) and moving a batch
 // to the device (_prepare_inputs).
-import { Tensor } from '../torch/index.js';
+import { toDeviceNotingRanges } from '../models/index.js';
 import { DataLoader, type CollateFn } from '../data/dataloader.js';
 import type { Batch, Feature } from '../data/collators/index.js';
 import { checkDatasetLabels, isBuiltinCollator, labelRuleOf } from './labels.js';
@@ -87,5 +87,7 @@ export function getEvalDataloader(ctx: TrainerContext, ds?: TrainerDataset): Dat
 /** Moves a batch to the training device (HF _prepare_inputs); a no-op on CPU. */
 export function prepareInputs(ctx: TrainerContext, batch: Batch): Batch {
   if (ctx.device === 'cpu') return batch;
-  return Object.fromEntries(Object.entries(batch).map(([k, v]) => [k, v instanceof Tensor ? v.to(ctx.device) : v])) as Batch;
+  // the ids' and masks' min / max are read on the host as they leave it, so the model's range and
+  // padding checks need no device read (a GPU sync per forward otherwise)
+  return toDeviceNotingRanges(batch, ctx.device);
 }
