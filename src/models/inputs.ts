@@ -2,6 +2,7 @@
 // TypeScript types, and the input checks a forward runs before any embedding lookup (shapes, id
 // ranges, unexpected keys), with messages naming the model, the argument and the limit.
 import { stack, tidy, type Tensor, type DType, type Device } from '../torch/index.js';
+import { paddingMask } from '../nn/index.js';
 
 /** What an encoder's forward takes: HF's keyword arguments, as tensors. */
 export interface EncoderInputs {
@@ -120,6 +121,21 @@ export function toDeviceNotingRanges<B extends Record<string, unknown>>(batch: B
   })) as B;
 }
 const isTensor = (v: unknown): v is Tensor => typeof v === 'object' && v !== null && typeof (v as Tensor).amin === 'function' && typeof (v as Tensor).numel === 'function';
+
+/**
+ * An encoder's additive padding mask (B, 1, 1, T) — or null when the attention_mask is all ones, as
+ * HF's _prepare_4d_attention_mask_for_sdpa drops it (attention then runs without a mask, the faster
+ * kernel).  All ones is read from the host's noted range, or from a CPU mask (a free read); a mask
+ * on a device without a noted range is kept (reading it would wait for the GPU).
+ */
+export function encoderPaddingMask(attentionMask: Tensor | null | undefined, dtype: DType): Tensor | null {
+  if (!attentionMask) return null;
+  const r = hostRanges.get(attentionMask)
+    ?? (attentionMask.device === 'cpu' && attentionMask.numel() > 0 && attentionMask.dtype !== 'bool'
+      ? tidy(() => ({ lo: Number(attentionMask.amin().item()), hi: Number(attentionMask.amax().item()) })) : undefined);
+  if (r && r.lo === 1 && r.hi === 1) return null;
+  return paddingMask(attentionMask, dtype);
+}
 
 /** The host-side [min, max] of a tensor moved by toDeviceNotingRanges, or undefined. */
 export function hostRange(t: Tensor): { lo: number; hi: number } | undefined { return hostRanges.get(t); }

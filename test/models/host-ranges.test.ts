@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { AutoModelForCausalLM, AutoModelForSequenceClassification, toDeviceNotingRanges, hostRange } from '../../src/models/index.js';
+import { encoderPaddingMask } from '../../src/models/inputs.js';
 import { sharedDir } from '../helpers.js';
 
 const MODELS = sharedDir('fixtures/hf/models');
@@ -44,3 +45,15 @@ for (const [name, auto] of [['llama_lm', AutoModelForCausalLM], ['bert_seqcls', 
     assert.throws(() => m.forward(bad as never), /input_ids contains id 100000; input_ids must lie in \[0, vocab_size\)/);
   });
 }
+
+test('encoderPaddingMask: an all-ones mask is dropped (HF sdpa), a padded one becomes the additive (B, 1, 1, T) mask', () => {
+  torch.tidy(() => {
+    assert.equal(encoderPaddingMask(torch.ones([2, 4], { dtype: 'int64' }), 'float32'), null);
+    assert.equal(encoderPaddingMask(null, 'float32'), null);
+    const padded = encoderPaddingMask(torch.tensor([[1, 1, 1, 0], [1, 1, 1, 1]], { dtype: 'int64' }), 'float32')!;
+    assert.deepEqual(padded.shape, [2, 1, 1, 4]);
+    assert.deepEqual((padded.toArray() as number[][][][]).map((r) => r[0]![0]!.map((v) => v !== 0)), [[false, false, false, true], [false, false, false, false]]);
+    const noted = toDeviceNotingRanges({ m: torch.ones([1, 3], { dtype: 'int64' }) }, 'cpu');
+    assert.equal(encoderPaddingMask(noted.m, 'float32'), null);
+  });
+});

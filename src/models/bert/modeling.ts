@@ -6,11 +6,12 @@
 import { arange, zeros, type Tensor } from '../../torch/index.js';
 import {
   Module, ModuleList, Linear, Embedding, LayerNorm, Dropout, Tanh,
-  attention, splitHeads, mergeHeads, paddingMask, getActivation,
+  attention, splitHeads, mergeHeads, getActivation,
 } from '../../nn/index.js';
 import { PreTrainedModel, checkInputs, type BaseModelOutput, type EncoderInputs, type InputLimits } from '../modeling.js';
 import { BertConfig, type BertFieldValues } from './configuration.js';
 import { maybeCheckpoint } from '../utils/gradient-checkpointing.js';
+import { encoderPaddingMask } from '../inputs.js';
 
 /** The forward inputs of BertModel (HF's argument names). */
 export const BERT_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'inputs_embeds', 'output_hidden_states'] as const;
@@ -212,7 +213,7 @@ export function embeddingLimits(e: { word_embeddings: Embedding; position_embedd
 /** The base-model forward shared by BERT and RoBERTa: embeddings, padding mask, layers, pooler. */
 export function bertLikeForward(m: BertLikeParts, inputs: EncoderInputs): BaseModelOutput {
   const x = m.embeddings.forward(inputs); // (B, T, H)
-  const mask = inputs.attention_mask ? paddingMask(inputs.attention_mask, x.dtype) : null; // (B, 1, 1, T)
+  const mask = encoderPaddingMask(inputs.attention_mask, x.dtype); // (B, 1, 1, T), or null when nothing is padded
   const hidden = inputs.output_hidden_states ? [x] : undefined;
   const last = m.encoder.forward(x, mask, hidden); // (B, T, H)
   const out: BaseModelOutput = { last_hidden_state: last };

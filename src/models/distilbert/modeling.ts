@@ -6,7 +6,7 @@
 import { arange, tensor, noGrad, type Tensor } from '../../torch/index.js';
 import {
   Module, ModuleList, Linear, Embedding, LayerNorm, Dropout,
-  attention, splitHeads, mergeHeads, paddingMask, getActivation,
+  attention, splitHeads, mergeHeads, getActivation,
 } from '../../nn/index.js';
 import {
   PreTrainedModel, checkInputs, markChecked,
@@ -18,6 +18,7 @@ import {
 } from '../heads.js';
 import { checkLength, embeddingLimits } from '../bert/modeling.js';
 import { maybeCheckpoint } from '../utils/gradient-checkpointing.js';
+import { encoderPaddingMask } from '../inputs.js';
 import { DistilBertConfig, type DistilBertFieldValues } from './configuration.js';
 
 /** DistilBertModel's forward inputs (no token_type_ids / position_ids, as HF). */
@@ -188,7 +189,7 @@ export class DistilBertModel extends DistilBertPreTrainedModel {
   forward(inputs: EncoderInputs): BaseModelOutput {
     checkInputs(inputs, DISTILBERT_INPUTS, this.constructor.name, this.inputLimits());
     const x = this.embeddings.forward(inputs); // (B, T, D)
-    const mask = inputs.attention_mask ? paddingMask(inputs.attention_mask, x.dtype) : null; // (B, 1, 1, T)
+    const mask = encoderPaddingMask(inputs.attention_mask, x.dtype); // (B, 1, 1, T), or null when nothing is padded
     const hidden = inputs.output_hidden_states ? [x] : undefined;
     const last = this.transformer.forward(x, mask, hidden); // (B, T, D)
     return hidden ? { last_hidden_state: last, hidden_states: hidden } : { last_hidden_state: last };
