@@ -15,6 +15,7 @@ const benches: [string, string[]][] = [
   ['LoRA vs full fine-tuning: peak RSS', ['bench/lora-memory.ts', ...(quick ? ['--no-hf'] : [])]],
   ['Big vocabulary: loss_type chunked_nll vs the logits path, transformers and TRL (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON)', ['bench/chunked-nll.ts', ...(quick ? ['--steps', '1', '--no-hf'] : [])]],
   ['BERT inference vs transformers: speed and peak RSS (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON)', ['bench/inference.ts', ...(quick ? ['--rounds', '1', '--steps', '1'] : [])]],
+  ['Gradient checkpointing: step memory and time', ['bench/checkpointing-memory.ts']],
   ['Greedy generation vs transformers generate() (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON, see the file)', ['bench/generate.ts', ...(quick ? ['--quick'] : [])]],
 ];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
