@@ -4,10 +4,9 @@
 // with and without model.gradientCheckpointingEnable(), each in a fresh process.
 // Usage: node --import tsx bench/checkpointing-memory.ts
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { resetPeak, statusKb } from './mem.js';
 
-const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(readFileSync('/proc/self/status', 'utf8'))![1]);
 
 async function child(mode: string): Promise<void> {
   const torch = await import('../src/torch/index.js');
@@ -20,11 +19,11 @@ async function child(mode: string): Promise<void> {
   const ids = torch.randint(0, 8000, [8, 512]).keep();
   const step = (): number => torch.tidy(() => { const l = m.forward({ input_ids: ids, labels: ids }).loss!; m.backward(l); m.zeroGrad(); return l.item(); });
   step();
-  const setup = kb('VmRSS');
-  writeFileSync('/proc/self/clear_refs', '5');
+  const setup = statusKb('VmRSS');
+  resetPeak();
   const t0 = performance.now();
   const loss = step();
-  console.log(JSON.stringify({ mode, growth_mib: (kb('VmHWM') - setup) / 1024, ms: performance.now() - t0, loss }));
+  console.log(JSON.stringify({ mode, growth_mib: (statusKb('VmHWM') - setup) / 1024, ms: performance.now() - t0, loss }));
 }
 
 if (process.argv[2] === '--child') await child(process.argv[3]!);

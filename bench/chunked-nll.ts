@@ -8,10 +8,11 @@
 // Same libtorch: TUNEKIT_NATIVE=$PWD/native/build-torch2/Release/tunekit_native.node HF_PYTHON=/tmp/venv-hf/bin/python
 // Usage: node --import tsx bench/chunked-nll.ts [--steps 3] [--batch 2] [--seq 512] [--vocab 151936] [--no-hf] [--json FILE]
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resetPeak, statusKb } from './mem.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1]! : dflt; };
@@ -24,13 +25,6 @@ const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS:
 
 interface Result { side: string; mode: string; version: string; s_per_step: number; loss: number; rss_setup_kb: number; hwm_kb: number; peak_reset: boolean }
 
-function statusKb(key: string): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) : -1;
-}
-function resetPeak(): boolean {
-  try { writeFileSync('/proc/self/clear_refs', '5'); return true; } catch { return false; }
-}
 
 /** The tunekit side, in this (child) process. */
 async function child(mode: 'nll' | 'chunked_nll'): Promise<void> {

@@ -7,10 +7,11 @@
 // Same libtorch: TUNEKIT_NATIVE=$PWD/native/build-torch2/Release/tunekit_native.node HF_PYTHON=/tmp/venv-hf/bin/python
 // Usage: node --import tsx bench/inference.ts [--batch 32] [--seq 128] [--layers 12] [--steps 3] [--rounds 2] [--no-hf] [--json FILE]
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resetPeak, statusKb } from './mem.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1]! : dflt; };
@@ -24,13 +25,6 @@ const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS:
 
 interface Result { side: string; version: string; s_per_forward: number; rss_setup_kb: number; hwm_kb: number; peak_reset: boolean }
 
-function statusKb(key: string): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) : -1;
-}
-function resetPeak(): boolean {
-  try { writeFileSync('/proc/self/clear_refs', '5'); return true; } catch { return false; }
-}
 
 async function child(): Promise<void> {
   const torch = await import('../src/torch/index.js');

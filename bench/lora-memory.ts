@@ -11,10 +11,11 @@
 // Same libtorch: TUNEKIT_NATIVE=$PWD/native/build-torch2/Release/tunekit_native.node HF_PYTHON=/tmp/venv-hf/bin/python
 // Usage: node --import tsx bench/lora-memory.ts [--steps 3] [--batch 8] [--seq 128] [--no-hf] [--json FILE]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resetPeak, statusKb } from './mem.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1]! : dflt; };
@@ -35,13 +36,6 @@ function paramCount(s = SHAPE): { total: number; lora: number } {
   return { total, lora };
 }
 
-function statusKb(key: string): number {
-  const m = new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(readFileSync('/proc/self/status', 'utf8'));
-  return m ? Number(m[1]) : -1;
-}
-function resetPeak(): boolean {
-  try { writeFileSync('/proc/self/clear_refs', '5'); return true; } catch { return false; }
-}
 
 interface MemResult {
   rss_setup_kb: number; hwm_kb: number; peak_reset: boolean; params_total: number; params_trainable: number;

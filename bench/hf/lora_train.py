@@ -25,13 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def status_kb(key):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return -1
+from memstat import reset_peak, status_kb
 
 
 def perf_ctl(cmd):
@@ -41,15 +35,6 @@ def perf_ctl(cmd):
         with open(fifo, "w") as f:
             f.write(cmd + "\n")
 
-
-def reset_peak():
-    """Resets VmHWM to the current RSS (Linux >= 4.0: write 5 to clear_refs); False when refused."""
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-        return True
-    except OSError:
-        return False
 
 
 ap = argparse.ArgumentParser()
