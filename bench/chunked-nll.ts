@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resetPeak, statusKb } from './mem.js';
+import { medianSeconds, resetPeak, statusKb } from './mem.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1]! : dflt; };
@@ -48,14 +48,8 @@ async function child(mode: 'nll' | 'chunked_nll'): Promise<void> {
   const rssSetup = statusKb('VmRSS');
   const reset = resetPeak();
   const first = step();
-  const times: number[] = [];
-  for (let i = 0; i < STEPS; i++) {
-    const t0 = performance.now();
-    step();
-    times.push((performance.now() - t0) / 1000);
-  }
-  times.sort((a, b) => a - b);
-  const r: Result = { side: 'tunekit', mode, version: `tunekit (libtorch ${torch.version()})`, s_per_step: times[Math.floor(times.length / 2)]!, loss: first,
+  const median = medianSeconds(step, STEPS);
+  const r: Result = { side: 'tunekit', mode, version: `tunekit (libtorch ${torch.version()})`, s_per_step: median, loss: first,
     rss_setup_kb: rssSetup, hwm_kb: statusKb('VmHWM'), peak_reset: reset };
   console.log(JSON.stringify(r));
 }

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resetPeak, statusKb } from './mem.js';
+import { medianSeconds, resetPeak, statusKb } from './mem.js';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1]! : dflt; };
@@ -42,14 +42,8 @@ async function child(): Promise<void> {
   const rssSetup = statusKb('VmRSS');
   const reset = resetPeak();
   step();
-  const times: number[] = [];
-  for (let i = 0; i < STEPS; i++) {
-    const t0 = performance.now();
-    step();
-    times.push((performance.now() - t0) / 1000);
-  }
-  times.sort((a, b) => a - b);
-  const r: Result = { side: 'tunekit', version: `tunekit (libtorch ${torch.version()})`, s_per_forward: times[Math.floor(times.length / 2)]!,
+  const median = medianSeconds(step, STEPS);
+  const r: Result = { side: 'tunekit', version: `tunekit (libtorch ${torch.version()})`, s_per_forward: median,
     rss_setup_kb: rssSetup, hwm_kb: statusKb('VmHWM'), peak_reset: reset };
   console.log(JSON.stringify(r));
 }

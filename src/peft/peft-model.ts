@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Module } from '../nn/index.js';
+import { withRestore } from '../torch/index.js';
 import { writeTextAtomic } from '../models/config/pretrained.js';
 import { LoraConfig, type LoraConfigOptions, type TaskType } from './config.js';
 import { LoraModel } from './tuner.js';
@@ -135,19 +136,7 @@ export class PeftModel extends Module {
   disableAdapter(): Disposable;
   disableAdapter<T>(fn?: () => T): T | Disposable {
     this.base_model.setAdaptersEnabled(false);
-    const restore = (): void => this.base_model.setAdaptersEnabled(true);
-    if (!fn) return { [Symbol.dispose]: restore };
-    let result: T;
-    try {
-      result = fn();
-    } catch (e) {
-      restore();
-      throw e;
-    }
-    // an async fn: restoring right away would run most of it with the adapters back on
-    if (result instanceof Promise) return result.finally(restore) as T;
-    restore();
-    return result;
+    return withRestore(() => this.base_model.setAdaptersEnabled(true), fn);
   }
 
   /** Adds the active adapters' updates into the base weights (forward then skips the LoRA branch). */

@@ -2,6 +2,7 @@
 import { native as N } from './native.js';
 import { Tensor, wrapList, hOf } from './tensor.js';
 import { DTYPE_CODE } from './dtype.js';
+import { withRestore } from './scope.js';
 
 /** Runs fn with gradient recording off (torch.no_grad). Synchronous only. */
 export function noGrad<T>(fn: () => T): T {
@@ -71,17 +72,7 @@ export function autocast<T>(device: 'cpu' | 'cuda', opts: AutocastOptions = {}, 
     let done = false;
     exit = () => { if (!done) { done = true; N.autocastExit(cuda, was, prevDtype, prevCache); } };
   }
-  if (!fn) return { [Symbol.dispose]: exit };
-  let result: T;
-  try {
-    result = fn();
-  } catch (e) {
-    exit();
-    throw e;
-  }
-  if (result instanceof Promise) return result.finally(exit) as T;
-  exit();
-  return result;
+  return withRestore(exit, fn);
 }
 /** Whether autocast is on for the device in this thread (torch.is_autocast_enabled). */
 export function isAutocastEnabled(device: 'cpu' | 'cuda' = 'cpu'): boolean { return N.isAutocastEnabled(device === 'cuda'); }

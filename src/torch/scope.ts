@@ -179,3 +179,22 @@ export function liveTensorCount(): number {
 export function scopeDepth(): number {
   return stack.length;
 }
+
+/**
+ * Runs `fn` inside a state that `restore` undoes (autocast, adapters off, ...): restored when fn
+ * returns or throws, or — for an async fn — when its promise settles (restoring at once would run
+ * most of it with the state gone).  Without fn, a Disposable for `using`.
+ */
+export function withRestore<T>(restore: () => void, fn?: () => T): T | Disposable {
+  if (!fn) return { [Symbol.dispose]: restore };
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    restore();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(restore) as T;
+  restore();
+  return result;
+}
