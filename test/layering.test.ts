@@ -25,7 +25,8 @@ const ALLOWED: Readonly<Record<string, readonly string[] | '*'>> = {
   peft: ['torch', 'nn', 'models'],
   generation: ['torch', 'nn', 'tokenizers', 'models'],
   metrics: [],
-  trainer: ['torch', 'nn', 'optim', 'data', 'models', 'peft', 'generation'],
+  // tokenizers: the SFTTrainer renders chat templates and tokenizes its datasets (TRL's _prepare_dataset)
+  trainer: ['torch', 'nn', 'optim', 'data', 'tokenizers', 'models', 'peft', 'generation'],
   // not trainer: a pipeline runs a trained model, it never trains
   pipelines: ['torch', 'nn', 'data', 'tokenizers', 'models', 'generation'],
   cli: '*',

@@ -2,10 +2,12 @@
 // the per-step context (positions, the causal + padding + sliding-window masks, the cache), and
 // the causal-LM loss (transformers' ForCausalLMLoss: shift by one, ignore -100, a sum divided by
 // num_items_in_batch under gradient accumulation). A family's model file builds its layers and
-// calls these.
+// calls these. Packed rows (TRL's padding-free batches: position_ids restart at 0 per sequence, no
+// attention_mask) get a block-diagonal causal mask, as transformers 5.x's create_causal_mask.
 import { arange, F, empty, isGradEnabled, type Tensor, type DType } from '../torch/index.js';
-import { causalMask, DynamicCache, FINFO_MIN, Linear, type KVCache } from '../nn/index.js';
+import { causalMask, DynamicCache, FINFO_MIN, Linear, packedSequenceIds, sequenceIndices, type KVCache } from '../nn/index.js';
 import { hostRange } from './inputs.js';
+import { chunkedTokenStats, type TokenStats } from './token-stats.js';
 
 /** What a decoder base model's forward takes (HF's keyword arguments). */
 export interface DecoderInputs {
@@ -13,7 +15,11 @@ export interface DecoderInputs {
   input_ids?: Tensor | null;
   /** (B, past + T): 1 = token, 0 = padding (left padding in batched generation). Default all ones. */
   attention_mask?: Tensor | null;
-  /** (B, T) or (1, T) positions; default past .. past + T - 1 (generate() derives them from the mask). */
+  /**
+   * (B, T) or (1, T) positions; default past .. past + T - 1 (generate() derives them from the mask).
+   * Without attention_mask and cache, positions that restart (0, 1, 2, 0, 1, ...) mark packed
+   * sequences: each token attends only to its own sequence (most families; see DecoderStepOptions.packed).
+   */
   position_ids?: Tensor | null;
   /** (B, T, H) input vectors instead of input_ids. */
   inputs_embeds?: Tensor | null;
@@ -47,7 +53,7 @@ export interface DecoderOutput {
   hidden_states?: Tensor[];
 }
 /** Output of a causal-LM head (HF CausalLMOutputWithPast). */
-export interface CausalLMOutput {
+export interface CausalLMOutput extends Partial<TokenStats> {
   /** 0-d loss when labels were given. */
   loss?: Tensor;
   /**
@@ -85,6 +91,12 @@ export interface DecoderStepOptions {
   combine?: 'min' | 'sum';
   /** The dtype of the attention scores. */
   dtype?: DType;
+  /**
+   * Detect packed sequences from position_ids (default true), as transformers 5.x's
+   * create_causal_mask does for the families that hand it position_ids (Llama, Qwen2, Qwen3,
+   * Mistral, GPT-2, GPT-Neo). OPT passes false: its create_causal_mask call gets no position_ids.
+   */
+  packed?: boolean;
 }
 
 /**
@@ -103,10 +115,11 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
   const masks = new Map<number | null, Tensor>();
   // Training on rows whose keys are all masked (left padding, a local window over padding): libtorch
   // 2.x's fused CPU attention backpropagates those rows differently from HF's eager math, so such a
-  // step runs the math. One check (a sync) per distinct mask, only with gradients on.
+  // step runs the math. One check (a sync) per distinct mask, only with gradients on. Without an
+  // attention_mask no row can be: every query sees its own key (causal, window >= 1, its own sequence).
   const eagerByWindow = new Map<number | null, boolean>();
   const needsEager = (window: number | null, mask: Tensor): boolean => {
-    if (!isGradEnabled()) return false;
+    if (!isGradEnabled() || am === null) return false;
     let e = eagerByWindow.get(window);
     if (e === undefined) {
       e = Boolean(mask.amax(-1).le(FINFO_MIN[mask.dtype]! / 2).any().item());
@@ -128,7 +141,24 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
     }
     return noPadding;
   };
-  const isPlain = (): boolean => past === 0 && !cache?.maxLength && hasNoPadding();
+  // Packed sequences: transformers looks for them only when position_ids are given with no
+  // attention_mask and no cache (_preprocess_mask_arguments; a cache made by use_cache counts, as
+  // there), so generation never sees them. (1, T) positions are expanded to the batch.
+  const pos = inputs.position_ids ?? null;
+  let segments: Tensor | null | undefined;
+  const segmentIds = (): Tensor | null => {
+    if (segments === undefined) {
+      if (!pos || opts.packed === false || am !== null || cache !== null || t < 2) segments = null;
+      else {
+        // One sequence per row spans positions p .. p + T - 1, so a host-noted range narrower than
+        // T - 1 proves a restart without reading the device; otherwise one read (free on the CPU).
+        const r = hostRange(pos);
+        segments = r && r.hi - r.lo < t - 1 ? sequenceIndices(pos, b) : packedSequenceIds(pos, b); // (B, T) or null
+      }
+    }
+    return segments ?? null;
+  };
+  const isPlain = (): boolean => past === 0 && !cache?.maxLength && hasNoPadding() && segmentIds() === null;
   return {
     positionIds,
     cache,
@@ -138,7 +168,7 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
       if (!m) {
         m = causalMask({
           attentionMask: am, queryLength: t, pastLength: past, targetLength: cache?.maxLength ?? past + t,
-          batchSize: b, slidingWindow: window, dtype: opts.dtype ?? 'float32', combine: opts.combine,
+          batchSize: b, slidingWindow: window, dtype: opts.dtype ?? 'float32', combine: opts.combine, segmentIds: segmentIds(), device,
         });
         masks.set(window, m);
       }
@@ -221,14 +251,16 @@ export function checkPositionTable(who: string, pastLength: number, t: number, m
  * loss when labels are given. `base(inputs)` runs the family's base model (the inputs already checked).
  */
 export function causalLmForward(inputs: CausalLMInputs, base: (inputs: DecoderInputs) => DecoderOutput, lmHead: { forward(x: Tensor): Tensor },
-  lossType: CausalLossType = 'nll'): CausalLMOutput {
+  lossType: CausalLossType = 'nll', tokenStats = false): CausalLMOutput {
   const { labels, num_items_in_batch: n, logits_to_keep: keep, ...rest } = inputs;
   const out = base(rest);
   let h = out.last_hidden_state; // (B, T, H)
   if (labels && lossType === 'chunked_nll' && isGradEnabled()) {
     const loss = chunkedNllLoss(h, lmHead, labels, n);
     const logits = empty([h.size(0), 0, lmHead instanceof Linear ? lmHead.outFeatures : 0], { device: h.device }); // (B, 0, V): none made
-    return { loss, logits, ...(out.past_key_values ? { past_key_values: out.past_key_values } : {}), ...(out.hidden_states ? { hidden_states: out.hidden_states } : {}) };
+    // TRL's chunked output also carries what its metrics need (mean_token_accuracy, entropy)
+    const stats = tokenStats ? chunkedTokenStats(h, (lmHead as Linear).weight, (lmHead as Linear).bias, labels) : {};
+    return { loss, logits, ...stats, ...(out.past_key_values ? { past_key_values: out.past_key_values } : {}), ...(out.hidden_states ? { hidden_states: out.hidden_states } : {}) };
   }
   if (keep && keep > 0 && keep < h.size(1)) h = h.narrow(1, h.size(1) - keep, keep); // (B, keep, H)
   const logits = lmHead.forward(h); // (B, T, V)

@@ -44,3 +44,4 @@ export {
   causalLmLoss, causalLmForward, chunkedNllLoss, checkLossType, type CausalLossType, decoderStep, DECODER_INPUTS, CAUSAL_LM_INPUTS,
   type DecoderInputs, type CausalLMInputs, type DecoderOutput, type CausalLMOutput, type DecoderStep,
 } from './causal-lm.js';
+export { chunkedTokenStats, type TokenStats } from './token-stats.js';

@@ -15,5 +15,5 @@ export {
 export { Conv1D, type Conv1DOptions } from './conv1d.js';
 export { RotaryEmbedding, ropeInverseFrequencies, rotaryDim, rotateHalf, applyRotaryPosEmb, ROPE_TYPES, type RopeParameters, type RopeConfig } from './rope.js';
 export { DynamicCache, StaticCache, type KVCache, type StaticCacheOptions } from './kv-cache.js';
-export { causalMask, positionIdsFromMask, type CausalMaskOptions } from './causal-mask.js';
+export { causalMask, positionIdsFromMask, sequenceIndices, packedSequenceIds, type CausalMaskOptions } from './causal-mask.js';
 export { SelfAttention, type SelfAttentionConfig, type AttentionContext } from './self-attention.js';

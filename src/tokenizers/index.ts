@@ -6,7 +6,9 @@ export { PreTrainedTokenizerFast, MAX_TEXT_LENGTH } from './tokenizer.js';
 export { BatchEncoding, type Batched, type Layout, type Pt, type Single } from './encoding.js';
 export type { CallOptions, PaddingOption, TextInput, TruncationOption } from './call.js';
 export { cleanUpTokenization, type DecodeOptions } from './decode.js';
-export type { ChatMessage, ChatTemplateOptions } from './chat.js';
+export type { ChatMessage, ChatTemplateDictRequest, ChatTemplateEncoding, ChatTemplateOptions } from './chat.js';
+export { hasGenerationMarkers } from './chat-generation.js';
+export { getTrainingChatTemplate, QWEN3_TRAINING_CHAT_TEMPLATE } from './training-templates.js';
 export {
   SPECIAL_TOKEN_KEYS, VERY_LARGE_INTEGER, type AddedTokenConfig, type SpecialTokenKey, type TokenConfigValue, type TokenizerConfigJson,
 } from './config.js';

@@ -5,7 +5,7 @@
 import { AddedToken, mergeEncodings, templateProcessing, type Encoding, type Processor, type Tokenizer } from 'tokenizers';
 import type { Tensor } from '../torch/index.js';
 import { callTokenizer, type CallOptions, type TextInput } from './call.js';
-import { applyChatTemplate, type ChatMessage, type ChatTemplateOptions } from './chat.js';
+import { applyChatTemplate, type ChatMessage, type ChatTemplateDictRequest, type ChatTemplateEncoding, type ChatTemplateOptions } from './chat.js';
 import type { TokenizerClassSpec } from './classes.js';
 import { SPECIAL_TOKEN_KEYS, VERY_LARGE_INTEGER, toAddedToken, tokenContent, type AddedTokenConfig, type SpecialTokenKey, type TokenConfigValue } from './config.js';
 import { decodeIds, toIdList, type DecodeOptions } from './decode.js';
@@ -364,8 +364,9 @@ export class PreTrainedTokenizerFast {
 
   /** Renders (and by default tokenizes) a conversation with the chat template; see chat.ts. */
   applyChatTemplate(messages: ChatMessage[], opts: ChatTemplateOptions & { tokenize: false }): string;
+  applyChatTemplate(messages: ChatMessage[], opts: ChatTemplateOptions & ChatTemplateDictRequest): Promise<ChatTemplateEncoding>;
   applyChatTemplate(messages: ChatMessage[], opts?: ChatTemplateOptions): Promise<number[]>;
-  applyChatTemplate(messages: ChatMessage[], opts: ChatTemplateOptions = {}): string | Promise<number[]> {
+  applyChatTemplate(messages: ChatMessage[], opts: ChatTemplateOptions = {}): string | Promise<number[] | ChatTemplateEncoding> {
     return applyChatTemplate(this, messages, opts);
   }
 

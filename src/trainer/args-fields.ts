@@ -151,9 +151,9 @@ export function closestName(name: string, known: Iterable<string>): string | nul
 }
 
 /** Throws a TypeError unless `v` fits `kind`; `where` names the field. */
-export function checkKind(name: string, kind: FieldKind, v: unknown): void {
+export function checkKind(name: string, kind: FieldKind, v: unknown, owner = 'TrainingArguments'): void {
   const fail = (want: string): never => {
-    throw new TypeError(`TrainingArguments: ${name} must be ${want}, got ${JSON.stringify(v)}`);
+    throw new TypeError(`${owner}: ${name} must be ${want}, got ${JSON.stringify(v)}`);
   };
   if (Array.isArray(kind)) {
     if (typeof v !== 'string' || !kind.includes(v)) fail(`one of ${kind.map((k) => `'${k}'`).join(', ')}`);

@@ -18,3 +18,4 @@ export {
   cleanInterruptedSaves, writeCheckpointAtomically,
 } from './checkpoint.js';
 export { floatingPointOps, numNonEmbeddingParameters, type TrainableModel, type ModelOutput } from './model.js';
+export * from './sft/index.js';

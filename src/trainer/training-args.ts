@@ -5,7 +5,7 @@
 import { cuda, type Device } from '../torch/index.js';
 import {
   ALIASES, FIELDS, HF_DEFAULT_ONLY, checkKind, closestName, sameValue,
-  type FieldName, type HfDefaultOnlyName, type IntervalStrategy, type LrSchedulerType, type OptimizerName, type SaveStrategy,
+  type FieldKind, type FieldName, type HfDefaultOnlyName, type IntervalStrategy, type LrSchedulerType, type OptimizerName, type SaveStrategy,
 } from './args-fields.js';
 
 export type { IntervalStrategy, SaveStrategy, OptimizerName, LrSchedulerType } from './args-fields.js';
@@ -72,7 +72,8 @@ export interface TrainingArgumentsFields {
   fp16_full_eval: boolean;
   tf32: boolean | null;
   torch_empty_cache_steps: number | null;
-  loss_type: 'nll' | 'chunked_nll';
+  /** 'dft' only in SFTConfig (the SFTTrainer's own loss). */
+  loss_type: 'nll' | 'chunked_nll' | 'dft';
   dataloader_drop_last: boolean;
   /** Defaults to logging_steps when eval_strategy is 'steps'. */
   eval_steps: number | null;
@@ -161,7 +162,7 @@ export class TrainingArguments implements TrainingArgumentsFields {
   declare fp16_full_eval: boolean;
   declare tf32: boolean | null;
   declare torch_empty_cache_steps: number | null;
-  declare loss_type: 'nll' | 'chunked_nll';
+  declare loss_type: 'nll' | 'chunked_nll' | 'dft';
   declare dataloader_drop_last: boolean;
   declare eval_steps: number | null;
   declare dataloader_num_workers: number;
@@ -196,34 +197,47 @@ export class TrainingArguments implements TrainingArgumentsFields {
       if (given[alias] !== undefined && given[name] === undefined) given[name] = given[alias];
       delete given[alias];
     }
+    const cls = new.target as typeof TrainingArguments;
+    const fields = cls.fieldTable();
+    const defaultOnly = cls.defaultOnlyTable();
     const problems: string[] = [];
-    const known = [...Object.keys(FIELDS), ...Object.keys(HF_DEFAULT_ONLY)];
+    const known = [...Object.keys(fields), ...Object.keys(defaultOnly)];
     for (const [k, v] of Object.entries(given)) {
-      if (k in FIELDS || v === undefined) continue;
-      if (k in HF_DEFAULT_ONLY) {
-        const d = HF_DEFAULT_ONLY[k as HfDefaultOnlyName];
-        if (!sameValue(v, d)) problems.push(`'${k}' is a transformers TrainingArguments field that tunekit does not implement; only its default ${JSON.stringify(d)} is accepted, got ${JSON.stringify(v)}`);
+      if (k in fields || v === undefined) continue;
+      if (k in defaultOnly) {
+        const d = defaultOnly[k];
+        if (!sameValue(v, d)) problems.push(`'${k}' is a ${cls.hfName} field that tunekit does not implement; only its default ${JSON.stringify(d)} is accepted, got ${JSON.stringify(v)}`);
         continue;
       }
       const near = closestName(k, known);
       problems.push(`unknown field '${k}'${near ? ` (did you mean '${near}'?)` : ''}`);
     }
-    if (problems.length) throw new TypeError(`TrainingArguments: ${problems.join('; ')}`);
+    if (problems.length) throw new TypeError(`${cls.name}: ${problems.join('; ')}`);
     if (typeof given.output_dir !== 'string' || given.output_dir === '')
-      throw new TypeError('TrainingArguments: output_dir is required (the directory for checkpoints and the final model)');
+      throw new TypeError(`${cls.name}: output_dir is required (the directory for checkpoints and the final model)`);
     // HF _VALID_DICT_FIELDS: a dict given on the command line arrives as a JSON string
     if (typeof given.lr_scheduler_kwargs === 'string' && given.lr_scheduler_kwargs.startsWith('{')) given.lr_scheduler_kwargs = JSON.parse(given.lr_scheduler_kwargs);
     const self = this as unknown as Record<string, unknown>;
-    for (const [name, [kind, dflt]] of Object.entries(FIELDS)) {
+    for (const [name, [kind, dflt]] of Object.entries(fields)) {
       const v = given[name] === undefined ? structuredClone(dflt) : given[name];
-      checkKind(name, kind, v);
+      checkKind(name, kind, v, cls.name);
       self[name] = Array.isArray(v) ? [...v] : v;
     }
     this.postInit();
   }
 
+  /**
+   * The field table, [kind, default] by name in HF's order: a subclass (SFTConfig) returns its own,
+   * with its extra fields and its overridden defaults.
+   */
+  static fieldTable(): Readonly<Record<string, readonly [FieldKind, unknown]>> { return FIELDS; }
+  /** HF fields accepted only at their default (see HF_DEFAULT_ONLY); a subclass may add its own. */
+  static defaultOnlyTable(): Readonly<Record<string, unknown>> { return HF_DEFAULT_ONLY; }
+  /** The Python class name in messages. */
+  static readonly hfName: string = 'transformers TrainingArguments';
+
   /** HF's __post_init__: derived defaults, then the cross-field rules with HF's messages. */
-  private postInit(): void {
+  protected postInit(): void {
     if (this.do_eval === false && this.eval_strategy !== 'no') this.do_eval = true;
     for (const [name, min] of [['per_device_train_batch_size', 1], ['per_device_eval_batch_size', 1], ['gradient_accumulation_steps', 1],
       ['num_train_epochs', 0], ['learning_rate', 0], ['weight_decay', 0], ['adam_epsilon', 0], ['eval_delay', 0], ['seed', 0]] as const)
@@ -320,8 +334,9 @@ export class TrainingArguments implements TrainingArgumentsFields {
   toDict(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     const self = this as unknown as Record<string, unknown>;
-    for (const k of Object.keys(FIELDS)) out[k] = structuredClone(self[k]);
-    for (const [k, v] of Object.entries(HF_DEFAULT_ONLY)) out[k] = v;
+    const cls = this.constructor as typeof TrainingArguments;
+    for (const k of Object.keys(cls.fieldTable())) out[k] = structuredClone(self[k]);
+    for (const [k, v] of Object.entries(cls.defaultOnlyTable())) out[k] = v;
     return out;
   }
   /** JSON.stringify hook: the toDict() object (what training_args.json holds). */
@@ -330,12 +345,13 @@ export class TrainingArguments implements TrainingArgumentsFields {
   toJsonString(): string { return JSON.stringify(this.toDict(), null, 2) + '\n'; }
 
   /** Rebuilds arguments from toDict()/training_args.json output (derived values included). */
-  static fromDict(d: Record<string, unknown>): TrainingArguments {
-    return new TrainingArguments(d as TrainingArgumentsInit);
+  static fromDict<T extends TrainingArguments>(this: new (init: TrainingArgumentsInit) => T, d: Record<string, unknown>): T {
+    return new this(d as TrainingArgumentsInit);
   }
-  /** A copy with some fields replaced (validated again), as dataclasses.replace. */
-  replace(changes: Partial<TrainingArgumentsInit>): TrainingArguments {
-    return new TrainingArguments({ ...(this.toDict() as TrainingArgumentsInit), ...changes });
+  /** A copy with some fields replaced (validated again), as dataclasses.replace; the same class. */
+  replace(changes: Partial<TrainingArgumentsInit> & Record<string, unknown>): this {
+    const cls = this.constructor as new (init: TrainingArgumentsInit) => this;
+    return new cls({ ...(this.toDict() as TrainingArgumentsInit), ...changes });
   }
 }
 

@@ -165,6 +165,8 @@ export class GPT2LMHeadModel extends GPT2PreTrainedModel {
   lm_head: Linear;
   /** 'chunked_nll': training forwards with labels compute the loss without logits (see causalLmForward); the Trainer sets it from loss_type. */
   lossType: CausalLossType = 'nll';
+  /** With 'chunked_nll': also return TRL's token statistics (num_correct_tokens, entropy_sum, num_valid_tokens); the SFTTrainer sets it. */
+  tokenStats = false;
 
   constructor(config: GPT2Config) {
     super(config);
@@ -180,6 +182,6 @@ export class GPT2LMHeadModel extends GPT2PreTrainedModel {
   /** input_ids (B, T) -> logits (B, T, V); with labels, the shifted cross-entropy. */
   override forward(inputs: GPT2LMInputs): CausalLMOutput {
     checkInputs(inputs, GPT2_LM_INPUTS, this.constructor.name, this.inputLimits());
-    return causalLmForward(inputs, (b) => this.transformer.forward(markChecked(b) as never), this.lm_head, this.lossType);
+    return causalLmForward(inputs, (b) => this.transformer.forward(markChecked(b) as never), this.lm_head, this.lossType, this.tokenStats);
   }
 }

@@ -160,6 +160,8 @@ export class GPTNeoForCausalLM extends GPTNeoPreTrainedModel {
   lm_head: Linear;
   /** 'chunked_nll': training forwards with labels compute the loss without logits (see causalLmForward); the Trainer sets it from loss_type. */
   lossType: CausalLossType = 'nll';
+  /** With 'chunked_nll': also return TRL's token statistics (num_correct_tokens, entropy_sum, num_valid_tokens); the SFTTrainer sets it. */
+  tokenStats = false;
 
   constructor(config: GPTNeoConfig) {
     super(config);
@@ -175,6 +177,6 @@ export class GPTNeoForCausalLM extends GPTNeoPreTrainedModel {
   /** input_ids (B, T) -> logits (B, T, V); with labels, the shifted cross-entropy (in float32). */
   override forward(inputs: GPTNeoLMInputs): CausalLMOutput {
     checkInputs(inputs, GPT_NEO_LM_INPUTS, this.constructor.name, this.inputLimits());
-    return causalLmForward(inputs, (b) => this.transformer.forward(markChecked(b) as never), this.lm_head, this.lossType);
+    return causalLmForward(inputs, (b) => this.transformer.forward(markChecked(b) as never), this.lm_head, this.lossType, this.tokenStats);
   }
 }

@@ -124,6 +124,8 @@ export class LlamaForCausalLM extends LlamaPreTrainedModel {
   lm_head: Linear;
   /** 'chunked_nll': training forwards with labels compute the loss without logits (see causalLmForward); the Trainer sets it from loss_type. */
   lossType: CausalLossType = 'nll';
+  /** With 'chunked_nll': also return TRL's token statistics (num_correct_tokens, entropy_sum, num_valid_tokens); the SFTTrainer sets it. */
+  tokenStats = false;
 
   constructor(config: LlamaConfig) {
     super(config);
@@ -139,7 +141,7 @@ export class LlamaForCausalLM extends LlamaPreTrainedModel {
   /** input_ids (B, T) -> logits (B, T, V); with labels, the shifted cross-entropy. */
   override forward(inputs: CausalLMInputs): CausalLMOutput {
     checkInputs(inputs, CAUSAL_LM_INPUTS, this.constructor.name, this.inputLimits());
-    return causalLmForward(inputs, (b) => this.model.forward(markChecked(b) as never), this.lm_head, this.lossType);
+    return causalLmForward(inputs, (b) => this.model.forward(markChecked(b) as never), this.lm_head, this.lossType, this.tokenStats);
   }
 }
 

@@ -151,7 +151,9 @@ export class OPTModel extends OPTPreTrainedModel {
     const d = this.decoder;
     let x = inputs.inputs_embeds ?? d.embed_tokens.forward(inputs.input_ids!); // (B, T, Wp)
     const [b, t] = x.shape as [number, number];
-    const step = decoderStep(inputs, b, t, { combine: 'min', dtype: x.dtype });
+    // packed: false — transformers 5.18's OPTDecoder calls create_causal_mask without position_ids, so
+    // restarting positions reach only the position embeddings: packed sequences see each other.
+    const step = decoderStep(inputs, b, t, { combine: 'min', dtype: x.dtype, packed: false });
     const past = step.pastLength;
     let positionIds = inputs.position_ids ?? null;
     if (!positionIds) {
@@ -200,6 +202,8 @@ export class OPTForCausalLM extends OPTPreTrainedModel {
   lm_head: Linear;
   /** 'chunked_nll': training forwards with labels compute the loss without logits (see causalLmForward); the Trainer sets it from loss_type. */
   lossType: CausalLossType = 'nll';
+  /** With 'chunked_nll': also return TRL's token statistics (num_correct_tokens, entropy_sum, num_valid_tokens); the SFTTrainer sets it. */
+  tokenStats = false;
 
   constructor(config: OPTConfig) {
     super(config);
@@ -215,6 +219,6 @@ export class OPTForCausalLM extends OPTPreTrainedModel {
   /** input_ids (B, T) -> logits (B, T, V); with labels, the shifted cross-entropy. */
   override forward(inputs: CausalLMInputs): CausalLMOutput {
     checkInputs(inputs, CAUSAL_LM_INPUTS, this.constructor.name, this.inputLimits());
-    return causalLmForward(inputs, (b) => this.model.forward(markChecked(b) as never), this.lm_head, this.lossType);
+    return causalLmForward(inputs, (b) => this.model.forward(markChecked(b) as never), this.lm_head, this.lossType, this.tokenStats);
   }
 }
