@@ -242,12 +242,16 @@ export class PreTrainedTokenizerFast {
   convertIdsToTokens(id: number): string | null;
   convertIdsToTokens(ids: readonly number[] | Tensor, skipSpecialTokens?: boolean): string[];
   convertIdsToTokens(ids: number | readonly number[] | Tensor, skipSpecialTokens = false): string | null | string[] {
-    if (typeof ids === 'number') return this.backend.idToToken(ids) ?? null;
+    // An added token's own content: the Node binding of tokenizers returns a *normalized* added
+    // token (added with normalized: true) in its normalized form ('▁<extra_id_0>' under Llama's
+    // normalizer), where Python's returns the content as added.
+    const one = (id: number): string | null => this.addedTokensDecoder.get(id)?.content ?? this.backend.idToToken(id) ?? null;
+    if (typeof ids === 'number') return one(ids);
     const skip = skipSpecialTokens ? new Set(this.allSpecialIds) : null;
     const out: string[] = [];
     for (const id of toIdList(ids)) {
       if (skip?.has(id)) continue;
-      out.push(this.backend.idToToken(id) as string);
+      out.push(one(id) as string);
     }
     return out;
   }

@@ -216,6 +216,22 @@ export class SFTTrainer extends Trainer {
     return { dataset: ds, collate: (rows: Feature[]) => call(rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => keepCols.includes(k))))) };
   }
 
+  /**
+   * num_items_in_batch as transformers 5 counts it for a causal LM (the Trainer TRL 1.13 runs on):
+   * labels[..., 1:] != -100, the tokens the shifted loss counts (4.47's Trainer, tunekit's base,
+   * counts position 0 too, which makes the logged loss of an unpacked batch slightly smaller).
+   */
+  protected override numItemsInBatch(batches: Batch[]): Tensor | null {
+    if (!batches.every((b) => b.labels instanceof Tensor)) return null;
+    let total: Tensor | null = null;
+    for (const b of batches) {
+      const l = b.labels!;
+      const c = l.narrow(-1, 1, Math.max(0, l.size(-1) - 1)).ne(-100).sum(undefined, false, { dtype: 'int64' });
+      total = total === null ? c : total.add(c);
+    }
+    return total;
+  }
+
   /** TRL compute_loss: the loss, then entropy / mean_token_accuracy / num_tokens kept on the device for the next log. */
   override computeLoss(inputs: Batch, opts: { numItemsInBatch?: Tensor | null } = {}): { loss: Tensor; outputs: ModelOutput } {
     const mode = (this.model as { training?: boolean }).training === false ? 'eval' : 'train';

