@@ -17,6 +17,8 @@ const benches: [string, string[]][] = [
   ['BERT inference vs transformers: speed and peak RSS (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON)', ['bench/inference.ts', ...(quick ? ['--rounds', '1', '--steps', '1'] : [])]],
   ['Gradient checkpointing: step memory and time', ['bench/checkpointing-memory.ts']],
   ['Greedy generation vs transformers generate() (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON, see the file)', ['bench/generate.ts', ...(quick ? ['--quick'] : [])]],
+  ['SFT packing (bfd, padding-free) vs padding, tunekit and TRL SFTTrainer (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON)', ['bench/sft-packing.ts', ...(quick ? ['--quick'] : [])]],
+  ['LoRA SFT: tunekit SFTTrainer vs TRL SFTTrainer + peft (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON)', ['bench/sft-lora.ts', ...(quick ? ['--quick'] : [])]],
 ];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`## ${new Date().toISOString().slice(0, 10)} — ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);

@@ -9,8 +9,22 @@
 // greedy continuations of a review prompt before / after, and a loss plot.
 // Run: node --import tsx examples/sft-imdb.ts [--rows 400] [--steps 120] [--no-packing] [--help]
 //
-// MEASURED with the defaults (2-core EPYC, see the numbers printed by the run):
-//   MEASURED_PLACEHOLDER
+// Batches: per_device_train_batch_size 1 with 4 accumulated forwards. TRL's padding-free collator
+// flattens a batch of packed rows into ONE row, and without a varlen attention kernel its
+// block-diagonal mask makes attention quadratic in batch x max_length: 4 packed rows of 512 tokens
+// took 2.9 s an update against 0.46 s for 1 row x 4 accumulated (same tokens, same losses).
+//
+// MEASURED with the defaults (2-core EPYC shared with other jobs): 66 s wall, 67 CPU-s (120 updates
+// of ~1,950 tokens in 60 s, 0.50 s each; 233,757 tokens seen = 1.3 epochs).
+//   400 reviews -> 363 packed rows (bfd) of 177,176 tokens: a median review is 565 pieces of this
+//   512-piece vocabulary, so most reviews fill a row alone (bfd cuts them at max_length, as
+//   truncation does unpacked) and packing saves only 9% of the rows here
+//   train loss 3.651 -> 2.590, token accuracy 0.262 -> 0.371 (TRL's mean_token_accuracy)
+//   held-out (50 reviews) perplexity 36.56 -> 14.57, token accuracy 0.269 -> 0.350
+//   --no-packing: 400 rows, 120 updates in 39 s (0.32 s each: a plain causal row takes SDPA's
+//   is_causal path, a packed one needs the explicit block mask), perplexity 36.56 -> 14.73
+//   "I watched this movie" before: ". It is a big, shiny rock. It is a big, shiny rock. ..."
+//     after: ", and the movie is an actors are an actors are an actors are an a"
 import { loadDataset } from '../src/data/index.js';
 import { AutoModelForCausalLM, type LlamaForCausalLM } from '../src/models/index.js';
 import { perplexity } from '../src/metrics/index.js';
@@ -26,8 +40,9 @@ const a = parseFlags('sft-imdb', {
   rows: { type: 'number', default: 400, help: 'training reviews (of the 3,000)' },
   'eval-rows': { type: 'number', default: 50, help: 'held-out reviews scored before / after' },
   steps: { type: 'number', default: 120, help: 'optimizer updates' },
-  batch: { type: 'number', default: 4, help: 'per_device_train_batch_size (packed rows of max-length tokens with packing)' },
-  'max-length': { type: 'number', default: 256, help: 'SFTConfig.max_length: tokens per (packed) row; longer reviews are cut' },
+  batch: { type: 'number', default: 1, help: 'per_device_train_batch_size: rows per forward (a packed row holds several reviews)' },
+  'grad-accum': { type: 'number', default: 4, help: 'gradient_accumulation_steps: forwards per update' },
+  'max-length': { type: 'number', default: 512, help: 'SFTConfig.max_length: tokens per (packed) row; longer reviews are cut' },
   'no-packing': { type: 'boolean', default: false, help: 'one review per row, right-padded (packing: false)' },
   'packing-strategy': { type: 'string', default: 'bfd', help: "packing_strategy: 'bfd', 'bfd_split' (long reviews split, not cut) or 'wrapped'" },
   lr: { type: 'number', default: 1e-3, help: "learning rate (TRL's 2e-5 is for billion-parameter models; a 260K model takes more)" },
@@ -51,13 +66,14 @@ const evalRows = all.slice(a.rows, a.rows + a['eval-rows']).map(toRow);
 const tokenizer = await AutoTokenizer.fromPretrained(a.model);
 const model = (await AutoModelForCausalLM.fromPretrained(a.model)) as LlamaForCausalLM;
 const args = new SFTConfig({
-  output_dir: a.out, max_steps: a.steps, per_device_train_batch_size: a.batch, per_device_eval_batch_size: 8,
+  output_dir: a.out, max_steps: a.steps, per_device_train_batch_size: a.batch, gradient_accumulation_steps: a['grad-accum'], per_device_eval_batch_size: 1,
   learning_rate: a.lr, lr_scheduler_type: 'cosine', warmup_ratio: 0.05, max_length: a['max-length'],
   packing, packing_strategy: a['packing-strategy'] as 'bfd', eval_packing: false,
-  // TRL's defaults otherwise (loss_type 'chunked_nll', gradient checkpointing, logging every 10),
-  // but bf16 off: this CPU has no fast bf16 matmul, and the model is float32
-  bf16: false, logging_steps: Math.min(10, Math.max(1, Math.floor(a.steps / 10))), logging_first_step: true,
-  save_strategy: 'no', report_to: 'none', seed: a.seed, ...JSON.parse(process.env.SFT_EXTRA ?? '{}'),
+  // TRL's defaults otherwise (loss_type 'chunked_nll', logging every 10) but bf16 off (no fast
+  // bf16 matmul on this CPU; the model is float32) and gradient checkpointing off: a 260K model's
+  // activations are a few MB, and recomputing them cost ~25% more time per update
+  bf16: false, gradient_checkpointing: false, logging_steps: Math.min(10, Math.max(1, Math.floor(a.steps / 10))), logging_first_step: true,
+  save_strategy: 'no', report_to: 'none', seed: a.seed,
 });
 const trainer = new SFTTrainer({ model, args, trainDataset: trainRows, evalDataset: evalRows, processingClass: tokenizer });
 await trainer.ready; // tokenizing (and packing) is asynchronous

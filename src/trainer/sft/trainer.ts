@@ -250,11 +250,12 @@ export class SFTTrainer extends Trainer {
       acc.accuracy.push(keep(safeRatio(s.correct, s.count)));
     }
     if (mode === 'train') {
+      // padded: the real tokens; padding-free: the row length (TRL); summed on the device, read at a log
       const n = 'attention_mask' in inputs ? inputs.attention_mask!.sum(undefined, false, { dtype: 'int64' })
-        : 'position_ids' in inputs ? tensor(inputs.position_ids!.size(1), { dtype: 'int64' }) : null;
+        : 'position_ids' in inputs ? tensor(inputs.position_ids!.size(1), { dtype: 'int64', device: inputs.position_ids!.device }) : null;
       if (n === null) throw new Error("Expected 'attention_mask' or 'position_ids' in inputs.");
       const prev = this.#totalTrainTokens;
-      this.#totalTrainTokens = keep(prev === null ? n.to('cpu') : prev.add(n.to('cpu')));
+      this.#totalTrainTokens = keep(prev === null ? n.clone() : prev.add(n));
       prev?.dispose();
     }
     // TRL sets _metrics[mode]['num_tokens'] = [total train tokens] in every compute_loss, train or eval
