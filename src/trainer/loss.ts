@@ -55,12 +55,16 @@ export function trainingStep(ctx: TrainerContext, inputs: Batch, numItemsInBatch
   return loss.detach();
 }
 
-/** HF get_batch_samples: labels != -100 over all micro-batches of the update (before any shift), as a 0-d int64 tensor. */
-export function numItemsInBatch(batches: Batch[]): Tensor | null {
+/**
+ * HF get_batch_samples: labels != -100 over all micro-batches of the update, as a 0-d int64 tensor —
+ * before any shift (4.47), or `shifted`: labels[..., 1:], what a causal LM's loss counts (transformers 5).
+ */
+export function numItemsInBatch(batches: Batch[], shifted = false): Tensor | null {
   if (!batches.every((b) => b.labels instanceof Tensor)) return null;
   let total: Tensor | null = null;
   for (const b of batches) {
-    const c = b.labels!.ne(-100).sum(undefined, false, { dtype: 'int64' });
+    const l = shifted ? b.labels!.narrow(-1, 1, Math.max(0, b.labels!.size(-1) - 1)) : b.labels!;
+    const c = l.ne(-100).sum(undefined, false, { dtype: 'int64' });
     total = total === null ? c : total.add(c);
   }
   return total;

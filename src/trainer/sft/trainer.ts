@@ -13,6 +13,7 @@ import { AutoModelForCausalLM } from '../../models/index.js';
 import { LoraConfig, LoraLayer, PeftModel, getPeftModel, type LoraConfigOptions } from '../../peft/index.js';
 import { AutoTokenizer, hasGenerationMarkers, getTrainingChatTemplate, type PreTrainedTokenizerFast } from '../../tokenizers/index.js';
 import { Trainer } from '../trainer.js';
+import { numItemsInBatch as countItems } from '../loss.js';
 import { TrainingArguments } from '../training-args.js';
 import type { LogEntry } from '../trainer-state.js';
 import type { ModelOutput, TrainableModel } from '../model.js';
@@ -221,16 +222,7 @@ export class SFTTrainer extends Trainer {
    * labels[..., 1:] != -100, the tokens the shifted loss counts (4.47's Trainer, tunekit's base,
    * counts position 0 too, which makes the logged loss of an unpacked batch slightly smaller).
    */
-  protected override numItemsInBatch(batches: Batch[]): Tensor | null {
-    if (!batches.every((b) => b.labels instanceof Tensor)) return null;
-    let total: Tensor | null = null;
-    for (const b of batches) {
-      const l = b.labels!;
-      const c = l.narrow(-1, 1, Math.max(0, l.size(-1) - 1)).ne(-100).sum(undefined, false, { dtype: 'int64' });
-      total = total === null ? c : total.add(c);
-    }
-    return total;
-  }
+  protected override numItemsInBatch(batches: Batch[]): Tensor | null { return countItems(batches, true); }
 
   /** TRL compute_loss: the loss, then entropy / mean_token_accuracy / num_tokens kept on the device for the next log. */
   override computeLoss(inputs: Batch, opts: { numItemsInBatch?: Tensor | null } = {}): { loss: Tensor; outputs: ModelOutput } {
