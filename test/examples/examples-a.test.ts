@@ -4,19 +4,17 @@
 // whose scores lie in [0, 1], and leaves the saved model and the loss curve in its output folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runExampleScript } from './child.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { alignLabels, bToIMap, nerMetrics } from '../../examples/common/ner.js';
 import { sharedTokenizer } from '../../examples/common/setup.js';
 import { CONLL2003_NER } from '../../src/data/index.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TINY = ['--epochs', '1', '--max-train-samples', '64', '--max-eval-samples', '32'];
-/** Per child; a loaded 2-core machine runs each in 10-25 s. */
-const TIMEOUT_MS = 150_000;
+/** Per child (one thread each, see child.ts); a loaded 2-core machine runs each in 10-25 s. */
+const TIMEOUT_MS = 300_000;
 const work = mkdtempSync(join(tmpdir(), 'tunekit-examples-a-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
@@ -24,16 +22,8 @@ interface Run { code: number | null; signal: NodeJS.Signals | null; out: string;
 
 function runExample(name: string, extra: string[] = []): Promise<Run> {
   const outputDir = join(work, name);
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}.ts`, ...TINY, '--output-dir', outputDir, ...extra], {
-      cwd: ROOT, env: { ...process.env, TUNEKIT_DISABLE_CACHING: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
-    child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out, outputDir }); });
-  });
+  return runExampleScript(name, [...TINY, '--output-dir', outputDir, ...extra], { timeoutMs: TIMEOUT_MS, env: { TUNEKIT_DISABLE_CACHING: '1' } })
+    .then(({ code, signal, output }) => ({ code, signal, out: output, outputDir }));
 }
 
 /** Started together at load time; each test awaits its own. */

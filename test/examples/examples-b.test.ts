@@ -4,10 +4,10 @@
 // prepare_train_features, the null/span choice of postprocess_qa_predictions, group_texts.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runExampleScript, type ExampleRun } from './child.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { AutoTokenizer } from '../../src/tokenizers/index.js';
 import { SHARED_DATA } from '../../examples/qa/cli.js';
 import { prepareTrainFeatures, prepareValidationFeatures } from '../../examples/qa/preprocess.js';
@@ -18,24 +18,12 @@ import { BertConfig, BertForMaskedLM } from '../../src/models/index.js';
 import { manualSeed, tensor, tidy } from '../../src/torch/index.js';
 import { assertClose } from '../helpers.js';
 
-const root = resolve(new URL('../..', import.meta.url).pathname);
 const out = mkdtempSync(join(tmpdir(), 'tunekit-examples-b-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
 /** Runs an example with tiny settings; resolves with its exit code, output and parsed RESULT line. */
-function runExample(name: string, flags: string[], outName = name, timeoutMs = 50_000): Promise<{ code: number | null; output: string; result: Record<string, any> | null }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}.ts`, ...flags, '--out', join(out, outName)], { cwd: root, env: { ...process.env, CI: '1' } });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = output.split('\n').find((l) => l.startsWith('RESULT '));
-      done({ code, output, result: line ? JSON.parse(line.slice('RESULT '.length)) : null });
-    });
-  });
+function runExample(name: string, flags: string[], outName = name): Promise<ExampleRun> {
+  return runExampleScript(name, [...flags, '--out', join(out, outName)]);
 }
 
 // both children start at once, so the file's wall time is the slower of the two

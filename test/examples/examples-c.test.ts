@@ -6,32 +6,20 @@
 // scored targets and unigram baseline, and the byte-level BPE trained and cut to a vocabulary size.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runExampleScript, type ExampleRun } from './child.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { byteLevelAlphabet } from 'tokenizers';
 import { groupTexts, scoredTargets, unigramPerplexity } from '../../examples/clm/chunks.js';
 import { EOT, trainByteLevelBpe, truncateBpe } from '../../examples/clm/bpe.js';
 
-const root = resolve(new URL('../..', import.meta.url).pathname);
 const out = mkdtempSync(join(tmpdir(), 'tunekit-examples-c-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
 /** Runs an example with tiny settings; resolves with its exit code, output and parsed RESULT line. */
-function runExample(name: string, flags: string[], outName = name, timeoutMs = 60_000): Promise<{ code: number | null; output: string; result: Record<string, any> | null }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}.ts`, ...flags, '--out', join(out, outName)], { cwd: root, env: { ...process.env, CI: '1' } });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = output.split('\n').find((l) => l.startsWith('RESULT '));
-      done({ code, output, result: line ? JSON.parse(line.slice('RESULT '.length)) : null });
-    });
-  });
+function runExample(name: string, flags: string[], outName = name): Promise<ExampleRun> {
+  return runExampleScript(name, [...flags, '--out', join(out, outName)]);
 }
 
 // both children start at once, so the file's wall time is the slower of the two (measured 11-14 s each, unloaded)

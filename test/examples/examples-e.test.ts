@@ -6,28 +6,16 @@
 // same logits. The whole file runs in ~30 s of CPU.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runExampleScript, type ExampleRun } from './child.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-const root = resolve(new URL('../..', import.meta.url).pathname);
 const out = mkdtempSync(join(tmpdir(), 'tunekit-examples-e-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
-function runExample(name: string, flags: string[], tag = name, timeoutMs = 90_000): Promise<{ code: number | null; output: string; result: Record<string, any> | null }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}.ts`, ...flags, '--out', join(out, tag)], { cwd: root, env: { ...process.env, CI: '1' } });
-    let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      const line = output.split('\n').find((l) => l.startsWith('RESULT '));
-      done({ code, output, result: line ? JSON.parse(line.slice('RESULT '.length)) : null });
-    });
-  });
+function runExample(name: string, flags: string[], tag = name): Promise<ExampleRun> {
+  return runExampleScript(name, [...flags, '--out', join(out, tag)]);
 }
 
 async function ok(name: string, flags: string[], tag = name): Promise<Record<string, any>> {
