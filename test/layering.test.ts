@@ -21,7 +21,8 @@ const ALLOWED: Readonly<Record<string, readonly string[] | '*'>> = {
   optim: ['torch'],
   data: ['torch'],
   tokenizers: ['torch'],
-  models: ['torch', 'nn'],
+  // data: a seq2seq model's decoder inputs are its labels shifted right, the collator's shiftTokensRight (HF's one function for both)
+  models: ['torch', 'nn', 'data'],
   peft: ['torch', 'nn', 'models'],
   generation: ['torch', 'nn', 'tokenizers', 'models'],
   metrics: [],

@@ -28,7 +28,7 @@ export {
 export { registerArchitecture, getArchitecture, knownModelTypes, MODEL_TASKS, type Architecture, type ModelTask, type TaskModels } from './auto/registry.js';
 export {
   AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification,
-  AutoModelForQuestionAnswering, AutoModelForMaskedLM, AutoModelForCausalLM, AutoModelFactory,
+  AutoModelForQuestionAnswering, AutoModelForMaskedLM, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoModelFactory,
 } from './auto/auto.js';
 export * from './bert/index.js';
 export * from './distilbert/index.js';
@@ -37,6 +37,7 @@ export * from './llama/index.js';
 export * from './gpt2/index.js';
 export * from './opt/index.js';
 export * from './gpt_neo/index.js';
+export * from './t5/index.js';
 export { GPT2ForSequenceClassification, GPT2ForTokenClassification, GPT2ForQuestionAnswering } from './gpt2/heads.js';
 export { OPTForSequenceClassification, OPTForQuestionAnswering } from './opt/heads.js';
 export { GPTNeoForSequenceClassification, GPTNeoForTokenClassification, GPTNeoForQuestionAnswering } from './gpt_neo/heads.js';
@@ -45,3 +46,4 @@ export {
   type DecoderInputs, type CausalLMInputs, type DecoderOutput, type CausalLMOutput, type DecoderStep,
 } from './causal-lm.js';
 export { chunkedTokenStats, type TokenStats } from './token-stats.js';
+export { seq2seqLmLoss, shiftRight, SEQ2SEQ_LM_INPUTS, type Seq2SeqLMInputs, type Seq2SeqLMOutput, type EncoderOutput } from './seq2seq-lm.js';

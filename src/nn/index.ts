@@ -14,6 +14,6 @@ export {
 } from './attention.js';
 export { Conv1D, type Conv1DOptions } from './conv1d.js';
 export { RotaryEmbedding, ropeInverseFrequencies, rotaryDim, rotateHalf, applyRotaryPosEmb, ROPE_TYPES, type RopeParameters, type RopeConfig } from './rope.js';
-export { DynamicCache, StaticCache, type KVCache, type StaticCacheOptions } from './kv-cache.js';
+export { DynamicCache, StaticCache, EncoderDecoderCache, type KVCache, type StaticCacheOptions } from './kv-cache.js';
 export { causalMask, positionIdsFromMask, sequenceIndices, packedSequenceIds, type CausalMaskOptions } from './causal-mask.js';
 export { SelfAttention, type SelfAttentionConfig, type AttentionContext } from './self-attention.js';

@@ -150,3 +150,59 @@ export class StaticCache implements KVCache {
     for (const t of [...this.keys, ...this.values]) t.dispose();
   }
 }
+
+/**
+ * transformers' EncoderDecoderCache: a decoder's self-attention cache, which grows by one position
+ * per step, beside the cross-attention keys and values of each layer — the encoder output projected
+ * (B, Hkv, Ts, D), computed at the first step and read unchanged after it (`isUpdated(layer)`).
+ * The past length the decoder's positions start at is the self-attention's.
+ */
+export class EncoderDecoderCache implements KVCache {
+  readonly maxLength = null;
+  #ck: (Tensor | null)[] = [];
+  #cv: (Tensor | null)[] = [];
+  constructor(readonly selfAttentionCache: DynamicCache = new DynamicCache()) {}
+
+  /** Self-attention update (the KVCache contract): the decoder's new k, v appended. */
+  update(k: Tensor, v: Tensor, layer: number): [Tensor, Tensor] {
+    return this.selfAttentionCache.update(k, v, layer);
+  }
+  /** Stores the encoder-side k, v (B, Hkv, Ts, D) of `layer` (kept: they outlive the step's scope). */
+  updateCross(k: Tensor, v: Tensor, layer: number): [Tensor, Tensor] {
+    this.#ck[layer]?.dispose();
+    this.#cv[layer]?.dispose();
+    this.#ck[layer] = k.keep();
+    this.#cv[layer] = v.keep();
+    return [k, v];
+  }
+  /** The cross-attention k, v of `layer` were computed at an earlier step. */
+  isUpdated(layer: number): boolean {
+    return Boolean(this.#ck[layer]);
+  }
+  /** The cached cross-attention keys and values of `layer` (B, Hkv, Ts, D). */
+  cross(layer: number): [Tensor, Tensor] {
+    const k = this.#ck[layer], v = this.#cv[layer];
+    if (!k || !v) throw new RangeError(`EncoderDecoderCache: no cross-attention keys for layer ${layer}`);
+    return [k, v];
+  }
+  getSeqLength(layer = 0): number {
+    return this.selfAttentionCache.getSeqLength(layer);
+  }
+  /** Keeps batch rows `index` (beam search) in both caches: index (B') int64. */
+  reorder(index: Tensor): void {
+    this.selfAttentionCache.reorder(index);
+    for (const list of [this.#ck, this.#cv])
+      for (let i = 0; i < list.length; i++) {
+        const t = list[i];
+        if (!t) continue;
+        list[i] = noGrad(() => t.indexSelect(0, index.to(t.device))).keep();
+        t.dispose();
+      }
+  }
+  dispose(): void {
+    this.selfAttentionCache.dispose();
+    for (const t of [...this.#ck, ...this.#cv]) t?.dispose();
+    this.#ck = [];
+    this.#cv = [];
+  }
+}

@@ -7,23 +7,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
-import {
-  AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoModelForQuestionAnswering,
-  AutoModelForMaskedLM, AutoModelForCausalLM, knownModelTypes, type AutoModelFactory, type ModelTask,
-} from '../../src/models/index.js';
+import { knownModelTypes } from '../../src/models/index.js';
+import { autoClassFor } from '../auto-classes.js';
 import { sharedDir } from '../helpers.js';
 
 const MODELS = sharedDir('fixtures', 'hf', 'models');
-// HF class-name suffix -> Auto class (longest suffix first).
-const AUTO: [string, AutoModelFactory<ModelTask>][] = [
-  ['ForSequenceClassification', AutoModelForSequenceClassification],
-  ['ForTokenClassification', AutoModelForTokenClassification],
-  ['ForQuestionAnswering', AutoModelForQuestionAnswering],
-  ['ForMaskedLM', AutoModelForMaskedLM],
-  ['ForCausalLM', AutoModelForCausalLM],
-  ['LMHeadModel', AutoModelForCausalLM], // GPT2LMHeadModel
-  ['Model', AutoModel],
-];
 
 interface Reference {
   class: string;
@@ -50,7 +38,7 @@ for (const name of existsSync(MODELS) ? readdirSync(MODELS).sort() : []) {
   if (!existsSync(join(dir, 'reference.json'))) continue;
   const ref = JSON.parse(readFileSync(join(dir, 'reference.json'), 'utf8')) as Reference;
   const modelType = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { model_type: string }).model_type;
-  const auto = AUTO.find(([suffix]) => ref.class.endsWith(suffix))?.[1];
+  const auto = autoClassFor(ref.class);
   const skip = !knownModelTypes().includes(modelType) ? `model_type '${modelType}' is not implemented yet`
     : !auto ? `no Auto class for ${ref.class}` : false;
 

@@ -7,23 +7,12 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
-import {
-  AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoModelForQuestionAnswering,
-  AutoModelForMaskedLM, AutoModelForCausalLM, knownModelTypes, type AutoModelFactory, type ModelTask,
-} from '../../src/models/index.js';
+import { knownModelTypes } from '../../src/models/index.js';
+import { autoClassFor } from '../auto-classes.js';
 import { PeftModel } from '../../src/peft/index.js';
 import { sharedDir } from '../helpers.js';
 
 const ROOTS = [sharedDir('fixtures', 'hf', 'lora'), new URL('../fixtures/peft', import.meta.url).pathname];
-const AUTO: [string, AutoModelFactory<ModelTask>][] = [
-  ['ForSequenceClassification', AutoModelForSequenceClassification],
-  ['ForTokenClassification', AutoModelForTokenClassification],
-  ['ForQuestionAnswering', AutoModelForQuestionAnswering],
-  ['ForMaskedLM', AutoModelForMaskedLM],
-  ['ForCausalLM', AutoModelForCausalLM],
-  ['LMHeadModel', AutoModelForCausalLM],
-  ['Model', AutoModel],
-];
 // float32 against float32 on another libtorch: the model fixtures' tolerances (test/models/parity.test.ts)
 const OUT_RTOL = 1e-4, OUT_ATOL = 1e-5, GRAD_RTOL = 1e-4, GRAD_ATOL = 1e-6;
 
@@ -57,7 +46,7 @@ for (const dir of cases) {
   const name = dir.split('/').slice(-2).join('/');
   const baseCfg = JSON.parse(readFileSync(join(dir, 'base', 'config.json'), 'utf8')) as { model_type: string; architectures: string[] };
   const arch = baseCfg.architectures[0]!;
-  const auto = AUTO.find(([suffix]) => arch.endsWith(suffix))?.[1];
+  const auto = autoClassFor(arch);
   const skip = !knownModelTypes().includes(baseCfg.model_type) ? `model_type '${baseCfg.model_type}' is not implemented yet` : !auto ? `no Auto class for ${arch}` : false;
 
   test(`${name}: ${arch} + peft adapter: trainable set, outputs, LoRA gradients, merged logits`, { skip }, async () => {

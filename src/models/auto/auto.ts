@@ -79,3 +79,5 @@ export const AutoModelForQuestionAnswering = new AutoModelFactory('question-answ
 export const AutoModelForMaskedLM = new AutoModelFactory('masked-lm', 'AutoModelForMaskedLM');
 /** `...ForCausalLM`: next-token logits (B, T, V) and the shifted loss. */
 export const AutoModelForCausalLM = new AutoModelFactory('causal-lm', 'AutoModelForCausalLM');
+/** `...ForConditionalGeneration` (T5): encoder-decoder logits (B, Tt, V) and the label loss. */
+export const AutoModelForSeq2SeqLM = new AutoModelFactory('seq2seq-lm', 'AutoModelForSeq2SeqLM');

@@ -14,10 +14,12 @@ import { LLAMA, QWEN2, QWEN3, MISTRAL } from '../llama/index.js';
 import { GPT2 } from '../gpt2/index.js';
 import { OPT } from '../opt/index.js';
 import { GPT_NEO } from '../gpt_neo/index.js';
+import { T5 } from '../t5/index.js';
 import { GPT2_HEADS } from '../gpt2/heads.js';
 import { OPT_HEADS } from '../opt/heads.js';
 import { GPT_NEO_HEADS } from '../gpt_neo/heads.js';
 import type { CausalLMInputs, CausalLMOutput, DecoderInputs, DecoderOutput } from '../causal-lm.js';
+import type { Seq2SeqLMInputs, Seq2SeqLMOutput } from '../seq2seq-lm.js';
 
 /**
  * What a model's forward takes and returns, per task (the contract a trainer relies on).  The
@@ -30,9 +32,10 @@ export interface TaskModels {
   'question-answering': { forward(inputs: QuestionAnsweringInputs): QuestionAnsweringOutput } & PreTrainedModel;
   'masked-lm': { forward(inputs: LabeledInputs): ClassifierOutput } & PreTrainedModel;
   'causal-lm': { forward(inputs: CausalLMInputs): CausalLMOutput } & PreTrainedModel;
+  'seq2seq-lm': { forward(inputs: Seq2SeqLMInputs): Seq2SeqLMOutput; prepareDecoderInputIdsFromLabels(labels: import('../../torch/index.js').Tensor): import('../../torch/index.js').Tensor } & PreTrainedModel;
 }
 export type ModelTask = keyof TaskModels;
-export const MODEL_TASKS: readonly ModelTask[] = ['base', 'sequence-classification', 'token-classification', 'question-answering', 'masked-lm', 'causal-lm'];
+export const MODEL_TASKS: readonly ModelTask[] = ['base', 'sequence-classification', 'token-classification', 'question-answering', 'masked-lm', 'causal-lm', 'seq2seq-lm'];
 
 /** One architecture: its model_type, config class and a model class per supported task. */
 export interface Architecture<C extends PretrainedConfig = PretrainedConfig> {
@@ -54,7 +57,7 @@ export function registerArchitecture(arch: Architecture): void {
 /** An architecture entry with task heads defined beside it (gpt2/heads.ts, ...) added to its models. */
 const withHeads = (arch: Architecture, heads: Architecture['models']): Architecture => ({ ...arch, models: { ...heads, ...arch.models } });
 
-for (const arch of [BERT, DISTILBERT, ROBERTA, LLAMA, QWEN2, QWEN3, MISTRAL, withHeads(GPT2, GPT2_HEADS), withHeads(OPT, OPT_HEADS), withHeads(GPT_NEO, GPT_NEO_HEADS)] as Architecture[]) registerArchitecture(arch);
+for (const arch of [BERT, DISTILBERT, ROBERTA, LLAMA, QWEN2, QWEN3, MISTRAL, withHeads(GPT2, GPT2_HEADS), withHeads(OPT, OPT_HEADS), withHeads(GPT_NEO, GPT_NEO_HEADS), T5] as Architecture[]) registerArchitecture(arch);
 
 /** The registered model_type names, sorted. */
 export function knownModelTypes(): string[] {

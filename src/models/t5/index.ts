@@ -1,0 +1,16 @@
+// t5 — T5, T5 v1.1 and Flan-T5 (one config: feed_forward_proj and tie_word_embeddings tell them
+// apart): the encoder-decoder LM, the bare encoder-decoder and the encoder alone.
+import type { Architecture } from '../auto/registry.js';
+import { T5Config } from './configuration.js';
+import { T5Model, T5ForConditionalGeneration } from './modeling.js';
+
+export { T5Config, T5_FIELDS, parseFeedForwardProj, type T5ConfigInit, type T5FieldValues } from './configuration.js';
+export { T5PreTrainedModel, T5Model, T5EncoderModel, T5ForConditionalGeneration } from './modeling.js';
+export { T5Stack, type T5StackInputs, type T5StackOutput } from './stack.js';
+export { T5Attention, T5Block, T5LayerFF, T5LayerSelfAttention, T5LayerCrossAttention, T5DenseActDense, T5DenseGatedActDense } from './layers.js';
+export { relativePositionBucket, computePositionBias } from './relative-bias.js';
+
+export const T5: Architecture<T5Config> = {
+  modelType: 't5', configClass: T5Config,
+  models: { base: T5Model, 'seq2seq-lm': T5ForConditionalGeneration },
+};

@@ -1,0 +1,99 @@
+// stack.ts — T5Stack (transformers/models/t5/modeling_t5.py): the encoder or the decoder — embed
+// (the shared table), dropout, blocks, final_layer_norm, dropout. The stack builds once per forward
+// what every block adds to its scores: block 0's relative position bias plus the padding mask
+// (encoder) or the causal + padding mask (decoder), and the cross-attention mask over the encoder's
+// padding; each block reuses them, as HF passes position_bias on from the first layer.
+import { F, type Tensor } from '../../torch/index.js';
+import { Module, ModuleList, Embedding, RMSNorm, causalMask, paddingMask, type KVCache } from '../../nn/index.js';
+import { checkInputs, type InputLimits } from '../modeling.js';
+import { T5Block } from './layers.js';
+import { computePositionBias } from './relative-bias.js';
+import type { T5Config } from './configuration.js';
+
+/** What a stack's forward takes. */
+export interface T5StackInputs {
+  /** (B, T) ids, or inputs_embeds (B, T, d_model). */
+  input_ids?: Tensor | null;
+  inputs_embeds?: Tensor | null;
+  /** (B, T) encoder padding; decoder: (B, past + T). */
+  attention_mask?: Tensor | null;
+  /** Decoder: (B, Ts, d_model) the encoder output, and its padding (B, Ts). */
+  encoder_hidden_states?: Tensor | null;
+  encoder_attention_mask?: Tensor | null;
+  /** Decoder: the EncoderDecoderCache to read and extend. */
+  past_key_values?: KVCache | null;
+  output_hidden_states?: boolean;
+}
+/** A stack's output. */
+export interface T5StackOutput {
+  /** (B, T, d_model) after final_layer_norm and dropout */
+  last_hidden_state: Tensor;
+  past_key_values?: KVCache;
+  /** L + 1: each block's input, then the final output (HF's all_hidden_states). */
+  hidden_states?: Tensor[];
+}
+
+export const T5_ENCODER_INPUTS = ['input_ids', 'attention_mask', 'inputs_embeds', 'output_hidden_states'] as const;
+const STACK_INPUTS = [...T5_ENCODER_INPUTS, 'encoder_hidden_states', 'encoder_attention_mask', 'past_key_values'] as const;
+
+/** T5Stack: `embed_tokens` (the model's shared table), `block`, `final_layer_norm`. */
+export class T5Stack extends Module {
+  embed_tokens: Embedding;
+  block: ModuleList<T5Block>;
+  final_layer_norm: RMSNorm;
+  readonly isDecoder: boolean;
+  readonly p: number;
+  readonly maxDistance: number;
+
+  constructor(c: T5Config, embedTokens: Embedding, isDecoder: boolean) {
+    super();
+    this.isDecoder = isDecoder;
+    this.embed_tokens = embedTokens;
+    const n = isDecoder ? c.decoderLayers : c.num_layers;
+    this.block = new ModuleList(Array.from({ length: n }, (_, i) => new T5Block(c, { isDecoder, hasRelativeBias: i === 0, layerIdx: i })));
+    this.final_layer_norm = new RMSNorm(c.d_model, { eps: c.layer_norm_epsilon });
+    this.p = c.dropout_rate;
+    this.maxDistance = c.relative_attention_max_distance;
+  }
+
+  /** HF's limits: ids within the vocabulary; relative positions have no length limit. */
+  limits(): InputLimits {
+    return { vocabSize: this.embed_tokens.numEmbeddings, hiddenSize: this.embed_tokens.embeddingDim, maxPositions: Number.MAX_SAFE_INTEGER, maskCoversPast: this.isDecoder };
+  }
+
+  /** input_ids (B, T) -> last_hidden_state (B, T, d_model) */
+  forward(inputs: T5StackInputs): T5StackOutput {
+    const who = this.isDecoder ? 'T5Stack (decoder)' : 'T5Stack (encoder)';
+    checkInputs(inputs, this.isDecoder ? STACK_INPUTS : T5_ENCODER_INPUTS, who, this.limits());
+    const x0 = inputs.inputs_embeds ?? this.embed_tokens.forward(inputs.input_ids!); // (B, T, d_model)
+    const [b, t] = x0.shape as [number, number];
+    const cache = this.isDecoder ? inputs.past_key_values ?? null : null;
+    const past = cache?.getSeqLength() ?? 0;
+    const am = inputs.attention_mask ?? null;
+    if (am && am.size(-1) !== past + t)
+      throw new RangeError(`${who}: attention_mask covers ${am.size(-1)} tokens, but ${past} are cached and ${t} are new: it must cover ${past + t}`);
+    const first = this.block.at(0)?.layer.at(0) as { SelfAttention: { relative_attention_bias?: Embedding } } | undefined;
+    const table = first?.SelfAttention.relative_attention_bias;
+    // (1, H, T, past + T): the learned bias of each offset, then the masks added to it
+    let selfBias: Tensor | null = table ? computePositionBias(table, past, t, past + t, !this.isDecoder, this.maxDistance).to(x0.dtype) : null;
+    let mask: Tensor | null = null;
+    if (this.isDecoder) mask = causalMask({ attentionMask: am, queryLength: t, pastLength: past, targetLength: past + t, batchSize: b, dtype: x0.dtype, combine: 'min', device: x0.device }); // (B | 1, 1, T, past + T)
+    else if (am) mask = paddingMask(am, x0.dtype); // (B, 1, 1, T)
+    if (mask) selfBias = selfBias ? selfBias.add(mask) : mask;
+    const encMask = inputs.encoder_attention_mask ?? null;
+    const crossBias = this.isDecoder && encMask ? paddingMask(encMask, x0.dtype) : null; // (B, 1, 1, Ts)
+    const encoderHidden = inputs.encoder_hidden_states ?? null;
+    if (this.isDecoder && !encoderHidden && !(cache && (cache as { isUpdated?(l: number): boolean }).isUpdated?.(0)))
+      throw new TypeError(`${who}: the decoder needs encoder_hidden_states (the encoder's last_hidden_state)`);
+
+    const hidden: Tensor[] | undefined = inputs.output_hidden_states ? [] : undefined;
+    let x = F.dropout(x0, this.p, this.training);
+    for (const block of this.block) {
+      hidden?.push(x);
+      x = block.forward(x, { selfBias, crossBias, encoderHidden, cache });
+    }
+    x = F.dropout(this.final_layer_norm.forward(x), this.p, this.training); // (B, T, d_model)
+    hidden?.push(x);
+    return { last_hidden_state: x, ...(cache ? { past_key_values: cache } : {}), ...(hidden ? { hidden_states: hidden } : {}) };
+  }
+}
