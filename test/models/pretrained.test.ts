@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import {
-  AutoModelForSequenceClassification, AutoModelForMaskedLM, AutoModelForCausalLM, AutoModelForTokenClassification, AutoModelForQuestionAnswering, AutoModel,
+  AutoModelForSequenceClassification,
   BertModel, BertForSequenceClassification, BertForMaskedLM, DistilBertForSequenceClassification, RobertaForMaskedLM,
-  knownModelTypes, type AutoModelFactory, type ModelTask,
+  knownModelTypes,
 } from '../../src/models/index.js';
 import { assertClose, sharedDir } from '../helpers.js';
+import { autoClassFor } from '../auto-classes.js';
 
 const MODELS = sharedDir('fixtures', 'hf', 'models');
 const dir = mkdtempSync(join(tmpdir(), 'tunekit-pretrained-'));
@@ -21,10 +22,6 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let seq = 0;
 const fresh = (): string => join(dir, `d${seq++}`);
 
-const AUTO: [string, AutoModelFactory<ModelTask>][] = [
-  ['ForSequenceClassification', AutoModelForSequenceClassification], ['ForTokenClassification', AutoModelForTokenClassification],
-  ['ForQuestionAnswering', AutoModelForQuestionAnswering], ['ForMaskedLM', AutoModelForMaskedLM], ['ForCausalLM', AutoModelForCausalLM], ['LMHeadModel', AutoModelForCausalLM], ['Model', AutoModel],
-];
 /** The reference inputs of a fixture (without labels / positions unless asked). */
 async function inputsOf(name: string, withTargets = false): Promise<Record<string, torch.Tensor>> {
   const file = await torch.safetensors.loadFile(join(MODELS, name, 'reference.safetensors'));
@@ -47,7 +44,7 @@ test('savePretrained writes transformers\' bytes and a reload gives identical lo
     if (!existsSync(cfgPath)) continue;
     const cfg = JSON.parse(readFileSync(cfgPath, 'utf8')) as { model_type: string; architectures: string[] };
     if (!knownModelTypes().includes(cfg.model_type)) continue;
-    const auto = AUTO.find(([s]) => cfg.architectures[0]!.endsWith(s))![1];
+    const auto = autoClassFor(cfg.architectures[0]!)!;
     const model = await auto.fromPretrained(join(MODELS, name), silent);
     const out = fresh();
     await model.savePretrained(out);
@@ -251,7 +248,7 @@ test('forward: hidden_states, unknown inputs, DistilBERT has no token_type_ids, 
 test('a training step inside tidy() leaks no tensor (every architecture)', async () => {
   for (const name of ['bert_seqcls', 'bert_qa', 'distilbert_mlm', 'roberta_seqcls']) {
     const cfg = JSON.parse(readFileSync(join(MODELS, name, 'config.json'), 'utf8')) as { architectures: string[] };
-    const auto = AUTO.find(([s]) => cfg.architectures[0]!.endsWith(s))![1];
+    const auto = autoClassFor(cfg.architectures[0]!)!;
     const model = await auto.fromPretrained(join(MODELS, name), silent);
     model.train();
     const inputs = await inputsOf(name, true);
