@@ -3,14 +3,16 @@
 // greedy / multinomial-sampling loop (_sample). One decoding step is one tidy() scope: the
 // forward's activations and logits die with it; the KV cache and the two (B, max_length) buffers
 // below are kept and freed when the loop ends (or is abandoned). Host arrays hold the sequences,
-// so what leaves a step is numbers.
+// so what leaves a step is numbers. An encoder-decoder run also holds the encoder's output,
+// computed when the state is made (once per generate() call; encoder-decoder.ts).
 import { tidy, keep, tensor, full, ones, multinomial, type Tensor } from '../torch/index.js';
-import type { KVCache } from '../nn/index.js';
+import type { KVCache, EncoderDecoderCache } from '../nn/index.js';
 import type { Run } from './setup.js';
+import { EncoderState, type Seq2SeqGenerationModel } from './encoder-decoder.js';
 
 /** What generate() returns with return_dict_in_generate (HF GenerateDecoderOnlyOutput / GenerateBeamDecoderOnlyOutput). */
 export interface GenerateOutput {
-  /** (B * n, T_out) int64: prompt (with its padding) + new tokens. */
+  /** (B * n, T_out) int64: prompt (with its padding) + new tokens; encoder-decoder: decoder_start_token_id + new tokens. */
   sequences: Tensor;
   /** output_scores: per step, the processed scores (B * n, V) the token was chosen from (beam search: log-probs). */
   scores?: Tensor[];
@@ -38,6 +40,8 @@ export class DecodingState {
   ids: Tensor;
   readonly mask: Tensor | null;
   readonly cache: KVCache | null;
+  /** Encoder-decoder runs: the encoder's output (B, Ts, d_model) and mask, expanded per row. */
+  readonly encoder: EncoderState | null;
   /** (B) per row: tokens (not padding) in its prompt, the position of its first new token. */
   readonly #count: number[];
   readonly #promptPos: number[][];
@@ -64,7 +68,15 @@ export class DecodingState {
       return r.map((m) => { c += m; return m ? c - 1 : 1; });
     });
     this.#count = mask.map((r) => r.reduce((a, x) => a + x, 0));
-    this.cache = run.makeCache();
+    let encoder: EncoderState | null = null;
+    try {
+      encoder = run.encoder ? new EncoderState(run.model as unknown as Seq2SeqGenerationModel, run.encoder, run.device, run.who) : null;
+      this.cache = run.makeCache();
+    } catch (e) {
+      this.ids.dispose(); this.mask?.dispose(); encoder?.dispose();
+      throw e;
+    }
+    this.encoder = encoder;
   }
 
   /** The sequences so far (B, length): a view, valid inside the current step. */
@@ -89,6 +101,7 @@ export class DecodingState {
     const seen = this.cache?.getSeqLength() ?? 0;
     const start = this.cache ? seen : 0;
     const n = this.length - start;
+    if (this.encoder) return this.encoder.step(this.ids.narrow(1, start, n), this.cache as EncoderDecoderCache | null);
     const inputs: Record<string, unknown> = { input_ids: this.ids.narrow(1, start, n) };
     if (this.mask && accepts.attentionMask) inputs.attention_mask = this.mask.narrow(1, 0, this.length);
     if (accepts.positionIds) inputs.position_ids = this.#positions(start, n);
@@ -125,6 +138,7 @@ export class DecodingState {
     this.ids.dispose();
     this.mask?.dispose();
     this.cache?.dispose();
+    this.encoder?.dispose();
   }
 }
 

@@ -1,4 +1,4 @@
-// generate.ts — generate() (transformers' GenerationMixin.generate for decoder-only models) and
+// generate.ts — generate() (transformers' GenerationMixin.generate, decoder-only and encoder-decoder) and
 // streamGenerate(), its async-iterator form. Decoding is synchronous math (one tidy() scope per
 // step, gradients off); streamGenerate yields to the event loop between steps, so the tokens and
 // text arrive while the next ones are computed.
@@ -14,11 +14,17 @@ type Loop = Generator<StepEvent, GenerateOutput, void>;
 const loopOf = (run: Run): Loop => (run.mode === 'beam' ? beamLoop(run) : sampleLoop(run));
 
 /**
- * Generates continuations of the prompts with a causal LM, as transformers' `model.generate()`:
+ * Generates continuations of the prompts with a causal LM or an encoder-decoder LM, as transformers' `model.generate()`:
  * greedy search, multinomial sampling (do_sample), beam search (num_beams > 1) or beam sampling;
  * logits processors and warpers in HF's order; the KV cache on by default (DynamicCache, or
  * `cache_implementation: 'static'`); left-padded batches with position_ids = cumsum(mask) - 1;
  * rows that hit an EOS are filled with pad_token_id until all are done.
+ *
+ * Encoder-decoder models (config.is_encoder_decoder, T5): input_ids / attention_mask feed the
+ * encoder, which runs once; the decoder starts from decoder_start_token_id (generation config, else
+ * the model config, else bos_token_id) and max_length / max_new_tokens / min_length count decoder
+ * tokens (the start token counts in max_length; the default is 20 new tokens). The sequences are
+ * the decoder's: start token + new tokens.
  *
  * Options are HF's keyword arguments (snake_case, camelCase aliases accepted): any
  * GenerationConfig field (max_new_tokens, do_sample, temperature, top_k, top_p, num_beams,
@@ -29,7 +35,7 @@ const loopOf = (run: Run): Loop => (run.mode === 'beam' ? beamLoop(run) : sample
  * call decides (so the return type is known statically).
  *
  * Returns the sequences (B * num_return_sequences, T_out) int64: prompt (with its padding) + new
- * tokens; with `return_dict_in_generate: true`, a GenerateOutput (sequences, and with
+ * tokens (encoder-decoder: decoder_start_token_id + new tokens); with `return_dict_in_generate: true`, a GenerateOutput (sequences, and with
  * output_scores the per-step scores and, for beam search, sequences_scores).
  * @example
  * const ids = generate(model, { input_ids, attention_mask, max_new_tokens: 32 });

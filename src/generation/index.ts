@@ -1,4 +1,4 @@
-// tunekit/generation — transformers' text generation for causal LMs:
+// tunekit/generation — transformers' text generation for causal LMs and encoder-decoder LMs (T5):
 //   import { GenerationConfig, generate, streamGenerate, TextStreamer } from 'tunekit/generation';
 //   const ids = model.generate({ input_ids, attention_mask, max_new_tokens: 32 }); // or generate(model, {...})
 //   for await (const c of streamGenerate(model, { input_ids, max_new_tokens: 64, tokenizer: tok })) process.stdout.write(c.text ?? '');

@@ -3,7 +3,9 @@
 // known one), the merged GenerationConfig (model defaults < a passed generation_config < keyword
 // options), the prompt and its mask on the host, special tokens, max/min lengths, the decoding
 // mode, batch expansion for beams and return sequences, the logits processors in HF's order, the
-// stopping criteria and the cache.
+// stopping criteria and the cache. An encoder-decoder model (T5) takes the prompt into its encoder
+// and decodes from decoder_start_token_id (encoder-decoder.ts); from step 4 on, the "prompt" is that
+// one decoder token.
 import { ConfigError, type PreTrainedModel, type CausalLMInputs, type CausalLMOutput } from '../models/index.js';
 import { DynamicCache, type KVCache } from '../nn/index.js';
 import { Tensor, tidy, type Generator, type Device } from '../torch/index.js';
@@ -22,6 +24,7 @@ import {
   type StoppingCriteria, type TokenDecoder,
 } from './stopping-criteria.js';
 import { LazyStaticCache } from './static-cache.js';
+import { isEncoderDecoder, decoderStartIds, checkSeq2SeqModel, makeEncoderDecoderCache, type EncoderPrompt } from './encoder-decoder.js';
 
 /** What generate() pushes tokens to (HF BaseStreamer): the prompt (B, T) first, then each step's tokens (B). */
 export interface Streamer {
@@ -31,7 +34,10 @@ export interface Streamer {
 
 /** generate()'s own arguments (besides the GenerationConfig fields). */
 export interface GenerateControls {
-  /** (B, T) int64 prompt ids, left-padded for batches. Without it, generation starts from bos_token_id. */
+  /**
+   * (B, T) int64 prompt ids, left-padded for batches (decoder-only; without it, generation starts
+   * from bos_token_id). Encoder-decoder models: the encoder's input (required; right padding is fine).
+   */
   input_ids?: Tensor | null;
   /** (B, T) 1 = token, 0 = padding. Default: inferred from pad_token_id as HF does, else all ones. */
   attention_mask?: Tensor | null;
@@ -63,7 +69,9 @@ export interface Run {
   mode: 'greedy' | 'sample' | 'beam';
   /** Prompts given (before expansion). */
   batch: number;
-  /** Rows decoded: batch * num_beams (beam) or batch * num_return_sequences (sampling). */
+  /** Encoder-decoder models: the encoder's prompts (the decoder rows start from decoder_start_token_id); else null. */
+  encoder: EncoderPrompt | null;
+  /** Rows decoded: batch * num_beams (beam) or batch * num_return_sequences (sampling). Encoder-decoder: the decoder's. */
   rows: number[][];
   /** Their prompt masks (B, T). */
   mask: number[][];
@@ -91,6 +99,8 @@ const NOT_TAKEN: Record<string, string> = {
   past_key_values: 'generate() makes its own cache (use_cache, cache_implementation)',
   position_ids: 'generate() derives position_ids from attention_mask (cumsum - 1, as HF)',
   labels: 'generate() does not take labels',
+  encoder_outputs: 'generate() runs the encoder itself on input_ids',
+  decoder_input_ids: 'generate() starts the decoder from decoder_start_token_id',
 };
 let warnedRightPadding = false;
 
@@ -138,8 +148,8 @@ export function prepareRun(model: CausalLM, inputs: GenerateInputs): Run {
   const who = `${model.constructor.name}.generate()`;
   if (typeof (model as { forward?: unknown }).forward !== 'function' || !(model.config as unknown))
     throw new TypeError('generate(): expected a model (a PreTrainedModel with a language-modeling head)');
-  if ((model.config as unknown as { is_encoder_decoder?: boolean }).is_encoder_decoder)
-    throw new Error(`${who}: encoder-decoder generation (T5) is not implemented yet; generate() runs decoder-only causal LMs`);
+  const seq2seq = isEncoderDecoder(model);
+  if (seq2seq) checkSeq2SeqModel(model, who);
   const { controls, fields } = splitOptions(inputs);
 
   // 1. the config: model defaults < the given generation_config's explicit fields < keyword options
@@ -166,6 +176,7 @@ export function prepareRun(model: CausalLM, inputs: GenerateInputs): Run {
   const vocab = lim?.vocabSize ?? ((model.config as unknown as { vocab_size?: number }).vocab_size ?? null);
   let rows: number[][];
   if (controls.input_ids === undefined || controls.input_ids === null) {
+    if (seq2seq) throw new TypeError(`${who}: give input_ids: the encoder's input (B, Ts) of an encoder-decoder model`);
     if (config.bos_token_id === null) throw new TypeError(`${who}: give input_ids (there is no bos_token_id to start from)`);
     rows = [[config.bos_token_id]];
   } else {
@@ -173,7 +184,7 @@ export function prepareRun(model: CausalLM, inputs: GenerateInputs): Run {
       throw new TypeError(`${who}: input_ids must be an int64 tensor of token ids, got ${controls.input_ids.dtype}`);
     rows = hostRows(controls.input_ids, 'input_ids');
   }
-  const [batch, promptLength] = [rows.length, rows[0]!.length];
+  const batch = rows.length;
   if (vocab !== null)
     rows.forEach((r, i) => r.forEach((id, j) => {
       if (id < 0 || id >= vocab) throw new RangeError(`${who}: input_ids[${i}][${j}] = ${id} is not a token id of this model: ids must lie in [0, vocab_size) = [0, ${vocab})`);
@@ -181,8 +192,8 @@ export function prepareRun(model: CausalLM, inputs: GenerateInputs): Run {
   let mask: number[][];
   if (controls.attention_mask !== undefined && controls.attention_mask !== null) {
     mask = hostRows(controls.attention_mask, 'attention_mask');
-    if (mask.length !== batch || mask[0]!.length !== promptLength)
-      throw new RangeError(`${who}: attention_mask has shape [${mask.length}, ${mask[0]!.length}] but input_ids has [${batch}, ${promptLength}]`);
+    if (mask.length !== batch || mask[0]!.length !== rows[0]!.length)
+      throw new RangeError(`${who}: attention_mask has shape [${mask.length}, ${mask[0]!.length}] but input_ids has [${batch}, ${rows[0]!.length}]`);
     mask.forEach((r, i) => {
       if (r.some((x) => x !== 0 && x !== 1)) throw new RangeError(`${who}: attention_mask row ${i} holds values other than 0 and 1`);
       if (!r.includes(1)) throw new RangeError(`${who}: attention_mask row ${i} has no token (all padding)`);
@@ -192,24 +203,37 @@ export function prepareRun(model: CausalLM, inputs: GenerateInputs): Run {
     const infer = padInInputs && (eos === null || !eos.includes(pad!));
     mask = rows.map((r) => r.map((id) => (infer && id === pad ? 0 : 1)));
   }
-  if (pad !== null && batch > 1 && rows.some((r) => r[r.length - 1] === pad) && !warnedRightPadding) {
+  if (!seq2seq && pad !== null && batch > 1 && rows.some((r) => r[r.length - 1] === pad) && !warnedRightPadding) {
     warnedRightPadding = true;
     process.emitWarning(`${who}: a decoder-only model is generating and right-padding was detected; for correct results pad on the left (padding_side 'left')`, { code: 'TUNEKIT_RIGHT_PADDING' });
   }
+  // encoder-decoder: the prompt feeds the encoder; the decoder's prompt is its start token (HF
+  // _prepare_decoder_input_ids_for_generation), so lengths below count decoder tokens
+  const encoder: Omit<EncoderPrompt, 'expand'> | null = seq2seq ? { inputIds: rows, mask } : null;
+  if (seq2seq) {
+    const start = decoderStartIds(model, config, batch, who);
+    if (vocab !== null) start.forEach((id) => {
+      if (id < 0 || id >= vocab) throw new RangeError(`${who}: decoder_start_token_id ${id} is not a token id of this model: ids must lie in [0, vocab_size) = [0, ${vocab})`);
+    });
+    rows = start.map((id) => [id]);
+    mask = rows.map(() => [1]);
+  }
+  const promptLength = rows[0]!.length;
   const hasPadding = mask.some((r) => r.includes(0));
 
   // 4. lengths (HF _prepare_generated_length / _validate_generated_length)
-  const { limit, table } = positionLimit(model);
+  const { limit, table } = seq2seq ? { limit: null, table: false } : positionLimit(model);
   if (limit !== null && promptLength > limit)
     throw new RangeError(`${who}: the prompt has ${promptLength} tokens (input_ids [${batch}, ${promptLength}]) but the model takes at most ${limit} positions (max_position_embeddings ${limit}); shorten the prompt`);
   let maxLength: number;
   if (config.max_new_tokens !== null) maxLength = config.max_new_tokens + promptLength;
   else if (fields.max_length === undefined && config.max_length === GENERATION_FIELDS.max_length.default) {
     maxLength = config.max_length + promptLength; // the default: 20 new tokens, within max_position_embeddings
-    if (limit !== null) maxLength = Math.min(maxLength, limit);
+    const maxPos = seq2seq ? (model.config as unknown as { max_position_embeddings?: number }).max_position_embeddings ?? null : limit;
+    if (maxPos !== null) maxLength = Math.min(maxLength, maxPos);
   } else maxLength = config.max_length;
   if (promptLength >= maxLength)
-    throw new RangeError(`${who}: input_ids has ${promptLength} tokens but max_length is ${maxLength}: nothing to generate; set max_new_tokens (or a larger max_length)`);
+    throw new RangeError(`${who}: ${seq2seq ? `the decoder starts with ${promptLength} token (decoder_start_token_id)` : `input_ids has ${promptLength} tokens`} but max_length is ${maxLength}: nothing to generate; set max_new_tokens (or a larger max_length)`);
   if (table && limit !== null) {
     const most = Math.max(...mask.map((r) => r.reduce((a, x) => a + x, 0))) + maxLength - promptLength;
     if (most > limit)
@@ -273,11 +297,14 @@ export function prepareRun(model: CausalLM, inputs: GenerateInputs): Run {
   const impl = config.cache_implementation;
   if (impl !== null && impl !== 'dynamic' && impl !== 'static')
     throw new ConfigError(`${who}: cache_implementation '${impl}' is not supported (tunekit has 'dynamic' and 'static')`);
+  if (seq2seq && impl === 'static') throw new ConfigError(`${who}: cache_implementation 'static' is not supported for encoder-decoder models (use 'dynamic')`);
   const useCache = config.use_cache && takes('past_key_values');
-  const makeCache = (): KVCache | null => (!useCache ? null : impl === 'static' ? new LazyStaticCache(maxLength) : new DynamicCache());
+  const makeCache = (): KVCache | null =>
+    (!useCache ? null : seq2seq ? makeEncoderDecoderCache() : impl === 'static' ? new LazyStaticCache(maxLength) : new DynamicCache());
 
   return {
-    model, who, config, mode, batch, rows: rep(rows), mask: rep(mask), hasPadding, promptLength, maxLength, eos, pad,
+    model, who, config, mode, batch, encoder: encoder ? { ...encoder, expand } : null,
+    rows: rep(rows), mask: rep(mask), hasPadding, promptLength, maxLength, eos, pad,
     processors: p, criteria: c, streamer, generator: controls.generator ?? null,
     accepts: { positionIds: takes('position_ids'), logitsToKeep: takes('logits_to_keep'), attentionMask: takes('attention_mask') },
     makeCache, device: model.device, returnDict: config.return_dict_in_generate,

@@ -1,8 +1,9 @@
-// tunekit/pipelines — transformers' pipeline() for the encoder tasks: text-classification,
-// token-classification (ner), question-answering and fill-mask, with HF's options and outputs.
+// tunekit/pipelines — transformers' pipeline(): text-classification, token-classification (ner),
+// question-answering, fill-mask, text-generation, and text2text-generation / summarization /
+// translation for encoder-decoder models, with HF's options and outputs.
 //   const clf = await pipeline('text-classification', { model: 'runs/spam-classifier' });
 //   await clf('WIN a FREE cruise!!!');   // [{ label: 'spam', score: 0.98 }]
-export { pipeline, SUPPORTED_TASKS, type PipelineOptions, type PipelineTask, type PipelineTasks } from './pipeline.js';
+export { pipeline, SUPPORTED_TASKS, type PipelineOptions, type PipelineTask, type PipelineTasks, type PipelineFor } from './pipeline.js';
 export { Pipeline, callable, type Callable, type IdRows, type PipelineModel } from './base.js';
 export {
   TextClassificationPipeline, type TextClassificationInput, type TextClassificationOptions, type LabelScore, type FunctionToApply,
@@ -17,3 +18,4 @@ export { decodeSpans, selectStartsEnds, type SpanSelection } from './qa-decode.j
 export { FillMaskPipeline, type FillMaskOptions, type FillMaskOutput, type FillMaskResult } from './fill-mask.js';
 export { resolveCheckpoint, cachedSnapshot, hubCacheDir } from './resolve.js';
 export { TextGenerationPipeline, type TextGenerationOptions, type TextGenerationResult } from './text-generation.js';
+export { Text2TextGenerationPipeline, SummarizationPipeline, TranslationPipeline, isTranslationTask, type Text2TextOptions, type Text2TextResult } from './text2text.js';

@@ -1,9 +1,10 @@
 // pipeline.ts — the `pipeline(task, ...)` factory of transformers 4.47 pipelines/__init__.py:
 // the task (or alias) picks the pipeline class and Auto model class; a model or tokenizer given
 // by name is loaded from its folder / hub id, the tokenizer by default from the model's folder.
+// `translation_xx_to_yy` names map to the translation pipeline (HF check_task).
 import { AutoTokenizer, type FromPretrainedOptions as TokenizerOptions, type PreTrainedTokenizerFast } from '../tokenizers/index.js';
 import {
-  AutoModelForMaskedLM, AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoModelForCausalLM,
+  AutoModelForMaskedLM, AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoModelForCausalLM, AutoModelForSeq2SeqLM,
   PreTrainedModel, type FromPretrainedOptions as ModelOptions,
 } from '../models/index.js';
 import type { Device } from '../torch/index.js';
@@ -14,6 +15,7 @@ import { resolveCheckpoint } from './resolve.js';
 import { TextClassificationPipeline } from './text-classification.js';
 import { TokenClassificationPipeline } from './token-classification.js';
 import { TextGenerationPipeline, type TextGenerationOptions } from './text-generation.js';
+import { Text2TextGenerationPipeline, SummarizationPipeline, TranslationPipeline, isTranslationTask, type Text2TextOptions } from './text2text.js';
 
 /** Options of {@link pipeline}. */
 export interface PipelineOptions {
@@ -27,8 +29,11 @@ export interface PipelineOptions {
   modelKwargs?: ModelOptions;
   /** AutoTokenizer.fromPretrained options when the tokenizer is loaded by name. */
   tokenizerKwargs?: TokenizerOptions;
-  /** text-generation: default generate() / pipeline options for every call (max_new_tokens, do_sample, return_full_text ...). */
-  generateKwargs?: TextGenerationOptions;
+  /**
+   * text-generation, text2text-generation, summarization, translation: default generate() /
+   * pipeline options for every call (max_new_tokens, do_sample, return_full_text ...).
+   */
+  generateKwargs?: TextGenerationOptions | Text2TextOptions;
 }
 
 /** Task name -> pipeline class, as HF's SUPPORTED_TASKS (aliases included). */
@@ -40,11 +45,17 @@ export interface PipelineTasks {
   'question-answering': QuestionAnsweringPipeline;
   'fill-mask': FillMaskPipeline;
   'text-generation': TextGenerationPipeline;
+  'text2text-generation': Text2TextGenerationPipeline;
+  summarization: SummarizationPipeline;
+  translation: TranslationPipeline;
 }
-export type PipelineTask = keyof PipelineTasks;
+/** A task name: a key of PipelineTasks, or `translation_xx_to_yy`. */
+export type PipelineTask = keyof PipelineTasks | `translation_${string}_to_${string}`;
+/** The pipeline class a task name makes. */
+export type PipelineFor<T extends PipelineTask> = T extends keyof PipelineTasks ? PipelineTasks[T] : TranslationPipeline;
 
 type Ctor = new (task: string, model: PreTrainedModel, tok: PreTrainedTokenizerFast, device?: Device) => Pipeline;
-const TASKS: Record<PipelineTask, { cls: Ctor; auto: { fromPretrained(dir: string, o?: ModelOptions): Promise<PreTrainedModel>; name: string } }> = {
+const TASKS: Record<keyof PipelineTasks, { cls: Ctor; auto: { fromPretrained(dir: string, o?: ModelOptions): Promise<PreTrainedModel>; name: string } }> = {
   'text-classification': { cls: TextClassificationPipeline, auto: AutoModelForSequenceClassification },
   'sentiment-analysis': { cls: TextClassificationPipeline, auto: AutoModelForSequenceClassification },
   'token-classification': { cls: TokenClassificationPipeline, auto: AutoModelForTokenClassification },
@@ -52,10 +63,13 @@ const TASKS: Record<PipelineTask, { cls: Ctor; auto: { fromPretrained(dir: strin
   'question-answering': { cls: QuestionAnsweringPipeline, auto: AutoModelForQuestionAnswering },
   'fill-mask': { cls: FillMaskPipeline, auto: AutoModelForMaskedLM },
   'text-generation': { cls: TextGenerationPipeline, auto: AutoModelForCausalLM },
+  'text2text-generation': { cls: Text2TextGenerationPipeline, auto: AutoModelForSeq2SeqLM },
+  summarization: { cls: SummarizationPipeline, auto: AutoModelForSeq2SeqLM },
+  translation: { cls: TranslationPipeline, auto: AutoModelForSeq2SeqLM },
 };
 
 /** The task names {@link pipeline} accepts. */
-export const SUPPORTED_TASKS: readonly PipelineTask[] = Object.keys(TASKS) as PipelineTask[];
+export const SUPPORTED_TASKS: readonly (keyof PipelineTasks)[] = Object.keys(TASKS) as (keyof PipelineTasks)[];
 
 /**
  * Builds a task pipeline.  The result is callable: `await clf(inputs, opts)` (also `clf.call`).
@@ -65,8 +79,9 @@ export const SUPPORTED_TASKS: readonly PipelineTask[] = Object.keys(TASKS) as Pi
  *   const ner = await pipeline('ner', { model, tokenizer });  // objects already in memory
  * @throws Error for an unknown task, or a model object without a tokenizer.
  */
-export async function pipeline<T extends PipelineTask>(task: T, opts: PipelineOptions): Promise<Callable<PipelineTasks[T]>> {
-  const spec = TASKS[task];
+export async function pipeline<T extends PipelineTask>(task: T, opts: PipelineOptions): Promise<Callable<PipelineFor<T>>> {
+  const key: keyof PipelineTasks | undefined = typeof task === 'string' && isTranslationTask(task) ? 'translation' : Object.hasOwn(TASKS, task) ? task as keyof PipelineTasks : undefined;
+  const spec = key ? TASKS[key] : undefined;
   if (!spec) throw new Error(`Unknown task ${String(task)}, available tasks are [${SUPPORTED_TASKS.map((t) => `'${t}'`).join(', ')}]`);
   if (!opts || typeof opts !== 'object' || opts.model === undefined || opts.model === null)
     throw new TypeError(`pipeline('${task}'): pass { model } (a model object, a checkpoint folder or a hub id)`);
@@ -85,10 +100,21 @@ export async function pipeline<T extends PipelineTask>(task: T, opts: PipelineOp
   if (tokSource === null) throw new Error(`pipeline('${task}'): a model object needs a tokenizer (pass { tokenizer }: an AutoTokenizer or its folder)`);
   if (typeof tokSource === 'string') tokenizer = await AutoTokenizer.fromPretrained(await resolveCheckpoint(tokSource), opts.tokenizerKwargs ?? {});
   else tokenizer = tokSource;
-  const p = new spec.cls(task, model, tokenizer, opts.device) as PipelineTasks[T];
+  // HF: 'translation' on a model whose task_specific_params name a translation_xx_to_yy task uses that one
+  let name: string = task;
+  const tsp = (model.config as unknown as { extras?: Record<string, unknown> }).extras?.task_specific_params;
+  if (name === 'translation' && tsp !== null && typeof tsp === 'object') {
+    const found = Object.keys(tsp).find((k) => k.startsWith('translation'));
+    if (found) {
+      name = found;
+      process.emitWarning(`"translation" task was used, instead of "translation_XX_to_YY", defaulting to "${found}"`);
+    }
+  }
+  const p = new spec.cls(name, model, tokenizer, opts.device) as PipelineFor<T>;
   if (opts.generateKwargs !== undefined) {
-    if (!(p instanceof TextGenerationPipeline)) throw new TypeError(`pipeline('${task}'): generateKwargs is only for text-generation`);
-    p.defaults = { ...opts.generateKwargs };
+    if (p instanceof TextGenerationPipeline) p.defaults = { ...(opts.generateKwargs as TextGenerationOptions) };
+    else if (p instanceof Text2TextGenerationPipeline) p.defaults = { ...(opts.generateKwargs as Text2TextOptions) };
+    else throw new TypeError(`pipeline('${task}'): generateKwargs is only for text-generation, text2text-generation, summarization and translation`);
   }
   return callable(p);
 }

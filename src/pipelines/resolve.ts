@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** Files fetched for a hub id missing from the cache; the first weights file found wins. */
-const HUB_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt'];
+const HUB_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'spiece.model', 'generation_config.json'];
 const HUB_WEIGHTS = ['model.safetensors', 'pytorch_model.bin'];
 
 const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();

@@ -79,7 +79,7 @@ test('what generate() does not do is refused by name', async () => {
   const base = new LlamaModel(new LlamaConfig({ vocab_size: 16, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 1, num_attention_heads: 2 }));
   assert.throws(() => generate(base, { input_ids: ids([[1, 2]]), max_new_tokens: 2 }), /LlamaModel\.generate\(\): the model's forward returned no \(B, T, V\) logits; generate\(\) needs a causal-LM head/);
   const encdec = new LlamaForCausalLM(new LlamaConfig({ vocab_size: 16, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 1, num_attention_heads: 2, is_encoder_decoder: true }));
-  assert.throws(() => encdec.generate({ input_ids: ids([[1, 2]]) }), /encoder-decoder generation \(T5\) is not implemented yet/);
+  assert.throws(() => encdec.generate({ input_ids: ids([[1, 2]]) }), /config\.is_encoder_decoder is true but the model has no getEncoder\(\)/);
   assert.throws(() => generate(llama, { input_ids: ids(P), generation_config: { max_new_tokens: 2 } as never }), /generation_config must be a GenerationConfig/);
 });
 

@@ -16,7 +16,7 @@ import { assertClose, sharedDir } from '../helpers.js';
 
 const GEN = sharedDir('fixtures', 'hf', 'generation');
 const MODELS = sharedDir('fixtures', 'hf', 'models');
-/** Encoder-decoder generation (T5) is a later issue; these folders are left out on purpose. */
+/** Encoder-decoder folders: test/generation/seq2seq.test.ts runs them (encoder once, decoder from decoder_start_token_id). */
 const LATER = new Set(['t5_seq2seq', 't5v11_seq2seq']);
 
 interface Case {

@@ -59,8 +59,8 @@ test('several masks give one list per mask and keep the other masks in the seque
 });
 
 test('pipeline(): tasks, a hub id from the HF cache, a model object without tokenizer, the callable wrapper', async () => {
-  assert.deepEqual([...SUPPORTED_TASKS].sort(), ['fill-mask', 'ner', 'question-answering', 'sentiment-analysis', 'text-classification', 'text-generation', 'token-classification']);
-  await assert.rejects(pipeline('summarization' as never, { model: 'x' }), /Unknown task summarization/);
+  assert.deepEqual([...SUPPORTED_TASKS].sort(), ['fill-mask', 'ner', 'question-answering', 'sentiment-analysis', 'summarization', 'text-classification', 'text-generation', 'text2text-generation', 'token-classification', 'translation']);
+  await assert.rejects(pipeline('zero-shot-classification' as never, { model: 'x' }), /Unknown task zero-shot-classification/);
   const model = await AutoModelForMaskedLM.fromPretrained(fixturePath('bert_mlm'), { onWarning: () => {} });
   await assert.rejects(pipeline('fill-mask', { model }), /needs a tokenizer/);
 

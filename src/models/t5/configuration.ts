@@ -66,6 +66,13 @@ export class T5Config extends PretrainedConfig {
   private static derive(init: Record<string, unknown>): Record<string, unknown> {
     if (init === null || typeof init !== 'object') return init;
     const out = { ...init };
+    // transformers 5.x writes tie_word_embeddings: true always and keeps the 4.x meaning in
+    // scale_decoder_outputs (false for T5 v1.1 / Flan-T5, whose checkpoint holds its own lm_head.weight):
+    // read it back as 4.x's tie_word_embeddings, which both ties the head and scales the decoder output.
+    if (typeof out.scale_decoder_outputs === 'boolean') {
+      out.tie_word_embeddings = out.scale_decoder_outputs;
+      delete out.scale_decoder_outputs;
+    }
     if (out.num_decoder_layers === undefined || out.num_decoder_layers === null) out.num_decoder_layers = out.num_layers ?? out.num_hidden_layers ?? T5_FIELDS.num_layers.default;
     const ffp = out.feed_forward_proj ?? T5_FIELDS.feed_forward_proj.default;
     if (typeof ffp === 'string') {

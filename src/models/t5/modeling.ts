@@ -74,6 +74,12 @@ function decode(model: T5Model | T5ForConditionalGeneration, inputs: Seq2SeqLMIn
     if (!inputs.labels) throw new TypeError(`${model.constructor.name}.forward: give decoder_input_ids (or decoder_inputs_embeds, or labels to shift right)`);
     dec = model.prepareDecoderInputIdsFromLabels(inputs.labels);
   }
+  // a batch mismatch would otherwise surface as a shape error inside cross-attention
+  const decB = (dec ?? inputs.decoder_inputs_embeds!).size(0), encB = enc.last_hidden_state.size(0);
+  if (decB !== encB) {
+    const src = inputs.decoder_input_ids ? 'decoder_input_ids' : inputs.decoder_inputs_embeds ? 'decoder_inputs_embeds' : 'labels';
+    throw new RangeError(`${model.constructor.name}.forward: ${src} has batch size ${decB} but the encoder output has ${encB}: the decoder inputs must have one row per source row`);
+  }
   const cache = inputs.past_key_values ?? (inputs.use_cache ? new EncoderDecoderCache() : null);
   return model.decoder.forward({
     input_ids: dec, inputs_embeds: inputs.decoder_inputs_embeds, attention_mask: inputs.decoder_attention_mask,
