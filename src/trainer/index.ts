@@ -19,3 +19,4 @@ export {
 } from './checkpoint.js';
 export { floatingPointOps, numNonEmbeddingParameters, type TrainableModel, type ModelOutput } from './model.js';
 export * from './sft/index.js';
+export * from './seq2seq/index.js';
