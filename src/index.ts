@@ -13,12 +13,12 @@ export * as metrics from './metrics/index.js';
 export * as trainer from './trainer/index.js';
 export * as pipelines from './pipelines/index.js';
 export { AutoTokenizer } from './tokenizers/index.js';
-export { Dataset, DatasetDict, loadDataset } from './data/index.js';
+export { Dataset, DatasetDict, loadDataset, DataCollatorForSeq2Seq } from './data/index.js';
 export {
   AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification,
-  AutoModelForQuestionAnswering, AutoModelForMaskedLM, AutoModelForCausalLM,
+  AutoModelForQuestionAnswering, AutoModelForMaskedLM, AutoModelForCausalLM, AutoModelForSeq2SeqLM,
 } from './models/index.js';
 export { GenerationConfig, generate, streamGenerate, TextStreamer } from './generation/index.js';
 export { LoraConfig, getPeftModel, PeftModel } from './peft/index.js';
-export { Trainer, TrainingArguments } from './trainer/index.js';
+export { Trainer, TrainingArguments, SFTTrainer, SFTConfig, Seq2SeqTrainer, Seq2SeqTrainingArguments } from './trainer/index.js';
 export { pipeline } from './pipelines/index.js';
