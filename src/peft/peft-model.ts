@@ -83,6 +83,25 @@ export class PeftModel extends Module {
     if (typeof g !== 'function') throw new TypeError(`${this.getBaseModel().constructor.name} has no generate(); import tunekit's generation module with a causal LM`);
     return (g as (...a: unknown[]) => unknown).apply(this.getBaseModel(), args);
   }
+  /** Device and dtype of the base model's first parameter (what generate() allocates its buffers on). */
+  get device(): unknown { return this.inner.device; }
+  get dtype(): unknown { return this.inner.dtype; }
+  /** The base model's input limits (vocabulary, positions), which generate() checks prompts against. */
+  inputLimits(): unknown {
+    const f = this.inner.inputLimits;
+    return typeof f === 'function' ? (f as () => unknown).call(this.getBaseModel()) : undefined;
+  }
+  /** Encoder-decoder models (peft PeftModelForSeq2SeqLM reaches them through the base model): the encoder stack, for generate(). */
+  getEncoder(): unknown { return this.#call('getEncoder'); }
+  /** The decoder stack of an encoder-decoder model. */
+  getDecoder(): unknown { return this.#call('getDecoder'); }
+  /** The base model's teacher-forcing shift of labels (DataCollatorForSeq2Seq with a model). */
+  prepareDecoderInputIdsFromLabels(labels: unknown): unknown { return this.#call('prepareDecoderInputIdsFromLabels', labels); }
+  #call(name: string, ...args: unknown[]): unknown {
+    const f = this.inner[name];
+    if (typeof f !== 'function') throw new TypeError(`${this.getBaseModel().constructor.name} has no ${name}() (not an encoder-decoder model)`);
+    return (f as (...a: unknown[]) => unknown).apply(this.getBaseModel(), args);
+  }
   /** Gradient checkpointing of the wrapped model (the Trainer's gradient_checkpointing). */
   gradientCheckpointingEnable(opts?: object): void {
     const f = this.inner.gradientCheckpointingEnable;

@@ -198,3 +198,22 @@ test('bad input: clear errors naming the file or option, and the base model unto
   untouched();
   assert.ok(existsSync(join(LLAMA, 'adapter_model.safetensors')));
 });
+
+test('a PeftModel on T5 (SEQ_2_SEQ_LM) generates through its base: generate(peft) = generate(base) while B = 0; the encoder and the label shift pass through', async () => {
+  await import('../../src/generation/index.js'); // installs model.generate
+  const { generate } = await import('../../src/generation/index.js');
+  const { T5ForConditionalGeneration } = await import('../../src/models/t5/index.js');
+  const dir = sharedDir('fixtures/hf/lora/t5_seq2seq_lm/base');
+  const base = await T5ForConditionalGeneration.fromPretrained(dir);
+  const want = generate(base, { input_ids: torch.tensor([[5, 9, 17, 3, 1]], { dtype: 'int64' }), max_new_tokens: 6, num_beams: 2 }).toArray();
+  const peft = getPeftModel(await T5ForConditionalGeneration.fromPretrained(dir), { task_type: 'SEQ_2_SEQ_LM', r: 4 });
+  assert.deepEqual(wrapped(peft).filter((k) => k.endsWith('.q')).length, 2 + 2 * 2, 'q in every encoder self-, decoder self- and cross-attention');
+  const input = torch.tensor([[5, 9, 17, 3, 1]], { dtype: 'int64' });
+  assert.deepEqual(generate(peft as never, { input_ids: input, max_new_tokens: 6, num_beams: 2 }).toArray(), want);
+  assert.deepEqual((peft.generate({ input_ids: input, max_new_tokens: 6, num_beams: 2 }) as torch.Tensor).toArray(), want);
+  assert.equal(peft.getEncoder(), base.constructor === T5ForConditionalGeneration ? (peft.getBaseModel() as unknown as { encoder: unknown }).encoder : null);
+  const shifted = peft.prepareDecoderInputIdsFromLabels(torch.tensor([[7, 8, -100]], { dtype: 'int64' })) as torch.Tensor;
+  assert.deepEqual(shifted.toArray(), [[0, 7, 8]]);
+  const llamaPeft = getPeftModel(await llama(), { task_type: 'CAUSAL_LM' });
+  assert.throws(() => llamaPeft.getEncoder(), /LlamaForCausalLM has no getEncoder\(\) \(not an encoder-decoder model\)/);
+});
