@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as torch from '../../src/torch/index.js';
 import { Tensor } from '../../src/torch/index.js';
 import { GenerationConfig } from '../../src/generation/index.js';
 import { T5ForConditionalGeneration } from '../../src/models/t5/index.js';
@@ -289,4 +290,33 @@ test('prediction_loss_only / no computeMetrics: evaluate() does not generate (th
   assert.equal(calls, 0);
   assert.ok(Number.isFinite(m.eval_loss));
   assertClose(m.eval_loss!, CASES.greedy_generation_max_length!.metrics.eval_loss!, { rtol: 0, atol: 1e-5, msg: 'eval_loss' });
+});
+
+test('a training forward skips the logits (chunked loss: the same loss and gradients); the model keeps lossType nll; computeLossFunc gets the logits', async () => {
+  const { model, trainer } = await makeTrainer({ output_dir: tmp(), report_to: 'none', use_cpu: true });
+  const collate = new DataCollatorForSeq2Seq({ tokenizer: TOK, model });
+  const batch = collate.collate(data.train.slice(0, 4).map((r) => ({ ...r })) as never);
+  model.train();
+  const grads = (run: () => { loss: Tensor; outputs: Record<string, unknown> }): { loss: number; width: number; grads: number[] } => torch.tidy(() => {
+    model.zeroGrad();
+    const { loss, outputs } = run();
+    loss.backward();
+    const g = model.parameters().map((p) => p.grad!.norm().item());
+    return { loss: loss.item(), width: (outputs.logits as Tensor).size(1), grads: g };
+  });
+  const viaTrainer = grads(() => trainer.computeLoss(batch) as never);
+  assert.equal(model.lossType, 'nll', 'restored after the forward');
+  const plain = grads(() => { const o = model.forward(batch as never); return { loss: o.loss!, outputs: o as never }; });
+  assert.equal(viaTrainer.width, 0, 'no logits made in the trainer\'s training forward');
+  assert.ok(plain.width > 0);
+  assert.ok(Math.abs(viaTrainer.loss - plain.loss) < 1e-5, `${viaTrainer.loss} vs ${plain.loss}`);
+  viaTrainer.grads.forEach((g, i) => assert.ok(Math.abs(g - plain.grads[i]!) <= 1e-5 * Math.max(1, plain.grads[i]!), `param ${i}: ${g} vs ${plain.grads[i]}`));
+  // a computeLossFunc reads the logits: the full forward runs
+  let seenWidth = -1;
+  const { trainer: withFunc } = await makeTrainer({ output_dir: tmp(), report_to: 'none', use_cpu: true }, {
+    computeLossFunc: (outputs: { logits: Tensor }, labels: Tensor) => { seenWidth = outputs.logits.size(1); return torch.F.crossEntropy(outputs.logits.reshape(-1, outputs.logits.size(-1)), labels.reshape(-1), { ignoreIndex: -100 }); },
+  } as never);
+  torch.tidy(() => { withFunc.computeLoss({ ...batch } as Batch); });
+  assert.ok(seenWidth > 0, 'computeLossFunc saw full logits');
+  model.zeroGrad();
 });

@@ -3,13 +3,15 @@
 // (+ lm_head: tied to `shared` and fed the decoder output scaled by d_model^-0.5 in the original
 // T5; untied and unscaled in T5 v1.1 / Flan-T5). `shared` is one Embedding used by both stacks
 // (state-dict aliases encoder.embed_tokens.weight / decoder.embed_tokens.weight, saved once).
-import type { Tensor } from '../../torch/index.js';
+import { empty, isGradEnabled, type Tensor } from '../../torch/index.js';
 import { init, Linear, Embedding, RMSNorm, EncoderDecoderCache, type Module } from '../../nn/index.js';
 import { PreTrainedModel, type InputLimits } from '../modeling.js';
 import { SEQ2SEQ_LM_INPUTS, seq2seqLmLoss, shiftRight, type EncoderOutput, type Seq2SeqLMInputs, type Seq2SeqLMOutput } from '../seq2seq-lm.js';
 import { T5Config } from './configuration.js';
 import { T5Attention, T5DenseActDense, T5DenseGatedActDense } from './layers.js';
 import { T5Stack, T5_ENCODER_INPUTS, type T5StackOutput } from './stack.js';
+import { lmHeadLogits, chunkedSeq2SeqLoss } from './head.js';
+import type { CausalLossType } from '../causal-lm.js';
 
 const SEQ2SEQ_INPUT_SET = new Set<string>(SEQ2SEQ_LM_INPUTS);
 
@@ -143,6 +145,8 @@ export class T5ForConditionalGeneration extends T5PreTrainedModel {
   encoder: T5Stack;
   decoder: T5Stack;
   lm_head: Linear;
+  /** 'chunked_nll': a training forward with labels returns the loss and (B, 0, V) logits, never making them (head.ts). */
+  lossType: CausalLossType = 'nll';
   constructor(config: T5Config) {
     super(config);
     this.shared = new Embedding(config.vocab_size, config.d_model);
@@ -169,8 +173,9 @@ export class T5ForConditionalGeneration extends T5PreTrainedModel {
     let h = out.last_hidden_state; // (B, Tt, d_model)
     // the original T5 ties the head to the embeddings and rescales the decoder output (mesh-tf)
     if (this.config.tie_word_embeddings) h = h.mul(this.config.d_model ** -0.5);
-    const logits = this.lm_head.forward(h); // (B, Tt, V)
-    const loss = inputs.labels ? seq2seqLmLoss(logits, inputs.labels) : undefined;
+    const chunked = !!inputs.labels && this.lossType === 'chunked_nll' && isGradEnabled();
+    const logits = chunked ? empty([h.size(0), 0, this.config.vocab_size], { device: h.device }) : lmHeadLogits(this.lm_head, h); // (B, Tt | 0, V)
+    const loss = !inputs.labels ? undefined : chunked ? chunkedSeq2SeqLoss(this.lm_head, h, inputs.labels) : seq2seqLmLoss(logits, inputs.labels);
     return {
       ...(loss ? { loss } : {}), logits, ...(out.past_key_values ? { past_key_values: out.past_key_values as EncoderDecoderCache } : {}),
       encoder_last_hidden_state: enc.last_hidden_state,

@@ -1,0 +1,43 @@
+// head.ts — the LM head's logits for a few decoder rows (decode steps of generate()), computed as
+// (W h^T)^T instead of h W^T. Same values up to float rounding; measured on libtorch 2.13 CPU (MKL,
+// 1 thread), a (32128, 256) head: 1 row 3.9 -> 1.7 ms, 2 rows 7.7 -> 1.8, 4 rows 5.9 -> 2.8, 8 rows
+// 6.7 -> 4.2 (the same in torch; bench/seq2seq-floor.ts, docs/benchmarks.md): for h W^T MKL packs the whole transposed weight (a 33 MB copy)
+// on every call, and its 1-row gemv on the transposed layout is the slow one, while W h^T streams W
+// once. From ~12 rows, and for weights that fit in cache, the plain linear is as fast or faster.
+// This belongs in nn.Linear for every model; it lives here, beside the mainline, until it is proven.
+import { F, cat, isGradEnabled, zerosLike, type Tensor } from '../../torch/index.js';
+import { Linear } from '../../nn/index.js';
+
+/** Rows up to which the transposed product wins at 1 and 2 threads (1 thread: 12-16 tie, 24+ lose; 2 threads: 24-48 lose). */
+const MAX_ROWS = 8;
+/** Weights below this many elements stay in cache: the plain linear is faster there. */
+const MIN_WEIGHT = 1 << 20;
+
+/** head(h) for h (B, T, d_model) -> (B, T, V); the transposed product when no gradient is needed. */
+export function lmHeadLogits(head: Linear, h: Tensor): Tensor {
+  const w = head.weight, rows = h.numel() / h.size(-1);
+  const plain = head.constructor !== Linear || head.bias !== null || rows > MAX_ROWS || w.numel() < MIN_WEIGHT ||
+    w.device !== 'cpu' || w.dtype !== 'float32' || h.dtype !== 'float32' || (isGradEnabled() && (w.requiresGrad || h.requiresGrad));
+  if (plain) return head.forward(h);
+  const x = h.reshape(rows, h.size(-1)); // (R, d_model)
+  // one row: MKL's matrix-vector path is the slow one; a zero second row makes it a matrix product
+  const xs = rows === 1 ? cat([x, zerosLike(x)], 0) : x; // (R | 2, d_model)
+  const out = w.matmul(xs.transpose(0, 1)); // (V, R | 2)
+  return (rows === 1 ? out.narrow(1, 0, 1) : out).transpose(0, 1).contiguous().view(...h.shape.slice(0, -1), w.size(0)); // (B, T, V)
+}
+
+/**
+ * The training loss without the (B, Tt, V) logits (TRL's loss_type 'chunked_nll', as the causal LMs'
+ * lossType): rows whose label is -100 are dropped before the projection, the rest are projected and
+ * their gradients made block by block (F.linearCrossEntropySum). The same value as
+ * seq2seqLmLoss(head(h), labels): the mean over label tokens. h (B, Tt, d_model), labels (B, Tt) -> 0-d.
+ */
+export function chunkedSeq2SeqLoss(head: Linear, h: Tensor, labels: Tensor): Tensor {
+  if (head.constructor !== Linear)
+    throw new TypeError(`lossType 'chunked_nll' reads lm_head's weight directly, so lm_head must be a plain Linear (got ${head.constructor.name}); use lossType 'nll'`);
+  if (labels.ndim !== 2 || labels.size(0) !== h.size(0) || labels.size(1) !== h.size(1))
+    throw new RangeError(`labels have shape [${labels.shape}] but the decoder output [${h.shape}]: labels must be (B, Tt) like the decoder inputs`);
+  const flat = labels.long().reshape(-1).to(h.device); // (B*Tt)
+  const sum = F.linearCrossEntropySum(h.reshape(-1, h.size(-1)), head.weight, head.bias, flat, { ignoreIndex: -100 }); // 0-d
+  return sum.div(flat.ne(-100).sum()); // NaN when no label counts, as torch's mean cross-entropy
+}
