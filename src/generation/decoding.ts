@@ -124,10 +124,12 @@ export class DecodingState {
     const old = this.ids;
     this.ids = tidy(() => {
       const idx = i64(index, [index.length]).to(this.run.device);
-      const c = this.cache as (KVCache & { reorder?(i: Tensor): void }) | null;
+      const c = this.cache as (KVCache & { reorder?(i: Tensor, o?: { crossAttention?: boolean }): void }) | null;
       if (c) {
         if (typeof c.reorder !== 'function') throw new TypeError(`${this.run.who}: this cache cannot be reordered for beam search`);
-        c.reorder(idx);
+        // beam search keeps every row within its prompt's group, whose rows share one (expanded)
+        // encoder output: an encoder-decoder cache's cross-attention k/v need no permutation
+        c.reorder(idx, { crossAttention: false });
       }
       return keep(old.indexSelect(0, idx));
     });

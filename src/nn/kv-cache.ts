@@ -78,6 +78,13 @@ export class DynamicCache implements KVCache {
       for (let i = 0; i < list.length; i++) {
         const t = list[i];
         if (!t) continue;
+        const len = this.#len[i] ?? 0;
+        if (index.size(0) === t.size(0) && !t.requiresGrad) {
+          // same batch size: permute only the filled positions, in place — the spare room of the
+          // buffer (up to 2x, >= 256 slots) is not copied at every beam step
+          noGrad(() => tidy(() => { const filled = t.narrow(2, 0, len); filled.copy_(filled.indexSelect(0, index.to(t.device))); }));
+          continue;
+        }
         list[i] = noGrad(() => t.indexSelect(0, index.to(t.device))).keep();
         t.dispose();
       }
@@ -188,9 +195,15 @@ export class EncoderDecoderCache implements KVCache {
   getSeqLength(layer = 0): number {
     return this.selfAttentionCache.getSeqLength(layer);
   }
-  /** Keeps batch rows `index` (beam search) in both caches: index (B') int64. */
-  reorder(index: Tensor): void {
+  /**
+   * Keeps batch rows `index` (beam search) in both caches: index (B') int64. `crossAttention: false`
+   * leaves the cross-attention k/v as they are — right when every index stays within its group of
+   * rows expanded from one encoder row (beam search: the beams of a prompt share its encoder output,
+   * so their cross k/v are equal and the permutation changes nothing; HF copies them anyway).
+   */
+  reorder(index: Tensor, opts: { crossAttention?: boolean } = {}): void {
     this.selfAttentionCache.reorder(index);
+    if (opts.crossAttention === false) return;
     for (const list of [this.#ck, this.#cv])
       for (let i = 0; i < list.length; i++) {
         const t = list[i];
