@@ -12,24 +12,29 @@ import { dirname, join, relative, resolve } from 'node:path';
 /**
  * Layer -> the layers it may import ('*' = any).  Read bottom-up: torch -> nn / optim ->
  * data / tokenizers -> models -> peft / generation -> trainer -> pipelines -> cli; metrics
- * stands alone (numbers in, numbers out).  Grants for layers that do not exist yet (peft,
+ * stands alone (numbers in, numbers out); hub (the Hugging Face Hub client) imports nothing and every
+ * loader may use it.  Grants for layers that do not exist yet (peft,
  * generation, cli) and trainer -> models / peft / generation are the planned architecture.
  */
 const ALLOWED: Readonly<Record<string, readonly string[] | '*'>> = {
   torch: [],
-  nn: ['torch'],
-  optim: ['torch'],
-  data: ['torch'],
-  tokenizers: ['torch'],
+  // the Hub client (downloads into HF's cache, uploads): plain Node I/O, below every loader
+  hub: [],
+  // option-name normalization (HF's snake_case names, camelCase aliases, typo suggestions): imports nothing
+  utils: [],
+  nn: ['torch', 'utils'],
+  optim: ['torch', 'utils'],
+  data: ['torch', 'hub', 'utils'],
+  tokenizers: ['torch', 'hub', 'utils'],
   // data: a seq2seq model's decoder inputs are its labels shifted right, the collator's shiftTokensRight (HF's one function for both)
-  models: ['torch', 'nn', 'data'],
-  peft: ['torch', 'nn', 'models'],
-  generation: ['torch', 'nn', 'tokenizers', 'models'],
+  models: ['torch', 'nn', 'data', 'hub', 'utils'],
+  peft: ['torch', 'nn', 'models', 'hub', 'utils'],
+  generation: ['torch', 'nn', 'tokenizers', 'models', 'hub', 'utils'],
   metrics: [],
   // tokenizers: the SFTTrainer renders chat templates and tokenizes its datasets (TRL's _prepare_dataset)
-  trainer: ['torch', 'nn', 'optim', 'data', 'tokenizers', 'models', 'peft', 'generation'],
+  trainer: ['torch', 'nn', 'optim', 'data', 'tokenizers', 'models', 'peft', 'generation', 'hub', 'utils'],
   // not trainer: a pipeline runs a trained model, it never trains
-  pipelines: ['torch', 'nn', 'data', 'tokenizers', 'models', 'generation'],
+  pipelines: ['torch', 'nn', 'data', 'tokenizers', 'models', 'generation', 'hub', 'utils'],
   cli: '*',
 };
 
@@ -101,6 +106,7 @@ test('the table names every folder of src/, is acyclic, and keeps its stated rul
   for (const l of Object.keys(ALLOWED)) visit(l, []);
   assert.deepEqual(ALLOWED.metrics, []);
   assert.deepEqual(ALLOWED.torch, []);
+  assert.deepEqual(ALLOWED.hub, [], 'the Hub client imports no other layer');
   assert.ok(!(ALLOWED.pipelines as readonly string[]).includes('trainer'), 'pipelines must not import trainer');
 });
 

@@ -8,6 +8,7 @@ import { readFile, writeFile, rename, rm, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, PretrainedConfig } from '../models/index.js';
 import { isFloatKey, markFloat, parsePyJson, pyDumps } from '../torch/index.js';
+import { resolvePretrained, splitHubOptions, type HubOptions } from '../hub/index.js';
 import {
   GENERATION_FIELDS, snakeCase, suggestion,
   type CamelCase, type GenField, type GenerationFieldName, type GenerationValues,
@@ -216,10 +217,12 @@ export class GenerationConfig {
   }
 
   /**
-   * Reads `generation_config.json` from a checkpoint folder (or the given .json file).
+   * Reads `generation_config.json` from a checkpoint folder (or the given .json file, or a Hub id
+   * downloaded with the Hub options).
    * @throws ConfigError when the file is missing or invalid
    */
-  static async fromPretrained(path: string, opts: { configFileName?: string } = {}): Promise<GenerationConfig> {
+  static async fromPretrained(path: string, opts: { configFileName?: string } & HubOptions = {}): Promise<GenerationConfig> {
+    path = await resolvePretrained(path, { required: [opts.configFileName ?? GENERATION_CONFIG_NAME] }, splitHubOptions(opts)[0]);
     let file = path;
     try {
       if ((await stat(path)).isDirectory()) file = join(path, opts.configFileName ?? GENERATION_CONFIG_NAME);

@@ -15,6 +15,7 @@ import type { GenerateOutput } from './decoding.js';
 import { generate } from './generate.js';
 import { getGenerationConfig, setGenerationConfig } from './model-config.js';
 import type { GenerateInputs } from './setup.js';
+import { resolvePretrained, splitHubOptions } from '../hub/index.js';
 
 declare module '../models/modeling.js' {
   interface PreTrainedModel {
@@ -54,8 +55,14 @@ if (!Object.hasOwn(proto, 'generate')) {
  * Reads `dir/generation_config.json` into the model's generation_config when the file exists
  * (HF from_pretrained; a missing file leaves from_model_config as the default, an invalid one throws).
  */
-export async function loadGenerationConfigInto(model: unknown, dir: string): Promise<void> {
+export async function loadGenerationConfigInto(model: unknown, dir: string, opts: unknown = {}): Promise<void> {
   if (!(model instanceof PreTrainedModel) || typeof dir !== 'string') return;
+  try { // a Hub id: the snapshot fromPretrained just filled, read from the cache with no request
+    const [hub] = splitHubOptions(opts !== null && typeof opts === 'object' ? opts : {});
+    dir = await resolvePretrained(dir, { optional: [GENERATION_CONFIG_NAME] }, { ...hub, local_files_only: true });
+  } catch {
+    return;
+  }
   const file = join(dir, GENERATION_CONFIG_NAME);
   try {
     if (!(await stat(file)).isFile()) return;
@@ -72,7 +79,7 @@ function hook(owner: object, name: string): void {
   if (typeof orig !== 'function' || orig[HOOKED]) return;
   const wrapped = async function (this: unknown, dir: string, ...rest: unknown[]): Promise<unknown> {
     const model = await orig.call(this, dir, ...rest);
-    await loadGenerationConfigInto(model, dir);
+    await loadGenerationConfigInto(model, dir, rest[0]);
     return model;
   };
   Object.defineProperty(wrapped, HOOKED, { value: true });

@@ -13,6 +13,7 @@ import {
   INPUT_EMBEDDING_PATHS, submodule, targetSize, resizeEmbedding, resizeLinearRows, adjustTiedBias, type ResizeOptions,
 } from './utils/embeddings.js';
 import { finishCheckpointedBackward, clearCheckpoints } from './utils/gradient-checkpointing.js';
+import { pushFolderToHub, type CommitInfo, type UploadOptions } from '../hub/index.js';
 
 export {
   checkInputs, markChecked,
@@ -285,6 +286,17 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     }
     await safetensors.saveSharded(entries, dir, { maxShardSize: opts.maxShardSize, metadata: { format: 'pt' } });
     await config.savePretrained(dir);
+  }
+
+  /**
+   * transformers' push_to_hub: savePretrained into a temp folder, uploaded to a Hub repo in one
+   * commit (created when missing).  Options: commitMessage (default 'Upload model'), token,
+   * revision, private, maxShardSize...
+   * @example await model.pushToHub('me/tiny-llama', { commitMessage: 'epoch 3' });
+   */
+  async pushToHub(repoId: string, opts: UploadOptions & SavePretrainedOptions = {}): Promise<CommitInfo> {
+    const { maxShardSize, ...upload } = opts;
+    return pushFolderToHub(repoId, (dir) => this.savePretrained(dir, maxShardSize === undefined ? {} : { maxShardSize }), { commitMessage: 'Upload model', ...upload });
   }
 
   /**

@@ -2,6 +2,7 @@
 // checks, and adapter_config.json both ways.  Written files carry the field set of peft 0.14
 // (which both peft 0.14 and 0.21 read); unknown fields of a read file are kept and written back.
 import { readFile } from 'node:fs/promises';
+import { resolvePretrained, splitHubOptions, type HubOptions } from '../hub/index.js';
 
 /** peft's TaskType values. */
 export const TASK_TYPES = ['SEQ_CLS', 'SEQ_2_SEQ_LM', 'CAUSAL_LM', 'TOKEN_CLS', 'QUESTION_ANS', 'FEATURE_EXTRACTION'] as const;
@@ -208,8 +209,9 @@ export class LoraConfig {
     return c;
   }
 
-  /** Reads `<dir>/adapter_config.json`; errors name the file. */
-  static async fromPretrained(dir: string): Promise<LoraConfig> {
+  /** Reads `<dir>/adapter_config.json` (a folder, or a Hub id downloaded with `opts`); errors name the file. */
+  static async fromPretrained(dir: string, opts: HubOptions = {}): Promise<LoraConfig> {
+    dir = await resolvePretrained(dir, { required: ['adapter_config.json'] }, splitHubOptions(opts)[0]);
     const path = `${dir}/adapter_config.json`;
     let text: string;
     try { text = await readFile(path, 'utf8'); } catch (e) {

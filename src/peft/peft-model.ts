@@ -10,6 +10,7 @@ import { writeTextAtomic } from '../models/config/pretrained.js';
 import { LoraConfig, type LoraConfigOptions, type TaskType } from './config.js';
 import { LoraModel } from './tuner.js';
 import { CONFIG_NAME, loadAdapterWeights, saveAdapterWeights } from './save-load.js';
+import { ADAPTER_FILES, pushFolderToHub, resolvePretrained, splitHubOptions, type CommitInfo, type HubOptions, type UploadOptions } from '../hub/index.js';
 
 /** The model contract: a Module with forward (tunekit's PreTrainedModel fits). */
 type BaseModel = Module & { forward(inputs: never): unknown; config?: { model_type?: string; _name_or_path?: unknown } };
@@ -21,7 +22,8 @@ const TASK_MODULES_TO_SAVE: Partial<Record<TaskType, string[]>> = {
   QUESTION_ANS: ['qa_outputs'],
 };
 
-export interface PeftFromPretrainedOptions {
+/** Options of PeftModel.fromPretrained; the Hub options apply when `dir` is a Hub id. */
+export interface PeftFromPretrainedOptions extends HubOptions {
   /** Name the loaded adapter gets (default 'default'). */
   adapterName?: string;
   /** Train the loaded adapter (default false: frozen, inference_mode). */
@@ -195,11 +197,21 @@ export class PeftModel extends Module {
   }
 
   /**
+   * peft's push_to_hub: the adapter files (savePretrained) uploaded to a Hub repo in one commit.
+   * @example await peft.pushToHub('me/llama-lora', { commitMessage: 'LoRA r=8' });
+   */
+  async pushToHub(repoId: string, opts: UploadOptions & SaveAdapterOptions = {}): Promise<CommitInfo> {
+    const { selectedAdapters, ...upload } = opts;
+    return pushFolderToHub(repoId, (dir) => this.savePretrained(dir, { selectedAdapters }), { commitMessage: 'Upload model', ...upload });
+  }
+
+  /**
    * Wraps `model` with the adapter saved in `dir` (peft PeftModel.from_pretrained).  On any error
    * (a corrupt file, another base model's shapes, targets that do not exist) the base model is
    * left as it was.
    */
   static async fromPretrained(model: BaseModel, dir: string, opts: PeftFromPretrainedOptions = {}): Promise<PeftModel> {
+    dir = await resolvePretrained(dir, ADAPTER_FILES, splitHubOptions(opts)[0]); // a Hub id -> its snapshot folder
     const name = opts.adapterName ?? 'default';
     const config = opts.config?.clone() ?? await LoraConfig.fromPretrained(dir);
     config.inference_mode = !(opts.isTrainable ?? false);
@@ -219,7 +231,8 @@ export class PeftModel extends Module {
   }
 
   /** Loads another saved adapter under `name` (peft load_adapter); it becomes active only by setAdapter. */
-  async loadAdapter(dir: string, name: string, opts: { isTrainable?: boolean } = {}): Promise<void> {
+  async loadAdapter(dir: string, name: string, opts: { isTrainable?: boolean } & HubOptions = {}): Promise<void> {
+    dir = await resolvePretrained(dir, ADAPTER_FILES, splitHubOptions(opts)[0]);
     const config = await LoraConfig.fromPretrained(dir);
     config.inference_mode = !(opts.isTrainable ?? false);
     try {

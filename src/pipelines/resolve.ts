@@ -1,54 +1,35 @@
 // resolve.ts — where `pipeline(task, { model: 'name' })` finds a checkpoint: the part of
-// transformers' pipelines/__init__.py + huggingface_hub's snapshot lookup that maps a folder or a
-// hub id to a local folder.  A folder is used as is; a hub id is read from the local HF cache
-// (HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub), else fetched into it with @huggingface/hub.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+// transformers' pipelines/__init__.py that maps a folder or a Hub id to a local folder.  A folder
+// is used as is; a Hub id becomes its snapshot folder in HF's cache (src/hub: reused when cached,
+// downloaded otherwise unless HF_HUB_OFFLINE=1), holding the model's and the tokenizer's files.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  MODEL_FILES, TOKENIZER_FILES, hubCacheDir, isValidRepoId, resolvePretrained, storageFolder, type HubOptions, type PretrainedFiles,
+} from '../hub/index.js';
 
-/** Files fetched for a hub id missing from the cache; the first weights file found wins. */
-const HUB_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt', 'spiece.model', 'generation_config.json'];
-const HUB_WEIGHTS = ['model.safetensors', 'pytorch_model.bin'];
-
-const isDir = (p: string): boolean => existsSync(p) && statSync(p).isDirectory();
-
-/** huggingface_hub's cache folder: HF_HUB_CACHE, else HF_HOME/hub, else ~/.cache/huggingface/hub. */
-export function hubCacheDir(): string {
-  if (process.env.HF_HUB_CACHE) return process.env.HF_HUB_CACHE;
-  const home = process.env.HF_HOME ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'huggingface');
-  return join(home, 'hub');
-}
-
-/** The snapshot folder of `id` at refs/main in a hub cache, or null when it is not cached. */
-export function cachedSnapshot(id: string, cacheDir = hubCacheDir()): string | null {
-  const repo = join(cacheDir, `models--${id.replace(/\//g, '--')}`);
-  const ref = join(repo, 'refs', 'main');
-  if (!existsSync(ref)) return null;
-  const snap = join(repo, 'snapshots', readFileSync(ref, 'utf8').trim());
-  return isDir(snap) ? snap : null;
-}
+/** A model checkpoint with its tokenizer (the pipeline's tokenizer defaults to the model's folder). */
+const PIPELINE_FILES: PretrainedFiles = { ...MODEL_FILES, optional: [...new Set([...MODEL_FILES.optional ?? [], ...TOKENIZER_FILES.optional ?? []])] };
 
 /**
- * A checkpoint folder for `idOrDir`: an existing folder; else a hub id (`bert-base-uncased`,
- * `org/name`) from the HF cache; else downloaded into the cache (config.json, tokenizer files,
- * weights) unless HF_HUB_OFFLINE=1.
- * @throws Error naming the id and the cache folder when none of these works.
+ * A checkpoint folder for `idOrDir`: an existing folder; else a Hub id (`bert-base-uncased`,
+ * `org/name`) resolved through HF's cache with the Hub options (revision, token, ...).
+ * `tokenizerOnly`: only the tokenizer's files are needed.
+ * @throws Error for a name that is neither; the Hub's errors naming the repo, file and revision
  */
-export async function resolveCheckpoint(idOrDir: string): Promise<string> {
-  if (isDir(idOrDir)) return idOrDir;
-  if (!/^[\w.-]+(\/[\w.-]+)?$/.test(idOrDir)) throw new Error(`pipeline: '${idOrDir}' is neither a folder nor a hub id`);
-  const cacheDir = hubCacheDir();
-  const cached = cachedSnapshot(idOrDir, cacheDir);
-  if (cached) return cached;
-  if (process.env.HF_HUB_OFFLINE === '1') throw new Error(`pipeline: '${idOrDir}' is not a folder and not in the HF cache ${cacheDir} (HF_HUB_OFFLINE=1)`);
-  const hub = await import('@huggingface/hub');
-  const fetchOne = (path: string): Promise<string | null> =>
-    hub.downloadFileToCacheDir({ repo: idOrDir, path, cacheDir, accessToken: process.env.HF_TOKEN }).catch(() => null);
-  const config = await fetchOne('config.json');
-  if (config === null) throw new Error(`pipeline: '${idOrDir}' is not a folder, not in the HF cache ${cacheDir}, and its config.json could not be downloaded`);
-  for (const f of HUB_FILES) await fetchOne(f);
-  let weights: string | null = null;
-  for (const f of HUB_WEIGHTS) if ((weights = await fetchOne(f)) !== null) break;
-  if (weights === null) throw new Error(`pipeline: '${idOrDir}' has config.json but no ${HUB_WEIGHTS.join(' / ')} on the Hub`);
-  return dirname(config);
+export async function resolveCheckpoint(idOrDir: string, hub: HubOptions = {}, tokenizerOnly = false): Promise<string> {
+  if (!existsSync(idOrDir) && !isValidRepoId(idOrDir)) throw new Error(`pipeline: '${idOrDir}' is neither a folder nor a hub id`);
+  return resolvePretrained(idOrDir, tokenizerOnly ? TOKENIZER_FILES : PIPELINE_FILES, hub);
+}
+
+/** huggingface_hub's cache folder (kept here for the callers of earlier versions; see src/hub). */
+export { hubCacheDir };
+
+/** The snapshot folder of `id` at refs/main in a hub cache, or null when it is not cached. */
+export function cachedSnapshot(id: string, cacheDir?: string): string | null {
+  const storage = storageFolder(hubCacheDir(cacheDir), id);
+  const ref = join(storage, 'refs', 'main');
+  if (!existsSync(ref)) return null;
+  const snap = join(storage, 'snapshots', readFileSync(ref, 'utf8').trim());
+  return existsSync(snap) ? snap : null;
 }

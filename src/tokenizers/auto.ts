@@ -13,13 +13,16 @@ import {
 } from './config.js';
 import { addTokensToJson, modelVocabOf, parseTokenizerJson, type AddedTokenSpec, type TokenizerJson } from './tokenizer-json.js';
 import { PreTrainedTokenizerFast } from './tokenizer.js';
+import { TOKENIZER_FILES, resolvePretrained, splitHubOptions, type HubOptions } from '../hub/index.js';
+import './push.js'; // tokenizer.pushToHub
 
 /**
  * from_pretrained keyword arguments: any tokenizer_config.json key in HF's spelling overrides the
  * folder's value (`do_lower_case`, `model_max_length`, `legacy`, `padding_side`, `pad_token`, ...),
- * plus `from_slow: true` to rebuild from the slow files even when tokenizer.json exists.
+ * plus `from_slow: true` to rebuild from the slow files even when tokenizer.json exists, and the
+ * Hub options (revision, cache_dir, token, local_files_only, subfolder) for a Hub id.
  */
-export type FromPretrainedOptions = TokenizerConfigJson & { from_slow?: boolean };
+export type FromPretrainedOptions = TokenizerConfigJson & { from_slow?: boolean } & HubOptions;
 
 async function listFiles(dir: string): Promise<Set<string>> {
   let st;
@@ -55,15 +58,18 @@ function tokensToAdd(json: TokenizerJson, decoder: Record<string, AddedTokenConf
 /** Loads tokenizers from local folders, like transformers' AutoTokenizer. */
 export const AutoTokenizer = {
   /**
-   * Loads the tokenizer in `dir`: tokenizer.json when present, else converted from the slow files
-   * (vocab.txt, vocab.json + merges.txt, spiece.model or tokenizer.model).
+   * Loads the tokenizer in `dir` (a folder, or a Hub id downloaded into HF's cache): tokenizer.json
+   * when present, else converted from the slow files (vocab.txt, vocab.json + merges.txt,
+   * spiece.model or tokenizer.model).
    * @example
    *   const tok = await AutoTokenizer.fromPretrained(dir, { do_lower_case: false, model_max_length: 512 });
    * @throws Error naming the folder and the missing files when nothing can be loaded.
    */
   async fromPretrained(dir: string, options: FromPretrainedOptions = {}): Promise<PreTrainedTokenizerFast> {
     if (typeof dir !== 'string' || dir === '') throw new TypeError('AutoTokenizer.fromPretrained takes the path of a tokenizer folder');
-    const { from_slow: fromSlow = false, ...overrides } = options;
+    const [hub, own] = splitHubOptions(options);
+    dir = await resolvePretrained(dir, TOKENIZER_FILES, hub); // a Hub id -> its snapshot folder
+    const { from_slow: fromSlow = false, ...overrides } = own;
     validateConfig(overrides, 'fromPretrained options');
     const files = await listFiles(dir);
     const folder = await readTokenizerFolder(dir);

@@ -5,6 +5,7 @@ import { PretrainedConfig, readConfigDict, type ConfigOptions } from '../config/
 import { ConfigError } from '../config/fields.js';
 import { loadPretrained, checkOptions, type FromPretrainedOptions } from '../loading/pretrained.js';
 import { getArchitecture, knownModelTypes, type ModelTask, type TaskModels, type Architecture } from './registry.js';
+import { CONFIG_FILES, MODEL_FILES, resolvePretrained, splitHubOptions, type HubOptions } from '../../hub/index.js';
 
 type ConfigCtor = new (init: Record<string, unknown>, o?: ConfigOptions) => PretrainedConfig;
 
@@ -21,10 +22,12 @@ function modelTypeOf(dict: Record<string, unknown>, path: string): string {
 
 /** AutoConfig: the config class of a checkpoint's model_type. */
 export const AutoConfig = {
-  /** Reads `dir/config.json` into the config class of its model_type (unknown keys kept in extras). */
-  async fromPretrained(dir: string): Promise<PretrainedConfig> {
+  /** Reads `dir/config.json` (a folder, or a Hub id downloaded with `opts`) into the config class of its model_type (unknown keys kept in extras). */
+  async fromPretrained(dir: string, opts: HubOptions = {}): Promise<PretrainedConfig> {
+    const name = dir;
+    dir = await resolvePretrained(dir, CONFIG_FILES, splitHubOptions(opts)[0]);
     const dict = await readConfigDict(dir);
-    const arch = getArchitecture(modelTypeOf(dict, dir), `${dir}/config.json`);
+    const arch = getArchitecture(modelTypeOf(dict, name), `${dir}/config.json`);
     return new (arch.configClass as unknown as ConfigCtor)(dict, { unknownKeys: 'keep' });
   },
   /** A new config of a model_type from fields given in code (unknown fields are errors). */
@@ -47,14 +50,19 @@ export class AutoModelFactory<T extends ModelTask> {
   }
 
   /**
-   * Loads a checkpoint folder with the task's model class for its model_type.
+   * Loads a checkpoint folder, or a Hub id (`org/name`, downloaded into HF's cache), with the
+   * task's model class for its model_type.
    * @example const m = await AutoModelForSequenceClassification.fromPretrained(dir, { numLabels: 3 });
+   * @example const lm = await AutoModelForCausalLM.fromPretrained('org/tiny-llama', { revision: 'v1.0' });
    */
   async fromPretrained(dir: string, opts: FromPretrainedOptions = {}): Promise<TaskModels[T]> {
     checkOptions(opts, `${this.name}.fromPretrained`);
-    const modelType = opts.config instanceof PretrainedConfig ? opts.config.model_type : modelTypeOf(await readConfigDict(dir), dir);
+    const name = dir;
+    const [hub, own] = splitHubOptions(opts);
+    dir = await resolvePretrained(dir, MODEL_FILES, hub); // a Hub id -> its snapshot folder
+    const modelType = own.config instanceof PretrainedConfig ? own.config.model_type : modelTypeOf(await readConfigDict(dir), name);
     const cls = this.modelClass(getArchitecture(modelType, `${dir}/config.json`));
-    return loadPretrained(cls, dir, opts);
+    return loadPretrained(cls, dir, own);
   }
 
   /** A randomly initialised model (HF _init_weights) for a config. */

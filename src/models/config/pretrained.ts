@@ -10,6 +10,7 @@ import {
   type Field, type Fields, type FieldValues,
 } from './fields.js';
 import { isFloatKey, markFloat, parsePyJson, pyDumps } from '../../torch/index.js';
+import { CONFIG_FILES, resolvePretrained, splitHubOptions, type HubOptions } from '../../hub/index.js';
 
 /** HF's `problem_type` values (sequence classification loss). */
 export const PROBLEM_TYPES = ['regression', 'single_label_classification', 'multi_label_classification'] as const;
@@ -324,9 +325,9 @@ export abstract class PretrainedConfig {
     return new this(dict, { unknownKeys: 'keep' });
   }
 
-  /** Reads `config.json` from a folder (or the given .json file). */
-  static async fromPretrained<C extends PretrainedConfig>(this: new (init: Record<string, unknown>, o?: ConfigOptions) => C, path: string): Promise<C> {
-    const dict = await readConfigDict(path);
+  /** Reads `config.json` from a folder (or the given .json file, or a Hub id downloaded with `opts`). */
+  static async fromPretrained<C extends PretrainedConfig>(this: new (init: Record<string, unknown>, o?: ConfigOptions) => C, path: string, opts: HubOptions = {}): Promise<C> {
+    const dict = await readConfigDict(await resolvePretrained(path, CONFIG_FILES, splitHubOptions(opts)[0]));
     return new this(dict, { unknownKeys: 'keep' });
   }
 }

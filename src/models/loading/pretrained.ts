@@ -8,9 +8,14 @@ import { ConfigError } from '../config/fields.js';
 import type { ModelClass, PreTrainedModel } from '../modeling.js';
 import { loadWeights } from './checkpoint.js';
 import { checkAttnImplementation } from '../../nn/index.js';
+import { HUB_OPTION_NAMES, MODEL_FILES, resolvePretrained, splitHubOptions, type HubOptions } from '../../hub/index.js';
 
-/** Options of fromPretrained (unknown names are errors). */
-export interface FromPretrainedOptions {
+/**
+ * Options of fromPretrained (unknown names are errors).  A Hub id instead of a folder is
+ * downloaded into HF's cache first, with the Hub options (revision, cache_dir, token,
+ * local_files_only, subfolder, force_download).
+ */
+export interface FromPretrainedOptions extends HubOptions {
   /** Number of labels of a classification head (resets the label maps when it changes). */
   numLabels?: number;
   /** Class index -> label name (sets numLabels). */
@@ -40,6 +45,7 @@ export interface FromPretrainedOptions {
 }
 const OPTION_NAMES: readonly (keyof FromPretrainedOptions)[] = [
   'numLabels', 'id2label', 'label2id', 'problemType', 'config', 'dtype', 'torch_dtype', 'attn_implementation', 'device', 'ignoreMismatchedSizes', 'onWarning',
+  ...HUB_OPTION_NAMES,
 ];
 
 /** What loading found (transformers' output_loading_info). */
@@ -194,6 +200,9 @@ export function castWeights(model: PreTrainedModel, dtype: DType): void {
 /** fromPretrained of a model class (see PreTrainedModel.fromPretrained). */
 export async function loadPretrained<M extends PreTrainedModel>(cls: ModelClass<M>, dir: string, opts: FromPretrainedOptions = {}): Promise<M> {
   checkOptions(opts, `${cls.name}.fromPretrained`);
+  const [hub, own] = splitHubOptions(opts);
+  dir = await resolvePretrained(dir, MODEL_FILES, hub); // a Hub id -> its snapshot folder
+  opts = own;
   if (opts.torch_dtype !== undefined) {
     if (opts.dtype !== undefined) throw new TypeError(`${cls.name}.fromPretrained: give dtype or torch_dtype (its transformers 4.x name), not both`);
     const { torch_dtype: dtype, ...rest } = opts;
