@@ -249,7 +249,7 @@ export class Dataset implements Iterable<Row> {
    * Applies `fn` to every row (or batch with `batched: true`) and merges what it returns into the
    * row; see MapOptions. Results of datasets loaded from files are cached on disk keyed by the
    * input fingerprint, fn's source and the options: a re-run loads the cache without calling fn.
-   * Values fn captures from its scope are not in the key: pass them via `fnKwargs`.
+   * Values fn reads from its closure must be given as `captures: { name: value }` to be cached (see MapOptions.captures).
    */
   map<R extends Row = Row>(fn: (example: R, ...extra: any[]) => MaybePromise<Row | void | null | undefined>, opts?: MapOptions & { batched?: false }): Promise<Dataset>;
   map<B extends Batch = Batch>(fn: (batch: B, ...extra: any[]) => MaybePromise<Batch | void | null | undefined>, opts: MapOptions & { batched: true }): Promise<Dataset>;

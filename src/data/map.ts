@@ -1,12 +1,13 @@
 // src/data/map.ts — Dataset.map / Dataset.filter: run a user function over rows or batches,
 // build the result columns, and cache it on disk keyed by fingerprint. Mirrors
 // datasets/arrow_dataset.py (map, _map_single, filter) and arrow_writer.py (try the input
-// feature of a column first, else infer).
+// feature of a column first, else infer). A function's closure is keyed through `captures`
+// (see fingerprint.ts transformFingerprint): HF's dill hashing of closures, made explicit.
 import { Int32, makeData, Field, Schema, Struct, RecordBatch, Table, type Data } from 'apache-arrow';
 import { cacheFilePath, isCachingEnabled, tryReadCache, tryWriteCache } from './cache.js';
 import { encodeColumn, encodeValue, inferFeature, intListFeature, intListFits, scanIntLists } from './encode.js';
 import { type FeatureType, type Features, missingColumn } from './features.js';
-import { isSafeFingerprint, updateFingerprint, warnUnhashable } from './fingerprint.js';
+import { isSafeFingerprint, transformFingerprint, warnUncached } from './fingerprint.js';
 import { buildIntListData, featuresOfTable } from './arrow.js';
 import { ProgressBar } from './progress.js';
 import { type Batch, type Row, Store } from './store.js';
@@ -32,8 +33,17 @@ export interface TransformOptions {
   batchSize?: number | null;
   /** Also pass the row index (or the batch's indices) as the second argument. */
   withIndices?: boolean;
-  /** Passed as the last argument of fn, and hashed into the fingerprint (use it for captured values). */
+  /** Passed as the last argument of fn, and hashed into the fingerprint (HF fn_kwargs). */
   fnKwargs?: unknown;
+  /**
+   * The values of the variables fn reads from its closure, by name: `{ max_length, tokenizer }`.
+   * They are hashed into the fingerprint (not passed to fn), so a changed value misses the cache.
+   * A function that reads a closure variable missing here is not cached (random fingerprint, one
+   * warning naming the variables), since JavaScript cannot see a closure's values from outside.
+   * Values: primitives, plain objects, arrays, Maps, Sets, typed arrays, functions whose own
+   * closure is in `captures` too, and objects with fingerprint(), toJSON() or savePretrained(dir).
+   */
+  captures?: Readonly<Record<string, unknown>>;
   /** Reuse a cached result when one exists (default true; false recomputes and overwrites). */
   loadFromCacheFile?: boolean;
   /** Progress-bar label. */
@@ -85,21 +95,48 @@ function callArgs(first: unknown, start: number, end: number, opts: TransformOpt
   return args;
 }
 
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const p = Object.getPrototypeOf(v);
+  return p === Object.prototype || p === null;
+}
+
 /** Resolves the fingerprint and cache path of a transform; null path = not cached. */
-function planCache(input: TransformInput, transform: string, fn: Fn, args: Record<string, unknown>, opts: TransformOptions): { fingerprint: string; path: string | null } {
+async function planCache(input: TransformInput, transform: string, fn: Fn, args: Record<string, unknown>, opts: TransformOptions): Promise<{ fingerprint: string; path: string | null }> {
+  if (typeof fn !== 'function') throw new TypeError(`Dataset.${transform}: the first argument must be a function, got ${describe(fn)}`);
+  if (opts.captures !== undefined && !isPlainObject(opts.captures))
+    throw new TypeError(`Dataset.${transform}: captures must be an object of the variables the function reads ({ name: value }), got ${describe(opts.captures)}`);
   let fingerprint = opts.newFingerprint;
   if (fingerprint !== undefined && (typeof fingerprint !== 'string' || !isSafeFingerprint(fingerprint)))
     throw new Error(`Dataset.${transform}: invalid newFingerprint ${JSON.stringify(fingerprint)}: it names cache files, so it must be 1 to 64 characters without / \\ : < > | ? * or control characters, and not . or ..`);
-  let hashable = true;
+  let cacheable = true;
+  // In-memory data and disabled caching never touch the cache: no hashing, no warning (as in HF).
+  const caching = input.cacheDir !== null && isCachingEnabled();
   if (fingerprint === undefined) {
-    const r = updateFingerprint(input.fingerprint, transform, { fn, ...args });
+    const r = await transformFingerprint(input.fingerprint, transform, fn, opts.captures, args);
     fingerprint = r.fingerprint;
-    hashable = r.hashable;
-    if (!hashable && input.cacheDir && isCachingEnabled()) warnUnhashable(`Dataset.${transform}`, r.reason ?? 'unhashable');
+    cacheable = r.cacheable;
+    if (!cacheable && caching) warnUncached(`Dataset.${transform}`, r.source, r.problem ?? 'unhashable');
   }
-  const path = input.cacheDir && hashable && isCachingEnabled() ? cacheFilePath(input.cacheDir, fingerprint) : null;
+  const path = caching && cacheable ? cacheFilePath(input.cacheDir!, fingerprint) : null;
   return { fingerprint, path };
 }
+
+/**
+ * The columns of what fn returned. A tokenizer's BatchEncoding (src/tokenizers/encoding.ts,
+ * recognised by shape: this layer does not import tokenizers) gives its `data` keys plus any
+ * property the function added to it (`enc.label = ...`), as HF's map takes the dict it subclasses.
+ */
+function resultEntries(res: object): [string, unknown][] {
+  const r = res as Record<string, unknown>;
+  if (!isPlainObject(res) && isPlainObject(r.data) && Array.isArray(r.encodings) && typeof r.wordIds === 'function') {
+    const own = Object.entries(r).filter(([k, v]) => !BATCH_ENCODING_FIELDS.has(k) && typeof v !== 'function');
+    return [...Object.entries(r.data), ...own.filter(([k]) => !Object.hasOwn(r.data as object, k))];
+  }
+  return Object.entries(res);
+}
+/** BatchEncoding's own fields that are not columns. */
+const BATCH_ENCODING_FIELDS = new Set(['data', 'encodings', 'nSequences', 'wordIdRows']);
 
 /**
  * Output feature of one column: given features, else the input's feature if every value fits it
@@ -139,7 +176,7 @@ export async function runMap(input: TransformInput, fn: Fn, opts: MapOptions = {
   const store = input.store;
   const remove = asList(opts.removeColumns);
   for (const c of remove) if (!store.columnNames.includes(c)) throw missingColumn(c, store.columnNames, 'map: column to remove');
-  const { fingerprint, path } = planCache(input, 'map', fn, {
+  const { fingerprint, path } = await planCache(input, 'map', fn, {
     batched: !!opts.batched, batchSize: opts.batched ? opts.batchSize ?? 1000 : null, withIndices: !!opts.withIndices,
     fnKwargs: opts.fnKwargs, removeColumns: remove, features: opts.features ?? null, dropLastBatch: !!opts.dropLastBatch,
   }, opts);
@@ -164,13 +201,13 @@ export async function runMap(input: TransformInput, fn: Fn, opts: MapOptions = {
       throw new TypeError(`map: the function must return ${opts.batched ? 'an object of columns (arrays)' : 'an object (a row)'} or nothing, got ${describe(res)}`);
     } else if (opts.batched) {
       produced = {};
-      for (const [k, v] of Object.entries(res)) {
+      for (const [k, v] of resultEntries(res)) {
         if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView)))
           throw new TypeError(`map (batched): column '${k}' returned by the function is ${describe(v)}, expected an array with one value per row`);
         produced[k] = Array.isArray(v) ? v : Array.from(v as unknown as ArrayLike<unknown>);
       }
     } else {
-      produced = Object.fromEntries(Object.entries(res).map(([k, v]) => [k, [v]]));
+      produced = Object.fromEntries(resultEntries(res).map(([k, v]) => [k, [v]]));
     }
     const keys = Object.keys(produced);
     if (keys.length > 0) updated = true;
@@ -227,7 +264,7 @@ export async function runMap(input: TransformInput, fn: Fn, opts: MapOptions = {
 /** Runs Dataset.filter: fn returns a boolean per row (or an array of booleans per batch). */
 export async function runFilter(input: TransformInput, fn: Fn, opts: TransformOptions = {}): Promise<TransformOutput> {
   const store = input.store;
-  const { fingerprint, path } = planCache(input, 'filter', fn, {
+  const { fingerprint, path } = await planCache(input, 'filter', fn, {
     batched: !!opts.batched, batchSize: opts.batched ? opts.batchSize ?? 1000 : null, withIndices: !!opts.withIndices, fnKwargs: opts.fnKwargs,
   }, opts);
   if (path && opts.loadFromCacheFile !== false) {
