@@ -12,8 +12,13 @@ export * as generation from './generation/index.js';
 export * as metrics from './metrics/index.js';
 export * as trainer from './trainer/index.js';
 export * as pipelines from './pipelines/index.js';
+export * as hub from './hub/index.js';
+export { hfHubDownload, snapshotDownload, uploadFolder } from './hub/index.js';
 export { AutoTokenizer } from './tokenizers/index.js';
-export { Dataset, DatasetDict, loadDataset, DataCollatorForSeq2Seq } from './data/index.js';
+export {
+  Dataset, DatasetDict, loadDataset, DataCollatorForSeq2Seq, groupTexts, DataCollatorWithPadding, DataCollatorForLanguageModeling,
+  DataCollatorForTokenClassification, defaultDataCollator,
+} from './data/index.js';
 export {
   AutoConfig, AutoModel, AutoModelForSequenceClassification, AutoModelForTokenClassification,
   AutoModelForQuestionAnswering, AutoModelForMaskedLM, AutoModelForCausalLM, AutoModelForSeq2SeqLM,
@@ -21,4 +26,4 @@ export {
 export { GenerationConfig, generate, streamGenerate, TextStreamer } from './generation/index.js';
 export { LoraConfig, getPeftModel, PeftModel } from './peft/index.js';
 export { Trainer, TrainingArguments, SFTTrainer, SFTConfig, Seq2SeqTrainer, Seq2SeqTrainingArguments } from './trainer/index.js';
-export { pipeline } from './pipelines/index.js';
+export { pipeline, postprocessQaPredictions } from './pipelines/index.js';

@@ -22,3 +22,4 @@ export { sacrebleu, type SacrebleuOptions, type SacrebleuOutput, type SmoothMeth
 export { rouge, rougeScore, rougeTokenize, type RougeOptions, type RougeScore } from './rouge.js';
 export { porterStem } from './porter.js';
 export { load, combine, METRIC_NAMES, type Metric, type MetricName, type MetricSpecs, type MetricLike } from './registry.js';
+export { EvaluationModule, camelOptions } from './module.js';

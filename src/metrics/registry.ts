@@ -1,8 +1,10 @@
 // registry.ts — `load(name)` and `combine(...)` in the manner of evaluate.load / evaluate.combine
 // (evaluate/loading.py, evaluate/module.py CombinedEvaluations): a metric object whose
-// compute({ predictions, references, ...options }) returns evaluate's output dict.  Options are
-// camelCase (posLabel, zeroDivision, noAnswerThreshold); records and outputs keep HF's keys.
+// compute({ predictions, references, ...options }) returns evaluate's output dict, and which
+// accumulates examples with add_batch / add first (module.ts).  Options are evaluate's
+// snake_case (pos_label, zero_division, no_answer_threshold) or camelCase; records and outputs keep HF's keys.
 import { MetricError, type WarningHandler } from './common.js';
+import { EvaluationModule } from './module.js';
 import {
   accuracyScore, f1Score, matthewsCorrcoef, precisionScore, recallScore, type Label, type PrfOptions,
 } from './classification.js';
@@ -43,13 +45,22 @@ export interface MetricSpecs {
 /** A name `load` accepts. */
 export type MetricName = keyof MetricSpecs;
 
-/** A loaded metric: `compute` is synchronous, numbers in, numbers out. */
-export interface Metric<I, O> {
-  readonly name: string;
-  /** glue's task; 'default' for the others */
-  readonly configName: string;
-  compute(inputs: I): O;
-}
+/**
+ * A loaded metric: `compute` is synchronous, numbers in, numbers out; `add_batch` / `add`
+ * accumulate examples for a later `compute()` (evaluate's pattern).
+ */
+export type Metric<I, O> = EvaluationModule<I, O>;
+
+/** Each metric's options in camelCase (their snake_case spelling is accepted too). */
+const PRF = ['average', 'labels', 'posLabel', 'sampleWeight', 'zeroDivision', 'onWarning'];
+const OPTIONS: Readonly<Record<MetricName, readonly string[]>> = {
+  accuracy: ['normalize', 'sampleWeight', 'onWarning'], precision: PRF, recall: PRF, f1: PRF,
+  matthews_correlation: ['sampleWeight', 'onWarning'], glue: ['onWarning'],
+  seqeval: ['suffix', 'scheme', 'mode', 'zeroDivision', 'onWarning'], squad: ['onWarning'], squad_v2: ['noAnswerThreshold', 'onWarning'],
+  perplexity: ['onWarning'], bleu: ['maxOrder', 'smooth', 'tokenizer', 'onWarning'],
+  sacrebleu: ['smoothMethod', 'smoothValue', 'lowercase', 'tokenize', 'useEffectiveOrder', 'onWarning'],
+  rouge: ['rougeTypes', 'useAggregator', 'useStemmer', 'onWarning'],
+};
 
 /** evaluate returns a float for a one-element score array. */
 function scalarIfOne(x: Score): Score {
@@ -94,7 +105,7 @@ export function load(name: string, configName?: string): Metric<never, unknown> 
     config = checkGlueConfig(configName);
   } else if (config !== 'default') throw new MetricError(`Metric ${name} has no configuration ${JSON.stringify(config)} (only 'default')`);
   const impl = IMPL[name as MetricName] as (inputs: never, config: string) => unknown;
-  return { name, configName: config, compute: (inputs: never) => impl(inputs, config) };
+  return new EvaluationModule(name, config, (inputs) => impl(inputs as never, config), OPTIONS[name as MetricName]);
 }
 
 /** A metric, by name or loaded, for {@link combine}. */
@@ -110,28 +121,25 @@ export type MetricLike = MetricName | Metric<never, object>;
 export function combine(metrics: readonly MetricLike[], opts: { forcePrefix?: boolean } = {}): Metric<Record<string, unknown> & { predictions: unknown; references: unknown }, Record<string, unknown>> {
   const modules = metrics.map((m) => (typeof m === 'string' ? (load(m) as Metric<never, object>) : m));
   if (modules.length === 0) throw new MetricError('combine needs at least one metric');
-  return {
-    name: modules.map((m) => m.name).join('+'),
-    configName: 'default',
-    compute(inputs) {
-      const results = modules.map((m) => m.compute(inputs as never) as Record<string, unknown>);
-      const keyCount = new Map<string, number>();
-      for (const r of results) for (const k of Object.keys(r)) keyCount.set(k, (keyCount.get(k) ?? 0) + 1);
-      const nameCount = new Map<string, number>();
-      for (const m of modules) nameCount.set(m.name, (nameCount.get(m.name) ?? 0) + 1);
-      const seen = new Map<string, number>();
-      const merged: Record<string, unknown> = {};
-      modules.forEach((m, i) => {
-        const dup = nameCount.get(m.name)! > 1;
-        const k0 = seen.get(m.name) ?? 0;
-        for (const [k, v] of Object.entries(results[i]!)) {
-          if (keyCount.get(k) === 1 && !opts.forcePrefix) merged[k] = v;
-          else if (dup) merged[`${m.name}_${k0}_${k}`] = v;
-          else merged[`${m.name}_${k}`] = v;
-        }
-        if (dup) seen.set(m.name, k0 + 1);
-      });
-      return merged;
-    },
-  };
+  const options = [...new Set(modules.flatMap((m) => OPTIONS[m.name as MetricName] ?? []))];
+  return new EvaluationModule(modules.map((m) => m.name).join('+'), 'default', (inputs) => {
+    const results = modules.map((m) => m.compute(inputs as never) as Record<string, unknown>);
+    const keyCount = new Map<string, number>();
+    for (const r of results) for (const k of Object.keys(r)) keyCount.set(k, (keyCount.get(k) ?? 0) + 1);
+    const nameCount = new Map<string, number>();
+    for (const m of modules) nameCount.set(m.name, (nameCount.get(m.name) ?? 0) + 1);
+    const seen = new Map<string, number>();
+    const merged: Record<string, unknown> = {};
+    modules.forEach((m, i) => {
+      const dup = nameCount.get(m.name)! > 1;
+      const k0 = seen.get(m.name) ?? 0;
+      for (const [k, v] of Object.entries(results[i]!)) {
+        if (keyCount.get(k) === 1 && !opts.forcePrefix) merged[k] = v;
+        else if (dup) merged[`${m.name}_${k0}_${k}`] = v;
+        else merged[`${m.name}_${k}`] = v;
+      }
+      if (dup) seen.set(m.name, k0 + 1);
+    });
+    return merged;
+  }, options);
 }

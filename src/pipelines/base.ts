@@ -1,9 +1,12 @@
 // base.ts — what every task pipeline shares (transformers 4.47 pipelines/base.py, Pipeline):
-// the model and tokenizer, inference without gradients on the model's device, and the callable
-// wrapper that makes `await clf(inputs, opts)` work.  Pre- and post-processing live per task.
+// the model and tokenizer, inference without gradients on the model's device, the call options
+// (HF's names or camelCase; options given at construction are the defaults of every call, as HF's
+// _sanitize_parameters keeps the __init__ kwargs), and the callable wrapper that makes
+// `await clf(inputs, opts)` work.  Pre- and post-processing live per task.
 import { noGrad, tensor, tidy, type Device, Tensor } from '../torch/index.js';
 import type { PreTrainedTokenizerFast } from '../tokenizers/index.js';
 import type { PreTrainedModel, PretrainedConfig } from '../models/index.js';
+import { camelCase, normalizeOptions, snakeCase } from '../utils/options.js';
 
 /** Model inputs of one forward: HF key -> rows of ids (rectangular). */
 export type IdRows = Record<string, number[][]>;
@@ -23,7 +26,22 @@ export abstract class Pipeline {
   /** Where the model runs and inputs are put. */
   readonly device: Device;
 
-  constructor(task: string, model: PipelineModel, tokenizer: PreTrainedTokenizerFast, device?: Device) {
+  /**
+   * Options applied to every call, under the call's own options (HF: keyword arguments given to
+   * `pipeline(task, ..., aggregation_strategy='simple')`).  HF's names or camelCase; set through
+   * the constructor or {@link setDefaults}, which check them.
+   */
+  defaults: object = {};
+
+  /** HF's names of this task's call options (each also accepted in camelCase). */
+  static readonly optionNames: readonly string[] = [];
+  /**
+   * Whether keys other than {@link optionNames} pass through (snake_cased) to a callee that
+   * checks them itself: generate()'s keyword arguments in the generation pipelines.
+   */
+  static readonly passesGenerateOptions: boolean = false;
+
+  constructor(task: string, model: PipelineModel, tokenizer: PreTrainedTokenizerFast, device?: Device, defaults?: object) {
     this.task = task;
     this.model = model;
     this.tokenizer = tokenizer;
@@ -32,6 +50,38 @@ export abstract class Pipeline {
     // HF relies on from_pretrained's eval mode; a model fresh from a Trainer is still in train
     // mode, and dropout would make the scores random, so a pipeline always infers in eval mode.
     model.eval();
+    if (defaults !== undefined) this.setDefaults(defaults);
+  }
+
+  /**
+   * Adds call defaults (merged over the ones already set; a later call's options still win).
+   * @throws TypeError for an unknown option (naming the closest one) or two spellings with different values.
+   */
+  setDefaults(opts: object): void {
+    const who = `pipeline('${this.task}')`;
+    this.defaults = { ...this.normalizeOptions(this.defaults, who), ...this.normalizeOptions(opts, who) };
+  }
+
+  /**
+   * The options of one call: the defaults under the call's own, keyed by HF's names.
+   * @throws TypeError for an unknown option (naming the closest one) or two spellings with different values.
+   */
+  protected callOptions(opts: unknown): Record<string, unknown> {
+    const who = `pipeline('${this.task}')`;
+    return { ...this.normalizeOptions(this.defaults, who), ...this.normalizeOptions(opts, who) };
+  }
+
+  /** Options keyed by HF's names; see {@link optionNames} and {@link passesGenerateOptions}. */
+  private normalizeOptions(opts: unknown, who: string): Record<string, unknown> {
+    const cls = this.constructor as typeof Pipeline;
+    if (!cls.passesGenerateOptions || opts === null || typeof opts !== 'object' || Array.isArray(opts)) return normalizeOptions(opts, { names: cls.optionNames }, who);
+    const mine = new Set(cls.optionNames.flatMap((n) => [n, camelCase(n)]));
+    const own: Record<string, unknown> = {};
+    const rest: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(opts)) (mine.has(k) ? own : rest)[k] = v;
+    // generate() checks its own keys; here only the two spellings of one key are reconciled
+    const restNames = [...new Set(Object.keys(rest).map(snakeCase))];
+    return { ...normalizeOptions(own, { names: cls.optionNames }, who), ...normalizeOptions(rest, { names: restNames }, who) };
   }
 
   /** The model config (id2label, problem_type, ...). */
@@ -120,12 +170,6 @@ export function sliceCodePoints(codePoints: readonly string[], start: number, en
 export function convertTokensToString(tok: PreTrainedTokenizerFast, tokens: string[]): string {
   const decoder = tok.backend.getDecoder();
   return decoder ? decoder.decode(tokens) : tokens.join(' ');
-}
-
-/** Throws a TypeError naming unknown option keys (Python would reject an unknown keyword). */
-export function checkOptionKeys(opts: object, known: readonly string[], who: string): void {
-  const bad = Object.keys(opts).filter((k) => !known.includes(k));
-  if (bad.length > 0) throw new TypeError(`${who}: unknown option(s) ${bad.join(', ')} (known: ${known.join(', ')})`);
 }
 
 /**

@@ -1,7 +1,8 @@
 // fill-mask.ts — FillMaskPipeline of transformers 4.47 pipelines/fill_mask.py: the top_k tokens
 // for each mask token of a text (softmax over the vocabulary, or over `targets` only), each with
 // the text it completes.
-import { Pipeline, checkOptionKeys } from './base.js';
+import { Pipeline } from './base.js';
+import type { WithCamelAliases } from '../utils/options.js';
 
 /** One proposal for a mask (HF's dict). */
 export interface FillMaskResult {
@@ -17,15 +18,17 @@ export interface FillMaskResult {
 /** One text: a list of proposals; a text with several masks: one list per mask. */
 export type FillMaskOutput = FillMaskResult[] | FillMaskResult[][];
 
-/** Call options (HF keyword arguments). */
-export interface FillMaskOptions {
+/** Call options (HF keyword arguments); each also in camelCase (`topK`). */
+export type FillMaskOptions = WithCamelAliases<FillMaskArgs>;
+
+/** The call options under HF's names. */
+export interface FillMaskArgs {
   /** Proposals per mask (default 5; at most the number of targets). */
   top_k?: number;
   /** Score only these tokens; a word missing from the vocabulary becomes its first sub-token (with a warning). */
   targets?: string | string[];
 }
 
-const OPTION_KEYS = ['top_k', 'targets'] as const;
 
 /**
  * Predicts the masked token(s) of a text with a masked-LM model.
@@ -35,11 +38,13 @@ const OPTION_KEYS = ['top_k', 'targets'] as const;
  *   // [{ score, token, token_str: 'capital', sequence: 'paris is the capital of france.' }, ...]
  */
 export class FillMaskPipeline extends Pipeline {
+  static override readonly optionNames: readonly string[] = ['top_k', 'targets'];
+
   call(inputs: string, opts?: FillMaskOptions): Promise<FillMaskOutput>;
   /** Several texts: one output each (a list of one gives the output itself, as HF). */
   call(inputs: string[], opts?: FillMaskOptions): Promise<FillMaskOutput[] | FillMaskOutput>;
-  async call(inputs: string | string[], opts: FillMaskOptions = {}): Promise<FillMaskOutput | FillMaskOutput[]> {
-    checkOptionKeys(opts, OPTION_KEYS, 'fill-mask');
+  async call(inputs: string | string[], options: FillMaskOptions = {}): Promise<FillMaskOutput | FillMaskOutput[]> {
+    const opts = this.callOptions(options) as FillMaskArgs;
     let topK = opts.top_k ?? 5;
     if (!Number.isInteger(topK) || topK < 1) throw new RangeError(`top_k must be a positive integer, got ${topK}`);
     const targetIds = opts.targets === undefined ? null : await this.getTargetIds(opts.targets);

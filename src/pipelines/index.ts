@@ -3,7 +3,8 @@
 // translation for encoder-decoder models, with HF's options and outputs.
 //   const clf = await pipeline('text-classification', { model: 'runs/spam-classifier' });
 //   await clf('WIN a FREE cruise!!!');   // [{ label: 'spam', score: 0.98 }]
-export { pipeline, SUPPORTED_TASKS, type PipelineOptions, type PipelineTask, type PipelineTasks, type PipelineFor } from './pipeline.js';
+export { pipeline, SUPPORTED_TASKS, type PipelineOptions, type PipelineTask, type PipelineTasks, type PipelineFor, type TaskOptions } from './pipeline.js';
+export { postprocessQaPredictions, postprocessQaPredictionsWithDetails, type QaPostprocessOptions, type QaPostprocessResult, type QaNbestEntry } from './qa-postprocess.js';
 export { Pipeline, callable, type Callable, type IdRows, type PipelineModel } from './base.js';
 export {
   TextClassificationPipeline, type TextClassificationInput, type TextClassificationOptions, type LabelScore, type FunctionToApply,

@@ -12,14 +12,17 @@ import { callable, type Callable, type Pipeline } from './base.js';
 import { FillMaskPipeline } from './fill-mask.js';
 import { QuestionAnsweringPipeline } from './question-answering.js';
 import { resolveCheckpoint } from './resolve.js';
-import { TextClassificationPipeline } from './text-classification.js';
-import { TokenClassificationPipeline } from './token-classification.js';
+import { splitHubOptions } from '../hub/index.js';
+import { TextClassificationPipeline, type TextClassificationOptions } from './text-classification.js';
+import { TokenClassificationPipeline, type TokenClassificationOptions } from './token-classification.js';
+import type { QuestionAnsweringOptions } from './question-answering.js';
+import type { FillMaskOptions } from './fill-mask.js';
 import { TextGenerationPipeline, type TextGenerationOptions } from './text-generation.js';
 import { Text2TextGenerationPipeline, SummarizationPipeline, TranslationPipeline, isTranslationTask, type Text2TextOptions } from './text2text.js';
 
 /** Options of {@link pipeline}. */
 export interface PipelineOptions {
-  /** A loaded model, or a checkpoint folder / hub id to load with the task's Auto class. */
+  /** A loaded model, or a checkpoint folder / Hub id to load with the task's Auto class (Hub options such as revision go in modelKwargs). */
   model: PreTrainedModel | string;
   /** A loaded tokenizer, or a folder / hub id; default: the model's folder (required with a model object). */
   tokenizer?: PreTrainedTokenizerFast | string;
@@ -35,6 +38,21 @@ export interface PipelineOptions {
    */
   generateKwargs?: TextGenerationOptions | Text2TextOptions;
 }
+
+/** The keys of PipelineOptions itself; every other key is a call option of the task, applied to every call. */
+const FACTORY_KEYS = ['model', 'tokenizer', 'device', 'modelKwargs', 'tokenizerKwargs', 'generateKwargs'];
+
+/**
+ * The task's call options, given to pipeline() (HF: `pipeline('ner', model=..., aggregation_strategy='simple')`):
+ * the defaults of every call.
+ */
+export type TaskOptions<T extends PipelineTask> = [T] extends [never] ? object
+  : T extends 'text-classification' | 'sentiment-analysis' ? TextClassificationOptions
+    : T extends 'token-classification' | 'ner' ? TokenClassificationOptions
+      : T extends 'question-answering' ? QuestionAnsweringOptions
+        : T extends 'fill-mask' ? FillMaskOptions
+          : T extends 'text-generation' ? TextGenerationOptions
+            : Text2TextOptions;
 
 /** Task name -> pipeline class, as HF's SUPPORTED_TASKS (aliases included). */
 export interface PipelineTasks {
@@ -54,7 +72,7 @@ export type PipelineTask = keyof PipelineTasks | `translation_${string}_to_${str
 /** The pipeline class a task name makes. */
 export type PipelineFor<T extends PipelineTask> = T extends keyof PipelineTasks ? PipelineTasks[T] : TranslationPipeline;
 
-type Ctor = new (task: string, model: PreTrainedModel, tok: PreTrainedTokenizerFast, device?: Device) => Pipeline;
+type Ctor = new (task: string, model: PreTrainedModel, tok: PreTrainedTokenizerFast, device?: Device, defaults?: object) => Pipeline;
 const TASKS: Record<keyof PipelineTasks, { cls: Ctor; auto: { fromPretrained(dir: string, o?: ModelOptions): Promise<PreTrainedModel>; name: string } }> = {
   'text-classification': { cls: TextClassificationPipeline, auto: AutoModelForSequenceClassification },
   'sentiment-analysis': { cls: TextClassificationPipeline, auto: AutoModelForSequenceClassification },
@@ -76,10 +94,11 @@ export const SUPPORTED_TASKS: readonly (keyof PipelineTasks)[] = Object.keys(TAS
  * @example
  *   const clf = await pipeline('text-classification', { model: 'runs/spam-classifier' });
  *   console.log(await clf('Congratulations, you won!'));   // [{ label: 'spam', score: 0.99 }]
- *   const ner = await pipeline('ner', { model, tokenizer });  // objects already in memory
+ *   const ner = await pipeline('ner', { model, tokenizer, aggregation_strategy: 'simple' });  // objects in memory; a default call option
  * @throws Error for an unknown task, or a model object without a tokenizer.
  */
-export async function pipeline<T extends PipelineTask>(task: T, opts: PipelineOptions): Promise<Callable<PipelineFor<T>>> {
+export async function pipeline<T extends PipelineTask>(task: T, opts: (PipelineOptions & TaskOptions<T>) | string): Promise<Callable<PipelineFor<T>>> {
+  if (typeof opts === 'string') opts = { model: opts } as PipelineOptions & TaskOptions<T>; // HF's pipeline(task, 'org/name')
   const key: keyof PipelineTasks | undefined = typeof task === 'string' && isTranslationTask(task) ? 'translation' : Object.hasOwn(TASKS, task) ? task as keyof PipelineTasks : undefined;
   const spec = key ? TASKS[key] : undefined;
   if (!spec) throw new Error(`Unknown task ${String(task)}, available tasks are [${SUPPORTED_TASKS.map((t) => `'${t}'`).join(', ')}]`);
@@ -88,8 +107,9 @@ export async function pipeline<T extends PipelineTask>(task: T, opts: PipelineOp
   let model: PreTrainedModel;
   let modelDir: string | null = null;
   if (typeof opts.model === 'string') {
-    modelDir = await resolveCheckpoint(opts.model);
-    model = await spec.auto.fromPretrained(modelDir, opts.modelKwargs ?? {});
+    const [hub, own] = splitHubOptions(opts.modelKwargs ?? {}); // revision, token, ... pick the snapshot
+    modelDir = await resolveCheckpoint(opts.model, hub);
+    model = await spec.auto.fromPretrained(modelDir, own);
   } else if (opts.model instanceof PreTrainedModel) {
     model = opts.model;
   } else {
@@ -98,7 +118,10 @@ export async function pipeline<T extends PipelineTask>(task: T, opts: PipelineOp
   let tokenizer: PreTrainedTokenizerFast;
   const tokSource = opts.tokenizer ?? modelDir;
   if (tokSource === null) throw new Error(`pipeline('${task}'): a model object needs a tokenizer (pass { tokenizer }: an AutoTokenizer or its folder)`);
-  if (typeof tokSource === 'string') tokenizer = await AutoTokenizer.fromPretrained(await resolveCheckpoint(tokSource), opts.tokenizerKwargs ?? {});
+  if (typeof tokSource === 'string') {
+    const [hub, own] = splitHubOptions(opts.tokenizerKwargs ?? {});
+    tokenizer = await AutoTokenizer.fromPretrained(await resolveCheckpoint(tokSource, hub, true), own);
+  }
   else tokenizer = tokSource;
   // HF: 'translation' on a model whose task_specific_params name a translation_xx_to_yy task uses that one
   let name: string = task;
@@ -110,10 +133,12 @@ export async function pipeline<T extends PipelineTask>(task: T, opts: PipelineOp
       process.emitWarning(`"translation" task was used, instead of "translation_XX_to_YY", defaulting to "${found}"`);
     }
   }
-  const p = new spec.cls(name, model, tokenizer, opts.device) as PipelineFor<T>;
+  // the task's call options given here are the defaults of every call (checked now: a typo fails at construction)
+  const defaults = Object.fromEntries(Object.entries(opts).filter(([k]) => !FACTORY_KEYS.includes(k)));
+  const p = new spec.cls(name, model, tokenizer, opts.device, defaults) as PipelineFor<T>;
   if (opts.generateKwargs !== undefined) {
-    if (p instanceof TextGenerationPipeline) p.defaults = { ...(opts.generateKwargs as TextGenerationOptions) };
-    else if (p instanceof Text2TextGenerationPipeline) p.defaults = { ...(opts.generateKwargs as Text2TextOptions) };
+    // merged over the task options given beside them (setDefaults checks the keys)
+    if (p instanceof TextGenerationPipeline || p instanceof Text2TextGenerationPipeline) p.setDefaults(opts.generateKwargs);
     else throw new TypeError(`pipeline('${task}'): generateKwargs is only for text-generation, text2text-generation, summarization and translation`);
   }
   return callable(p);

@@ -2,7 +2,8 @@
 // pipelines/question_answering.py (fast-tokenizer path): question + context split into windows of
 // max_seq_len tokens overlapping by doc_stride, p_mask over non-context tokens, span selection
 // per window (qa-decode.ts), answers mapped back to character offsets of the context.
-import { Pipeline, checkOptionKeys, sliceCodePoints, type IdRows } from './base.js';
+import { Pipeline, sliceCodePoints, type IdRows } from './base.js';
+import type { WithCamelAliases } from '../utils/options.js';
 import { selectStartsEnds } from './qa-decode.js';
 import type { Batched, BatchEncoding } from '../tokenizers/index.js';
 
@@ -20,8 +21,11 @@ export interface Answer {
   answer: string;
 }
 
-/** Call options (HF keyword arguments). */
-export interface QuestionAnsweringOptions {
+/** Call options (HF keyword arguments); each also in camelCase (`topK`, `maxAnswerLen`, `handleImpossibleAnswer`, ...). */
+export type QuestionAnsweringOptions = WithCamelAliases<QuestionAnsweringArgs>;
+
+/** The call options under HF's names. */
+export interface QuestionAnsweringArgs {
   /** Answers to return (default 1); with more than one found, a list. */
   top_k?: number;
   /** Tokens shared by consecutive windows (default min(max_seq_len / 2, 128)). */
@@ -40,7 +44,6 @@ export interface QuestionAnsweringOptions {
   padding?: boolean | 'longest' | 'max_length' | 'do_not_pad';
 }
 
-const OPTION_KEYS = ['top_k', 'doc_stride', 'max_answer_len', 'max_seq_len', 'max_question_len', 'handle_impossible_answer', 'align_to_words', 'padding'] as const;
 
 /**
  * Extractive question answering with a question-answering model.
@@ -50,13 +53,15 @@ const OPTION_KEYS = ['top_k', 'doc_stride', 'max_answer_len', 'max_seq_len', 'ma
  *   // { score: 0.93, start: 14, end: 22, answer: 'New York' }
  */
 export class QuestionAnsweringPipeline extends Pipeline {
+  static override readonly optionNames: readonly string[] = ['top_k', 'doc_stride', 'max_answer_len', 'max_seq_len', 'max_question_len', 'handle_impossible_answer', 'align_to_words', 'padding'];
+
   /** One question: its best answer (with top_k > 1: a list when more than one answer was found). */
-  call(inputs: QuestionAnsweringInput, opts?: QuestionAnsweringOptions & { top_k?: 1 }): Promise<Answer>;
+  call(inputs: QuestionAnsweringInput, opts?: QuestionAnsweringOptions & { top_k?: 1; topK?: 1 }): Promise<Answer>;
   call(inputs: QuestionAnsweringInput, opts?: QuestionAnsweringOptions): Promise<Answer | Answer[]>;
   /** Several questions: one result each (a list of one gives the result itself, as HF). */
   call(inputs: QuestionAnsweringInput[], opts?: QuestionAnsweringOptions): Promise<Array<Answer | Answer[]> | Answer | Answer[]>;
-  async call(inputs: QuestionAnsweringInput | QuestionAnsweringInput[], opts: QuestionAnsweringOptions = {}): Promise<Answer | Answer[] | Array<Answer | Answer[]>> {
-    checkOptionKeys(opts, OPTION_KEYS, 'question-answering');
+  async call(inputs: QuestionAnsweringInput | QuestionAnsweringInput[], options: QuestionAnsweringOptions = {}): Promise<Answer | Answer[] | Array<Answer | Answer[]>> {
+    const opts = this.callOptions(options) as QuestionAnsweringArgs;
     const topK = opts.top_k ?? 1;
     if (topK < 1) throw new RangeError(`top_k parameter should be >= 1 (got ${topK})`);
     const maxAnswerLen = opts.max_answer_len ?? 15;
@@ -69,7 +74,7 @@ export class QuestionAnsweringPipeline extends Pipeline {
   }
 
   /** HF preprocess + _forward + postprocess of one example. */
-  private async one(ex: QuestionAnsweringInput, opts: QuestionAnsweringOptions & { top_k: number; max_answer_len: number }): Promise<Answer | Answer[]> {
+  private async one(ex: QuestionAnsweringInput, opts: QuestionAnsweringArgs & { top_k: number; max_answer_len: number }): Promise<Answer | Answer[]> {
     const tok = this.tokenizer;
     const maxSeqLen = opts.max_seq_len ?? Math.min(tok.modelMaxLength, 384);
     const docStride = opts.doc_stride ?? Math.min(Math.floor(maxSeqLen / 2), 128);

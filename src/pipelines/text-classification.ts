@@ -2,7 +2,8 @@
 // pipelines/text_classification.py: texts (or {text, text_pair}) -> {label, score}, with HF's
 // default score function (sigmoid for multi-label / one label, softmax otherwise, none for
 // regression), top_k, and its legacy return shapes.
-import { Pipeline, argmax, checkOptionKeys, padRows, softmax } from './base.js';
+import { Pipeline, argmax, padRows, softmax } from './base.js';
+import type { WithCamelAliases } from '../utils/options.js';
 
 /** One text, or a text pair (HF: a dict with `text` and `text_pair`). */
 export type TextClassificationInput = string | { text: string; text_pair?: string };
@@ -10,8 +11,11 @@ export type TextClassificationInput = string | { text: string; text_pair?: strin
 /** How logits become scores (HF ClassificationFunction). */
 export type FunctionToApply = 'sigmoid' | 'softmax' | 'none';
 
-/** Call options (HF keyword arguments). */
-export interface TextClassificationOptions {
+/** Call options (HF keyword arguments); each also in camelCase (`topK`, `functionToApply`, ...). */
+export type TextClassificationOptions = WithCamelAliases<TextClassificationArgs>;
+
+/** The call options under HF's names. */
+export interface TextClassificationArgs {
   /**
    * How many labels to return, best first; null: all of them.  When omitted, each input gives
    * one `{label, score}` (HF's legacy mode: a single string input then returns `[{label, score}]`).
@@ -33,8 +37,9 @@ export interface LabelScore {
   score: number;
 }
 
-const OPTION_KEYS = ['top_k', 'function_to_apply', 'truncation', 'max_length', 'batch_size'] as const;
 type TextPair = { text: string; text_pair?: string };
+type NoTopK = { top_k?: undefined; topK?: undefined };
+type TopK = { top_k: number | null } | { topK: number | null };
 
 /**
  * Classifies texts with a sequence-classification model.
@@ -44,19 +49,21 @@ type TextPair = { text: string; text_pair?: string };
  *   await clf(['a', 'b'], { top_k: null });            // [[{label, score}, ...], [...]] all labels, best first
  */
 export class TextClassificationPipeline extends Pipeline {
+  static override readonly optionNames: readonly string[] = ['top_k', 'function_to_apply', 'truncation', 'max_length', 'batch_size'];
+
   /** No top_k: one string -> `[{label, score}]` (HF's legacy list of one). */
-  call(inputs: string, opts?: TextClassificationOptions & { top_k?: undefined }): Promise<LabelScore[]>;
+  call(inputs: string, opts?: TextClassificationOptions & NoTopK): Promise<LabelScore[]>;
   /** No top_k: a text pair -> `{label, score}`. */
-  call(inputs: TextPair, opts?: TextClassificationOptions & { top_k?: undefined }): Promise<LabelScore>;
+  call(inputs: TextPair, opts?: TextClassificationOptions & NoTopK): Promise<LabelScore>;
   /** No top_k: one `{label, score}` per input. */
-  call(inputs: TextClassificationInput[], opts?: TextClassificationOptions & { top_k?: undefined }): Promise<LabelScore[]>;
+  call(inputs: TextClassificationInput[], opts?: TextClassificationOptions & NoTopK): Promise<LabelScore[]>;
   /** With top_k: the top_k labels (all with null), best first. */
-  call(inputs: string | TextPair, opts: TextClassificationOptions & { top_k: number | null }): Promise<LabelScore[]>;
+  call(inputs: string | TextPair, opts: TextClassificationOptions & TopK): Promise<LabelScore[]>;
   /** With top_k: one list per input. */
-  call(inputs: TextClassificationInput[], opts: TextClassificationOptions & { top_k: number | null }): Promise<LabelScore[][]>;
+  call(inputs: TextClassificationInput[], opts: TextClassificationOptions & TopK): Promise<LabelScore[][]>;
   call(inputs: TextClassificationInput | TextClassificationInput[], opts?: TextClassificationOptions): Promise<LabelScore | LabelScore[] | LabelScore[][]>;
-  async call(inputs: TextClassificationInput | TextClassificationInput[], opts: TextClassificationOptions = {}): Promise<LabelScore | LabelScore[] | LabelScore[][]> {
-    checkOptionKeys(opts, OPTION_KEYS, 'text-classification');
+  async call(inputs: TextClassificationInput | TextClassificationInput[], options: TextClassificationOptions = {}): Promise<LabelScore | LabelScore[] | LabelScore[][]> {
+    const opts = this.callOptions(options) as TextClassificationArgs;
     const legacy = opts.top_k === undefined;
     const topK = legacy ? 1 : opts.top_k!;
     if (topK !== null && (!Number.isInteger(topK) || topK < 1)) throw new RangeError(`top_k must be a positive integer or null, got ${String(topK)}`);
@@ -77,7 +84,7 @@ export class TextClassificationPipeline extends Pipeline {
   }
 
   /** HF preprocess: the tokenizer on a text or a {text, text_pair} dict. */
-  private async encode(x: TextClassificationInput, opts: TextClassificationOptions): Promise<Record<string, number[]>> {
+  private async encode(x: TextClassificationInput, opts: TextClassificationArgs): Promise<Record<string, number[]>> {
     let text: string, pair: string | undefined;
     if (typeof x === 'string') text = x;
     else if (x !== null && typeof x === 'object' && !Array.isArray(x) && typeof x.text === 'string') ({ text, text_pair: pair } = x);

@@ -7,6 +7,7 @@ import { tensor, type Tensor } from '../torch/index.js';
 import { generate, type GenerateInputs } from '../generation/index.js';
 import type { ChatMessage } from '../tokenizers/index.js';
 import { Pipeline } from './base.js';
+import type { WithCamelAliases } from '../utils/options.js';
 
 /** One generated sequence (HF's dict). */
 export interface TextGenerationResult {
@@ -16,8 +17,14 @@ export interface TextGenerationResult {
   generated_token_ids?: number[];
 }
 
-/** Call options: the pipeline's own (HF names) plus any generate() keyword (max_new_tokens, do_sample, ...). */
-export interface TextGenerationOptions extends Omit<GenerateInputs, 'input_ids' | 'attention_mask' | 'inputIds' | 'attentionMask' | 'tokenizer' | 'streamer'> {
+/**
+ * Call options: the pipeline's own plus any generate() keyword (max_new_tokens, do_sample, ...),
+ * under HF's names or camelCase (`returnFullText`, `maxNewTokens`).
+ */
+export type TextGenerationOptions = Omit<GenerateInputs, 'input_ids' | 'attention_mask' | 'inputIds' | 'attentionMask' | 'tokenizer' | 'streamer'> & WithCamelAliases<TextGenerationArgs>;
+
+/** The pipeline's own call options under HF's names. */
+export interface TextGenerationArgs {
   /** Prompt + continuation (default true) or the continuation only. */
   return_full_text?: boolean;
   /** Return generated_token_ids instead of text. */
@@ -53,13 +60,15 @@ const isChat = (x: unknown): x is ChatMessage[] =>
  */
 export class TextGenerationPipeline extends Pipeline {
   /** Defaults for every call (pipeline(task, { ..., generateKwargs }) or set here); call options win. */
-  defaults: TextGenerationOptions = {};
+  declare defaults: TextGenerationOptions;
+  static override readonly optionNames: readonly string[] = OWN;
+  static override readonly passesGenerateOptions: boolean = true;
 
   call(inputs: Input, opts?: TextGenerationOptions): Promise<TextGenerationResult[]>;
   /** Several prompts (or chats): one list of results each. */
   call(inputs: Input[], opts?: TextGenerationOptions): Promise<TextGenerationResult[][]>;
   async call(inputs: Input | Input[], opts: TextGenerationOptions = {}): Promise<TextGenerationResult[] | TextGenerationResult[][]> {
-    const o = { ...this.defaults, ...opts };
+    const o = this.callOptions(opts) as TextGenerationArgs & Record<string, unknown>;
     // A single chat is a list of messages; a list of chats or of strings is a batch.
     const batch = typeof inputs === 'string' || isChat(inputs) ? null : (inputs as Input[]);
     if (batch !== null && !batch.every((x) => typeof x === 'string' || isChat(x)))
@@ -73,7 +82,7 @@ export class TextGenerationPipeline extends Pipeline {
     return this.one(inputs as Input, o);
   }
 
-  private async one(prompt: Input, o: TextGenerationOptions): Promise<TextGenerationResult[]> {
+  private async one(prompt: Input, o: TextGenerationArgs & Record<string, unknown>): Promise<TextGenerationResult[]> {
     const gen: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(o)) if (!(OWN as readonly string[]).includes(k)) gen[k] = v;
     const chat = isChat(prompt);

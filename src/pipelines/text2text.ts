@@ -10,6 +10,7 @@ import { generate, getGenerationConfig, GenerationConfig, type GenerateInputs } 
 import type { PreTrainedTokenizerFast, TruncationOption } from '../tokenizers/index.js';
 import type { Device } from '../torch/index.js';
 import { Pipeline, padRows, type PipelineModel } from './base.js';
+import type { WithCamelAliases } from '../utils/options.js';
 
 /** One generated sequence (HF's record): `<name>_text`, or with return_tensors `<name>_token_ids`. */
 export interface Text2TextResult {
@@ -18,8 +19,14 @@ export interface Text2TextResult {
   translation_text?: string; translation_token_ids?: number[];
 }
 
-/** Call options: the pipeline's own (HF names) plus any generate() keyword (max_new_tokens, num_beams, ...). */
-export interface Text2TextOptions extends Omit<GenerateInputs, 'input_ids' | 'attention_mask' | 'inputIds' | 'attentionMask' | 'streamer'> {
+/**
+ * Call options: the pipeline's own plus any generate() keyword (max_new_tokens, num_beams, ...),
+ * under HF's names or camelCase (`returnTensors`, `numBeams`).
+ */
+export type Text2TextOptions = Omit<GenerateInputs, 'input_ids' | 'attention_mask' | 'inputIds' | 'attentionMask' | 'streamer'> & WithCamelAliases<Text2TextArgs>;
+
+/** The pipeline's own call options under HF's names. */
+export interface Text2TextArgs {
   /** Return `<name>_token_ids` (the decoder sequences, start token first) instead of text. */
   return_tensors?: boolean;
   /** Accepted as HF does; HF 4.47 ignores it (text unless return_tensors). */
@@ -37,7 +44,7 @@ export interface Text2TextOptions extends Omit<GenerateInputs, 'input_ids' | 'at
   tgt_lang?: string;
 }
 
-const OWN = ['return_tensors', 'return_text', 'return_type', 'clean_up_tokenization_spaces', 'truncation', 'stop_sequence', 'batch_size', 'src_lang', 'tgt_lang'] as const;
+const OWN: readonly string[] = ['return_tensors', 'return_text', 'return_type', 'clean_up_tokenization_spaces', 'truncation', 'stop_sequence', 'batch_size', 'src_lang', 'tgt_lang'];
 
 /**
  * Text-to-text generation with an encoder-decoder LM (HF task `text2text-generation`).
@@ -50,14 +57,16 @@ export class Text2TextGenerationPipeline extends Pipeline {
   /** The result keys' stem (HF return_name). */
   static readonly returnName: string = 'generated';
   /** Defaults for every call (pipeline(task, { generateKwargs })); call options win. */
-  defaults: Text2TextOptions = {};
+  declare defaults: Text2TextOptions;
+  static override readonly optionNames: readonly string[] = OWN;
+  static override readonly passesGenerateOptions: boolean = true;
   /** Put before every input: task_specific_params[task].prefix, else config.prefix, else ''. */
   prefix: string;
   /** The model's generation config updated with task_specific_params[task] (HF pipeline.generation_config). */
   generationConfig: GenerationConfig;
 
-  constructor(task: string, model: PipelineModel, tokenizer: PreTrainedTokenizerFast, device?: Device) {
-    super(task, model, tokenizer, device);
+  constructor(task: string, model: PipelineModel, tokenizer: PreTrainedTokenizerFast, device?: Device, defaults?: object) {
+    super(task, model, tokenizer, device, defaults);
     const cfg = model.config as unknown as { is_encoder_decoder?: boolean; prefix?: string | null; task_specific_params?: unknown; extras?: Record<string, unknown> };
     // HF only logs this (check_model_type); a causal LM would then generate decoder-only continuations
     if (cfg.is_encoder_decoder !== true)
@@ -91,7 +100,7 @@ export class Text2TextGenerationPipeline extends Pipeline {
     const list = Array.isArray(inputs);
     if (!(typeof inputs === 'string' || (list && inputs.length > 0 && inputs.every((x) => typeof x === 'string'))))
       throw new TypeError(`${task}: inputs must be a string or a non-empty list of strings, got ${list ? `a list holding ${inputs.map((x) => typeof x).join(', ')}` : typeof inputs}`);
-    const o: Text2TextOptions = { ...this.defaults, ...opts };
+    const o = this.callOptions(opts) as Text2TextArgs & Record<string, unknown>;
     const gen: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(o)) if (!(OWN as readonly string[]).includes(k) && v !== undefined) gen[k] = v;
     if ((o as { return_type?: unknown }).return_type !== undefined) throw new TypeError(`${task}: use return_tensors (true: token ids, false: text) instead of return_type`);
@@ -124,7 +133,7 @@ export class Text2TextGenerationPipeline extends Pipeline {
   }
 
   /** generate() on one padded group (B, Ts); per input, its records. */
-  #generate(ids: number[][], mask: number[][], gen: Record<string, unknown>, o: Text2TextOptions): Text2TextResult[][] {
+  #generate(ids: number[][], mask: number[][], gen: Record<string, unknown>, o: Text2TextArgs): Text2TextResult[][] {
     const g = this.generationConfig;
     const num = (k: string, d: number): number => (typeof gen[k] === 'number' ? (gen[k] as number) : d);
     this.checkInputs(ids[0]!.length, num('min_length', g.min_length), num('max_length', g.max_length));
@@ -180,8 +189,8 @@ export class TranslationPipeline extends Text2TextGenerationPipeline {
   /** The languages of a `translation_xx_to_yy` task (HF passes them to multilingual tokenizers). */
   readonly srcLang: string | null;
   readonly tgtLang: string | null;
-  constructor(task: string, model: PipelineModel, tokenizer: PreTrainedTokenizerFast, device?: Device) {
-    super(task, model, tokenizer, device);
+  constructor(task: string, model: PipelineModel, tokenizer: PreTrainedTokenizerFast, device?: Device, defaults?: object) {
+    super(task, model, tokenizer, device, defaults);
     const parts = task.split('_');
     [this.srcLang, this.tgtLang] = parts.length === 4 ? [parts[1]!, parts[3]!] : [null, null];
   }

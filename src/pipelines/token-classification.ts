@@ -5,14 +5,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VERY_LARGE_INTEGER, type PreTrainedTokenizerFast } from '../tokenizers/index.js';
-import { Pipeline, checkOptionKeys, convertTokensToString, softmax, type IdRows } from './base.js';
+import { Pipeline, convertTokensToString, softmax, type IdRows } from './base.js';
+import type { WithCamelAliases } from '../utils/options.js';
 import {
   AGGREGATION_STRATEGIES, aggregate, aggregateOverlappingEntities, gatherPreEntities,
   type AggregationStrategy, type GroupedEntity, type TokenEntity,
 } from './aggregation.js';
 
-/** Call options (HF keyword arguments). */
-export interface TokenClassificationOptions {
+/** Call options (HF keyword arguments); each also in camelCase (`aggregationStrategy`, ...). */
+export type TokenClassificationOptions = WithCamelAliases<TokenClassificationArgs>;
+
+/** The call options under HF's names. */
+export interface TokenClassificationArgs {
   /** 'none' (default): one entry per token; 'simple': B-/I- grouping; 'first' / 'average' / 'max': whole words first. */
   aggregation_strategy?: AggregationStrategy;
   /** Labels left out of the output (default ['O']). */
@@ -23,7 +27,9 @@ export interface TokenClassificationOptions {
 /** The output of one text: tokens ('none') or entity groups. */
 export type TokenClassificationOutput = TokenEntity[] | GroupedEntity[];
 
-const OPTION_KEYS = ['aggregation_strategy', 'ignore_labels', 'stride'] as const;
+/** Without an aggregation strategy (or 'none'): token entries; with one: entity groups (the static return types). */
+type NoGrouping = { aggregation_strategy?: 'none'; aggregationStrategy?: 'none' };
+type Grouping = { aggregation_strategy: Exclude<AggregationStrategy, 'none'> } | { aggregationStrategy: Exclude<AggregationStrategy, 'none'> };
 const prefixCache = new WeakMap<PreTrainedTokenizerFast, boolean>();
 
 /**
@@ -55,13 +61,16 @@ export function hasContinuingSubwordPrefix(tok: PreTrainedTokenizerFast): boolea
  *   // [{ entity_group: 'PER', score: 0.99, word: 'john', start: 0, end: 4 }, ...]
  */
 export class TokenClassificationPipeline extends Pipeline {
-  call(inputs: string, opts?: TokenClassificationOptions & { aggregation_strategy?: 'none' }): Promise<TokenEntity[]>;
-  call(inputs: string, opts: TokenClassificationOptions & { aggregation_strategy: Exclude<AggregationStrategy, 'none'> }): Promise<GroupedEntity[]>;
-  call(inputs: string[], opts?: TokenClassificationOptions & { aggregation_strategy?: 'none' }): Promise<TokenEntity[][]>;
-  call(inputs: string[], opts: TokenClassificationOptions & { aggregation_strategy: Exclude<AggregationStrategy, 'none'> }): Promise<GroupedEntity[][]>;
+  static override readonly optionNames: readonly string[] = ['aggregation_strategy', 'ignore_labels', 'stride'];
+
+  call(inputs: string, opts?: TokenClassificationOptions & NoGrouping): Promise<TokenEntity[]>;
+  call(inputs: string, opts: TokenClassificationOptions & Grouping): Promise<GroupedEntity[]>;
+  call(inputs: string[], opts?: TokenClassificationOptions & NoGrouping): Promise<TokenEntity[][]>;
+  call(inputs: string[], opts: TokenClassificationOptions & Grouping): Promise<GroupedEntity[][]>;
   call(inputs: string | string[], opts?: TokenClassificationOptions): Promise<TokenClassificationOutput | TokenClassificationOutput[]>;
-  async call(inputs: string | string[], opts: TokenClassificationOptions = {}): Promise<TokenClassificationOutput | TokenClassificationOutput[]> {
-    checkOptionKeys(opts, OPTION_KEYS, 'token-classification');
+  async call(inputs: string | string[], options: TokenClassificationOptions = {}): Promise<TokenClassificationOutput | TokenClassificationOutput[]> {
+    // options given to pipeline() (HF: pipeline('ner', aggregation_strategy='simple')) are the defaults
+    const opts = this.callOptions(options) as TokenClassificationArgs;
     const strategy = opts.aggregation_strategy ?? 'none';
     if (!AGGREGATION_STRATEGIES.includes(strategy)) throw new Error(`aggregation_strategy must be one of ${AGGREGATION_STRATEGIES.join(', ')}, got ${String(strategy)}`);
     if (opts.stride !== undefined) {

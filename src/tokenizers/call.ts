@@ -11,57 +11,11 @@ import { BatchEncoding } from './encoding.js';
 import type { RustSettings } from './rust-path.js';
 import type { PreTrainedTokenizerFast } from './tokenizer.js';
 import { mergeWords, shadowWordIds } from './words.js';
+import { nameOf, resolveCallOptions, type AnyCallOptions, type ResolvedCallOptions as Resolved, type TextInput } from './call-options.js';
 
-/** A text, a batch of texts, pre-split words, or a batch of pre-split words. */
-export type TextInput = string | string[] | string[][];
+export type { TextInput, TruncationOption, PaddingOption, TokenizerCallOptions, CallOptions, AnyCallOptions } from './call-options.js';
+export { CALL_OPTION_NAMES, resolveCallOptions } from './call-options.js';
 
-/** HF truncation strategies (`true` = 'longest_first'). */
-export type TruncationOption = boolean | 'longest_first' | 'only_first' | 'only_second' | 'do_not_truncate';
-/** HF padding strategies (`true` = 'longest'). */
-export type PaddingOption = boolean | 'longest' | 'max_length' | 'do_not_pad';
-
-/** Options of `tokenizer.call(text, opts)`: transformers' __call__ keyword arguments in camelCase. */
-export interface CallOptions {
-  /** Second sequence(s): a string (or words) per text. */
-  textPair?: TextInput;
-  /** Target text(s): their input_ids become `labels` (or the whole result when text is null). */
-  textTarget?: TextInput;
-  /** Second sequence(s) of the targets. */
-  textPairTarget?: TextInput;
-  /** Add the model's special tokens ([CLS] ... [SEP], <s>, </s>); default true. */
-  addSpecialTokens?: boolean;
-  /** true/'longest': pad to the longest row; 'max_length': to maxLength; default false. */
-  padding?: PaddingOption;
-  /** true/'longest_first', 'only_first', 'only_second'; default: off unless maxLength is given alone. */
-  truncation?: TruncationOption;
-  /** Length limit for truncation / 'max_length' padding, special tokens included; default modelMaxLength. */
-  maxLength?: number;
-  /** With returnOverflowingTokens: how many tokens consecutive windows share. */
-  stride?: number;
-  /** The text is already split into words (string[] per example). */
-  isSplitIntoWords?: boolean;
-  /** Round padded lengths up to a multiple of this. */
-  padToMultipleOf?: number;
-  /** Overrides the tokenizer's paddingSide for this call. */
-  paddingSide?: 'left' | 'right';
-  /** 'pt': int64 tensors instead of arrays. */
-  returnTensors?: 'pt';
-  returnTokenTypeIds?: boolean;
-  returnAttentionMask?: boolean;
-  /** Every truncated window becomes its own row; adds `overflow_to_sample_mapping`. */
-  returnOverflowingTokens?: boolean;
-  returnSpecialTokensMask?: boolean;
-  /** Adds `offset_mapping`: [start, end) character (code point) offsets of each token, [0, 0] for special tokens. */
-  returnOffsetsMapping?: boolean;
-  /** Adds `length`: the number of tokens of each row. */
-  returnLength?: boolean;
-}
-
-const KNOWN_OPTIONS = new Set<string>([
-  'textPair', 'textTarget', 'textPairTarget', 'addSpecialTokens', 'padding', 'truncation', 'maxLength', 'stride',
-  'isSplitIntoWords', 'padToMultipleOf', 'paddingSide', 'returnTensors', 'returnTokenTypeIds', 'returnAttentionMask',
-  'returnOverflowingTokens', 'returnSpecialTokensMask', 'returnOffsetsMapping', 'returnLength',
-]);
 const TEXT_ERROR = 'text input must be of type `str` (single example), `List[str]` (batch or single pretokenized example) or `List[List[str]]` (batch of pretokenized examples).';
 
 type Strategy = { padding: 'longest' | 'max_length' | null; truncation: 'longest_first' | 'only_first' | 'only_second' | null; maxLength: number | null };
@@ -77,21 +31,19 @@ function warnOnce(msg: string): void {
   console.warn(msg);
 }
 
-function checkOptions(opts: CallOptions): void {
-  const unknown = Object.keys(opts).filter((k) => !KNOWN_OPTIONS.has(k));
-  if (unknown.length > 0) throw new Error(`unknown tokenizer call option(s): ${unknown.join(', ')} (options are camelCase: ${[...KNOWN_OPTIONS].join(', ')})`);
-  const posInt = (k: 'maxLength' | 'padToMultipleOf', v: unknown) => {
-    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)) throw new Error(`${k} must be a positive integer, got ${JSON.stringify(v)}`);
+function checkOptions(opts: Resolved): void {
+  const posInt = (k: 'max_length' | 'pad_to_multiple_of', v: unknown) => {
+    if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)) throw new Error(`${nameOf(opts, k)} must be a positive integer, got ${JSON.stringify(v)}`);
   };
-  posInt('maxLength', opts.maxLength);
-  posInt('padToMultipleOf', opts.padToMultipleOf);
+  posInt('max_length', opts.maxLength);
+  posInt('pad_to_multiple_of', opts.padToMultipleOf);
   if (opts.stride !== undefined && (!Number.isInteger(opts.stride) || opts.stride < 0)) throw new Error(`stride must be a non-negative integer, got ${JSON.stringify(opts.stride)}`);
-  if (opts.returnTensors !== undefined && opts.returnTensors !== 'pt') throw new Error(`returnTensors must be 'pt' (tunekit tensors) or omitted, got ${JSON.stringify(opts.returnTensors)}`);
-  if (opts.paddingSide !== undefined && opts.paddingSide !== 'left' && opts.paddingSide !== 'right') throw new Error(`paddingSide must be 'left' or 'right', got ${JSON.stringify(opts.paddingSide)}`);
+  if (opts.returnTensors !== undefined && opts.returnTensors !== 'pt') throw new Error(`${nameOf(opts, 'return_tensors')} must be 'pt' (tunekit tensors) or omitted, got ${JSON.stringify(opts.returnTensors)}`);
+  if (opts.paddingSide !== undefined && opts.paddingSide !== 'left' && opts.paddingSide !== 'right') throw new Error(`${nameOf(opts, 'padding_side')} must be 'left' or 'right', got ${JSON.stringify(opts.paddingSide)}`);
 }
 
 /** _get_padding_truncation_strategies: resolves padding/truncation/maxLength as HF does. */
-function resolveStrategies(tok: PreTrainedTokenizerFast, opts: CallOptions): Strategy {
+function resolveStrategies(tok: PreTrainedTokenizerFast, opts: Resolved): Strategy {
   let truncation = opts.truncation;
   const padding = opts.padding ?? false;
   let maxLength = opts.maxLength ?? null;
@@ -147,12 +99,12 @@ export interface CallInternals {
 }
 
 /** Encodes one text side (text + textPair, or textTarget + textPairTarget) into a BatchEncoding. */
-async function callOne(tok: PreTrainedTokenizerFast, text: TextInput, pair: TextInput | undefined, opts: CallOptions, st: Strategy, internals: CallInternals): Promise<BatchEncoding> {
+async function callOne(tok: PreTrainedTokenizerFast, text: TextInput, pair: TextInput | undefined, opts: Resolved, st: Strategy, internals: CallInternals): Promise<BatchEncoding> {
   if (!isValidText(text)) throw new Error(TEXT_ERROR);
   if (pair !== undefined && pair !== null && !isValidText(pair)) throw new Error(TEXT_ERROR);
   const split = opts.isSplitIntoWords ?? false;
   const batched = split ? Array.isArray(text) && text.length > 0 && Array.isArray(text[0]) : Array.isArray(text);
-  if (split && !Array.isArray(text)) throw new Error('isSplitIntoWords: true needs the text as a list of words (string[]) or a batch of them (string[][])');
+  if (split && !Array.isArray(text)) throw new Error(`${nameOf(opts, 'is_split_into_words')}: true needs the text as a list of words (string[]) or a batch of them (string[][])`);
   const firsts = (batched ? text : [text]) as Array<string | string[]>;
   let seconds: Array<string | string[]> | null = null;
   if (pair !== undefined && pair !== null) {
@@ -210,7 +162,7 @@ function checkTextLengths(tok: PreTrainedTokenizerFast, firsts: Array<string | s
  * only_second, special tokens that do not fit maxLength, or an error from Rust (the per-row path
  * then throws HF's message).
  */
-async function encodeInRust(tok: PreTrainedTokenizerFast, texts: string[], add: boolean, opts: CallOptions, st: Strategy): Promise<Encoding[] | null> {
+async function encodeInRust(tok: PreTrainedTokenizerFast, texts: string[], add: boolean, opts: Resolved, st: Strategy): Promise<Encoding[] | null> {
   if (opts.returnOverflowingTokens || (opts.stride ?? 0) !== 0) return null;
   const settings: RustSettings = { truncation: null, padding: null };
   if (st.truncation !== null && st.maxLength !== null) {
@@ -235,7 +187,7 @@ async function encodeInRust(tok: PreTrainedTokenizerFast, texts: string[], add: 
 }
 
 /** tokenizers' post_process: truncate_encodings (budgeting the special tokens), then the post-processor. */
-function finishPair(tok: PreTrainedTokenizerFast, a: Encoding, b: Encoding | null, add: boolean, nAdded: number, opts: CallOptions, st: Strategy): Encoding {
+function finishPair(tok: PreTrainedTokenizerFast, a: Encoding, b: Encoding | null, add: boolean, nAdded: number, opts: Resolved, st: Strategy): Encoding {
   if (st.truncation !== null && st.maxLength !== null) {
     if (nAdded > st.maxLength) throw new Error(`maxLength (${st.maxLength}) is smaller than the ${nAdded} special tokens added to each sequence`);
     truncateEncodings(a, b, st.maxLength - nAdded, st.truncation, opts.stride ?? 0, tok.truncationSide);
@@ -282,7 +234,7 @@ function truncateEncodings(a: Encoding, b: Encoding | null, maxLength: number, s
 }
 
 /** tokenizers' pad_encodings: to the longest row (overflow windows excluded) or maxLength, rounded up. */
-function pad(tok: PreTrainedTokenizerFast, rows: Encoding[], opts: CallOptions, st: Strategy): void {
+function pad(tok: PreTrainedTokenizerFast, rows: Encoding[], opts: Resolved, st: Strategy): void {
   if (st.padding === null || rows.length === 0) return;
   let length = st.padding === 'max_length' ? st.maxLength! : Math.max(...rows.map((e) => e.getLength()));
   const m = opts.padToMultipleOf;
@@ -311,7 +263,7 @@ function lazyKey(data: Record<string, unknown>, key: string, compute: () => unkn
 
 /** _convert_encoding + the batch stacking of _batch_encode_plus (+ unbatching for a single text). */
 function toBatchEncoding(
-  tok: PreTrainedTokenizerFast, rows: Encoding[], shadowRows: Encoding[] | null, opts: CallOptions, st: Strategy, single: boolean, nSequences: number,
+  tok: PreTrainedTokenizerFast, rows: Encoding[], shadowRows: Encoding[] | null, opts: Resolved, st: Strategy, single: boolean, nSequences: number,
 ): BatchEncoding {
   const overflow = opts.returnOverflowingTokens ?? false;
   const all: Encoding[] = [];
@@ -366,11 +318,13 @@ function toTensors(data: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
- * transformers' `__call__`: validates the options, encodes `text` (+ `textPair`) and/or
- * `textTarget` (+ `textPairTarget`), and returns the inputs with `labels` = the target ids.
+ * transformers' `__call__`: validates the options (HF names or camelCase), encodes `text`
+ * (+ `text_pair`) and/or `text_target` (+ `text_pair_target`), and returns the inputs with
+ * `labels` = the target ids.  `who` names the caller in option errors.
  */
-export async function callTokenizer(tok: PreTrainedTokenizerFast, text: TextInput | null | undefined, opts: CallOptions, internals: CallInternals = {}): Promise<BatchEncoding> {
-  if (opts === null || typeof opts !== 'object') throw new TypeError('tokenizer options must be an object');
+export async function callTokenizer(tok: PreTrainedTokenizerFast, text: TextInput | null | undefined, raw: AnyCallOptions, internals: CallInternals = {}, who = 'tokenizer()'): Promise<BatchEncoding> {
+  if (raw === null || typeof raw !== 'object') throw new TypeError('tokenizer options must be an object');
+  const opts = resolveCallOptions(raw, who);
   checkOptions(opts);
   const st = resolveStrategies(tok, opts);
   if ((text === null || text === undefined) && (opts.textTarget === undefined || opts.textTarget === null))

@@ -5,6 +5,7 @@ export { AutoTokenizer, type FromPretrainedOptions } from './auto.js';
 export { PreTrainedTokenizerFast, MAX_TEXT_LENGTH } from './tokenizer.js';
 export { BatchEncoding, type Batched, type Layout, type Pt, type Single } from './encoding.js';
 export type { CallOptions, PaddingOption, TextInput, TruncationOption } from './call.js';
+export type { TokenizerCallOptions, AnyCallOptions, DecodeCallOptions } from './call-options.js';
 export { cleanUpTokenization, type DecodeOptions } from './decode.js';
 export type { ChatMessage, ChatTemplateDictRequest, ChatTemplateEncoding, ChatTemplateOptions } from './chat.js';
 export { hasGenerationMarkers } from './chat-generation.js';

@@ -4,11 +4,13 @@
 // chat template). Calling, decoding, chat templates and saving live in call.ts, decode.ts, chat.ts, save.ts.
 import { AddedToken, mergeEncodings, templateProcessing, type Encoding, type Processor, type Tokenizer } from 'tokenizers';
 import type { Tensor } from '../torch/index.js';
-import { callTokenizer, type CallOptions, type TextInput } from './call.js';
+import { callTokenizer, resolveCallOptions, type AnyCallOptions, type TextInput } from './call.js';
+import { normalizeOptions, type WithCamelAliases } from '../utils/options.js';
+import { decodeOptions, type DecodeCallOptions, type NoOverflow, type NoTensors, type NotSplit, type PtTensors, type Split } from './call-options.js';
 import { applyChatTemplate, type ChatMessage, type ChatTemplateDictRequest, type ChatTemplateEncoding, type ChatTemplateOptions } from './chat.js';
 import type { TokenizerClassSpec } from './classes.js';
 import { SPECIAL_TOKEN_KEYS, VERY_LARGE_INTEGER, toAddedToken, tokenContent, type AddedTokenConfig, type SpecialTokenKey, type TokenConfigValue } from './config.js';
-import { decodeIds, toIdList, type DecodeOptions } from './decode.js';
+import { decodeIds, toIdList } from './decode.js';
 import type { BatchEncoding, Batched, Pt, Single } from './encoding.js';
 import { RustBackends } from './rust-path.js';
 import { savePretrained } from './save.js';
@@ -331,39 +333,49 @@ export class PreTrainedTokenizerFast {
   }
 
   /**
-   * Tokenizes text(s) the way `tokenizer(...)` does in transformers; see {@link CallOptions}.
-   * A string gives flat lists; a list (or pre-split words with `isSplitIntoWords`) a batch;
-   * `returnTensors: 'pt'` int64 tensors.
+   * Tokenizes text(s) the way `tokenizer(...)` does in transformers; see {@link AnyCallOptions}
+   * (HF's names, or camelCase: `max_length` / `maxLength`).  A string gives flat lists; a list
+   * (or pre-split words with `is_split_into_words`) a batch; `return_tensors: 'pt'` int64 tensors.
    */
-  call(text: string | null, opts?: CallOptions & { returnTensors?: undefined; returnOverflowingTokens?: false; isSplitIntoWords?: false; textTarget?: string }): Promise<BatchEncoding<Single>>;
-  call(text: string[], opts: CallOptions & { returnTensors?: undefined; returnOverflowingTokens?: false; isSplitIntoWords: true }): Promise<BatchEncoding<Single>>;
-  call(text: TextInput | null, opts: CallOptions & { returnTensors: 'pt' }): Promise<BatchEncoding<Pt>>;
-  call(text: TextInput | null, opts?: CallOptions): Promise<BatchEncoding<Batched>>;
-  call(text: TextInput | null, opts: CallOptions = {}): Promise<BatchEncoding> {
+  call(text: string | null, opts?: AnyCallOptions & NoTensors & NoOverflow & NotSplit & { textTarget?: string; text_target?: string }): Promise<BatchEncoding<Single>>;
+  call(text: string[], opts: AnyCallOptions & NoTensors & NoOverflow & Split): Promise<BatchEncoding<Single>>;
+  call(text: TextInput | null, opts: AnyCallOptions & PtTensors): Promise<BatchEncoding<Pt>>;
+  call(text: TextInput | null, opts?: AnyCallOptions): Promise<BatchEncoding<Batched>>;
+  call(text: TextInput | null, opts: AnyCallOptions = {}): Promise<BatchEncoding> {
     return callTokenizer(this, text, opts);
   }
 
-  /** The input ids of one text or pair (HF `encode`). */
-  async encode(text: string | string[], opts: Omit<CallOptions, 'returnTensors' | 'returnOverflowingTokens'> = {}): Promise<number[]> {
-    if (!opts.isSplitIntoWords && typeof text !== 'string') throw new Error('encode() takes one text (a string); use call() for batches');
-    return (await callTokenizer(this, text, opts)).input_ids as number[];
+  /** HF `is_fast`: true, this is always the Rust (`tokenizers`) backed tokenizer. */
+  get is_fast(): boolean { return true; }
+  /** camelCase alias of {@link is_fast}. */
+  get isFast(): boolean { return true; }
+
+  /** The input ids of one text or pair (HF `encode`); the options of {@link call}. */
+  async encode(text: string | string[], opts: Omit<AnyCallOptions, 'returnTensors' | 'return_tensors' | 'returnOverflowingTokens' | 'return_overflowing_tokens'> = {}): Promise<number[]> {
+    if (!resolveCallOptions(opts, 'encode()').isSplitIntoWords && typeof text !== 'string') throw new Error('encode() takes one text (a string); use call() for batches');
+    return (await callTokenizer(this, text, opts, {}, 'encode()')).input_ids as number[];
   }
 
-  /** The tokens of a text, without special tokens (HF `tokenize`). */
-  async tokenize(text: string, opts: { textPair?: string; addSpecialTokens?: boolean } = {}): Promise<string[]> {
-    const enc = await callTokenizer(this, text, { textPair: opts.textPair, addSpecialTokens: opts.addSpecialTokens ?? false });
+  /** The tokens of a text, without special tokens unless add_special_tokens (HF `tokenize`). */
+  async tokenize(text: string, opts: WithCamelAliases<{ text_pair?: string; add_special_tokens?: boolean }> = {}): Promise<string[]> {
+    const o = normalizeOptions(opts, { names: ['text_pair', 'add_special_tokens'] }, 'tokenize()');
+    const enc = await callTokenizer(this, text, { text_pair: o.text_pair as string | undefined, add_special_tokens: (o.add_special_tokens as boolean | undefined) ?? false }, {}, 'tokenize()');
     return enc.tokens();
   }
 
-  /** Ids -> text (HF `decode`): skipSpecialTokens drops special tokens, cleanup per cleanUpTokenizationSpaces. */
-  decode(ids: number | readonly number[] | Tensor, opts: DecodeOptions = {}): string {
-    return decodeIds(this, toIdList(ids), opts);
+  /**
+   * Ids -> text (HF `decode`): skip_special_tokens drops special tokens, cleanup per
+   * clean_up_tokenization_spaces (default: the tokenizer's); camelCase spellings too.
+   */
+  decode(ids: number | readonly number[] | Tensor, opts: DecodeCallOptions = {}): string {
+    return decodeIds(this, toIdList(ids), decodeOptions(opts, 'decode()'));
   }
 
   /** decode() over each row (HF `batch_decode`). */
-  batchDecode(rows: ReadonlyArray<readonly number[]> | Tensor, opts: DecodeOptions = {}): string[] {
+  batchDecode(rows: ReadonlyArray<readonly number[]> | Tensor, opts: DecodeCallOptions = {}): string[] {
+    const o = decodeOptions(opts, 'batchDecode()');
     const list = Array.isArray(rows) ? rows : ((rows as Tensor).toArray() as number[][]);
-    return list.map((r) => this.decode(r, opts));
+    return list.map((r) => decodeIds(this, toIdList(r), o));
   }
 
   /** Renders (and by default tokenizes) a conversation with the chat template; see chat.ts. */

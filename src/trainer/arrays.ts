@@ -14,8 +14,106 @@ export interface NDArray {
   shape: number[];
 }
 
+/**
+ * An {@link NDArray} with numpy's everyday methods, as the Trainer's predict() / evaluate()
+ * outputs are: `predictions.row(i)` (numpy `predictions[i]`), `predictions.argmax(-1)`,
+ * `.get(i, j)`, `.tolist()`, `.length`.  `data` and `shape` are the plain fields underneath.
+ * @example
+ *   const { predictions, label_ids } = trainer.predict(testSet);
+ *   const preds = (predictions as HostArray).argmax(-1);     // (N,) class ids
+ *   preds.tolist();                                           // [2, 0, 1, ...]
+ */
+export class HostArray implements NDArray {
+  readonly data: Float32Array | Float64Array | Int32Array;
+  readonly shape: number[];
+  constructor(data: Float32Array | Float64Array | Int32Array, shape: readonly number[]) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== n) throw new RangeError(`HostArray: ${data.length} values do not fill shape [${shape.join(', ')}] (${n})`);
+    this.data = data;
+    this.shape = [...shape];
+  }
+  /** A HostArray over an NDArray's buffer (no copy). */
+  static from(a: NDArray): HostArray { return a instanceof HostArray ? a : new HostArray(a.data, a.shape); }
+
+  /** Number of dimensions (numpy ndim). */
+  get ndim(): number { return this.shape.length; }
+  /** Number of values (numpy size). */
+  get size(): number { return this.data.length; }
+  /** Length of the first dimension (Python len()). */
+  get length(): number {
+    if (this.shape.length === 0) throw new TypeError('len() of a 0-d array');
+    return this.shape[0]!;
+  }
+
+  /** Row i along the first dimension (numpy `a[i]`), a view of shape shape[1:]; negative i counts from the end. */
+  row(i: number): HostArray {
+    if (this.shape.length === 0) throw new RangeError('row(): a 0-d array has no rows');
+    const n = this.shape[0]!;
+    const k = i < 0 ? n + i : i;
+    if (!Number.isInteger(i) || k < 0 || k >= n) throw new RangeError(`index ${i} is out of bounds for axis 0 with size ${n}`);
+    const inner = this.data.length / n;
+    return new HostArray(this.data.subarray(k * inner, (k + 1) * inner), this.shape.slice(1));
+  }
+
+  /** The value at one position (numpy `a[i, j, ...]`, every index given). */
+  get(...index: number[]): number {
+    if (index.length !== this.shape.length) throw new RangeError(`get(): ${index.length} indices for an array of ${this.shape.length} dimensions`);
+    let flat = 0;
+    index.forEach((i, d) => {
+      const n = this.shape[d]!;
+      const k = i < 0 ? n + i : i;
+      if (!Number.isInteger(i) || k < 0 || k >= n) throw new RangeError(`index ${i} is out of bounds for axis ${d} with size ${n}`);
+      flat = flat * n + k;
+    });
+    return this.data[flat]!;
+  }
+
+  /** The value of a one-value array (numpy item()). */
+  item(): number {
+    if (this.data.length !== 1) throw new RangeError(`item(): can only convert an array of size 1, got ${this.data.length}`);
+    return this.data[0]!;
+  }
+
+  /**
+   * numpy argmax: with an axis (negative counts from the end; `{ axis }` as HF's keyword), the
+   * indices of the first maximum along it (Int32Array, that axis removed); without one, the
+   * flat index of the first maximum of the whole array.
+   */
+  argmax(): number;
+  argmax(axis: number | { axis: number }): HostArray;
+  argmax(axis?: number | { axis: number }): number | HostArray {
+    if (axis === undefined) {
+      if (this.data.length === 0) throw new RangeError('attempt to get argmax of an empty sequence');
+      let best = 0;
+      for (let i = 1; i < this.data.length; i++) if (this.data[i]! > this.data[best]!) best = i;
+      return best;
+    }
+    const ax = typeof axis === 'number' ? axis : axis.axis;
+    const nd = this.shape.length;
+    const a = ax < 0 ? nd + ax : ax;
+    if (!Number.isInteger(ax) || a < 0 || a >= nd) throw new RangeError(`axis ${ax} is out of bounds for array of dimension ${nd}`);
+    const outer = this.shape.slice(0, a).reduce((x, y) => x * y, 1);
+    const len = this.shape[a]!;
+    const inner = this.shape.slice(a + 1).reduce((x, y) => x * y, 1);
+    if (len === 0) throw new RangeError('attempt to get argmax of an empty sequence');
+    const out = new Int32Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < inner; j++) {
+        const base = o * len * inner + j;
+        let best = 0;
+        for (let k = 1; k < len; k++) if (this.data[base + k * inner]! > this.data[base + best * inner]!) best = k;
+        out[o * inner + j] = best;
+      }
+    }
+    return new HostArray(out, [...this.shape.slice(0, a), ...this.shape.slice(a + 1)]);
+  }
+
+  /** Nested JS arrays (numpy tolist()); a 0-d array gives its number. */
+  tolist(): unknown { return toNested(this); }
+}
+
 /** What evaluation collects per batch output: one array, or several (e.g. QA start/end logits). */
-export type NDArrays = NDArray | NDArray[];
+export type NDArrays = HostArray | HostArray[];
 
 /** HF EvalPrediction: what computeMetrics receives. */
 export interface EvalPrediction {
@@ -35,15 +133,15 @@ export interface PredictionOutput {
 }
 
 /** A copy of a tensor on the host (float16/bfloat16 widen to float32, int64 narrows to int32). */
-export function toNDArray(t: Tensor): NDArray {
+export function toNDArray(t: Tensor): HostArray {
   const shape = t.shape;
   const dt = t.dtype;
-  if (dt === 'float64') return { data: new Float64Array(t.toTypedArray() as Float64Array), shape };
-  if (dt === 'float32' || dt === 'float16' || dt === 'bfloat16') return { data: Float32Array.from(t.toTypedArray() as Float32Array), shape };
+  if (dt === 'float64') return new HostArray(new Float64Array(t.toTypedArray() as Float64Array), shape);
+  if (dt === 'float32' || dt === 'float16' || dt === 'bfloat16') return new HostArray(Float32Array.from(t.toTypedArray() as Float32Array), shape);
   const raw = t.toTypedArray();
   const data = new Int32Array(raw.length);
   for (let i = 0; i < raw.length; i++) data[i] = Number(raw[i]!);
-  return { data, shape };
+  return new HostArray(data, shape);
 }
 
 const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -52,7 +150,7 @@ const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b
  * HF torch_pad_and_concatenate: concatenates along dim 0; when the second dims differ (sequence
  * lengths of different batches) both are padded at the end of dim 1 with `paddingIndex` (-100).
  */
-export function padAndConcatenate(a: NDArray, b: NDArray, paddingIndex = -100): NDArray {
+export function padAndConcatenate(a: NDArray, b: NDArray, paddingIndex = -100): HostArray {
   if (a.shape.length !== b.shape.length) throw new RangeError(`nested_concat: rank ${a.shape.length} vs ${b.shape.length}`);
   const rest = a.shape.slice(2).join(',');
   if (rest !== b.shape.slice(2).join(',')) throw new RangeError(`nested_concat: shapes [${a.shape}] and [${b.shape}] differ beyond dim 1`);
@@ -61,7 +159,7 @@ export function padAndConcatenate(a: NDArray, b: NDArray, paddingIndex = -100): 
     const data = new Ctor(a.data.length + b.data.length);
     data.set(a.data as never, 0);
     data.set(b.data as never, a.data.length);
-    return { data, shape: [a.shape[0]! + b.shape[0]!, ...a.shape.slice(1)] };
+    return new HostArray(data, [a.shape[0]! + b.shape[0]!, ...a.shape.slice(1)]);
   }
   const len = Math.max(a.shape[1]!, b.shape[1]!);
   const inner = numel(a.shape.slice(2));
@@ -72,28 +170,20 @@ export function padAndConcatenate(a: NDArray, b: NDArray, paddingIndex = -100): 
     const rowLen = src.shape[1]! * inner;
     for (let r = 0; r < src.shape[0]!; r++, row++) data.set(src.data.subarray(r * rowLen, (r + 1) * rowLen) as never, row * len * inner);
   }
-  return { data, shape };
+  return new HostArray(data, shape);
 }
 
 /** HF nested_concat: element-wise over tuples of outputs. */
-export function nestedConcat(a: NDArrays | null, b: NDArrays, paddingIndex = -100): NDArrays {
-  if (a === null) return b;
+export function nestedConcat(a: NDArray | NDArray[] | null, b: NDArray | NDArray[], paddingIndex = -100): NDArrays {
+  if (a === null) return Array.isArray(b) ? b.map(HostArray.from) : HostArray.from(b);
   if (Array.isArray(a) !== Array.isArray(b)) throw new TypeError('nested_concat: mixing a single output with several');
   if (Array.isArray(a)) return a.map((x, i) => padAndConcatenate(x, (b as NDArray[])[i]!, paddingIndex));
   return padAndConcatenate(a, b as NDArray, paddingIndex);
 }
 
-/** argmax over the last axis: shape [..., C] -> Int32Array of shape [...]. */
-export function argmax(a: NDArray): NDArray {
-  const c = a.shape[a.shape.length - 1]!;
-  const n = a.data.length / c;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let j = 1; j < c; j++) if (a.data[i * c + j]! > a.data[i * c + best]!) best = j;
-    out[i] = best;
-  }
-  return { data: out, shape: a.shape.slice(0, -1) };
+/** argmax over the last axis (numpy `np.argmax(a, axis=-1)`): shape [..., C] -> Int32Array of shape [...]. */
+export function argmax(a: NDArray, axis = -1): HostArray {
+  return HostArray.from(a).argmax(axis);
 }
 
 /** Nested JS arrays (numpy's tolist()). */

@@ -6,13 +6,14 @@
 export { TrainingArguments, TRAINING_ARGUMENT_FIELDS, type TrainingArgumentsInit, type TrainingArgumentsFields } from './training-args.js';
 export type { IntervalStrategy, SaveStrategy, OptimizerName, LrSchedulerType } from './args-fields.js';
 export { Trainer, TrainerBase, NonFiniteLossError, type NonFiniteKind, type NonFiniteDetail, type TrainOutput } from './trainer.js';
-export type { TrainerOptions, TrainerDataset, ProcessingClass, ComputeLossFunc, PreprocessLogits } from './options.js';
+export type { TrainerOptions, TrainerDataset, ProcessingClass, ComputeLossFunc, PreprocessLogits, TrainerArgs } from './options.js';
+export { normalizeTrainerOptions, TRAINER_OPTION_NAMES } from './options.js';
 export { TrainerState, TrainerControl, pythonJson, parsePythonJson, type LogEntry, type CallbackState } from './trainer-state.js';
 export {
   CallbackHandler, DefaultFlowCallback, PrinterCallback, ProgressCallback, EarlyStoppingCallback, formatLogs,
   type TrainerCallback, type CallbackLike, type CallbackContext, type CallbackEvent, type EventName,
 } from './callbacks.js';
-export { argmax, nestedConcat, padAndConcatenate, pyRound, speedMetrics, toNDArray, toNested, type NDArray, type NDArrays, type EvalPrediction, type PredictionOutput } from './arrays.js';
+export { HostArray, argmax, nestedConcat, padAndConcatenate, pyRound, speedMetrics, toNDArray, toNested, type NDArray, type NDArrays, type EvalPrediction, type PredictionOutput } from './arrays.js';
 export {
   PREFIX_CHECKPOINT_DIR, TRAINER_STATE_NAME, TRAINING_ARGS_NAME, STALE_TEMP_AGE_MS, getLastCheckpoint, listCheckpoints, sortedCheckpoints, rotateCheckpoints,
   cleanInterruptedSaves, writeCheckpointAtomically,

@@ -16,7 +16,7 @@ import * as loaders from './loaders.js';
 import * as loop from './loop.js';
 import * as loss from './loss.js';
 import { labelNamesOf, type ModelOutput, type TrainableModel } from './model.js';
-import type { ComputeLossFunc, PreprocessLogits, ProcessingClass, TrainerDataset, TrainerOptions } from './options.js';
+import { normalizeTrainerOptions, type ComputeLossFunc, type PreprocessLogits, type ProcessingClass, type TrainerDataset, type TrainerOptions } from './options.js';
 import { TrainerControl, TrainerState, type LogEntry } from './trainer-state.js';
 import { TrainingArguments } from './training-args.js';
 import { checkModelDtype, checkPrecision, makeScaler } from './precision.js';
@@ -80,8 +80,23 @@ export class Trainer {
   /** What the concept modules share (see context.ts). */
   readonly #ctx: TrainerContext;
 
-  constructor(opts: TrainerOptions) {
-    if (!opts || typeof opts !== 'object' || !opts.model) throw new TypeError('Trainer requires either a model or a model_init argument');
+  /**
+   * HF's names of the options a subclass's constructor reads itself (besides TrainerOptions).  A
+   * subclass that declares it (even as []) gets unknown keys refused as the Trainer does; one that
+   * does not passes unknown keys through unchecked.
+   */
+  static readonly extraOptionNames: readonly string[] = [];
+
+  /**
+   * @param options HF's keyword arguments (`train_dataset`, `processing_class`, `compute_metrics`,
+   *   ...) or their camelCase spellings; `tokenizer` is processing_class.  Unknown keys are errors.
+   */
+  constructor(options: TrainerOptions) {
+    if (!options || typeof options !== 'object' || !options.model) throw new TypeError('Trainer requires either a model or a model_init argument');
+    const cls = new.target as typeof Trainer;
+    let strict = false;
+    for (let c: unknown = cls; c && c !== Trainer; c = Object.getPrototypeOf(c)) if (Object.hasOwn(c as object, 'extraOptionNames')) strict = true;
+    const opts = normalizeTrainerOptions(options, `${cls.name}()`, cls.extraOptionNames, strict || cls === Trainer);
     this.args = opts.args ?? new TrainingArguments({ output_dir: 'tmp_trainer' });
     if (!(this.args instanceof TrainingArguments)) throw new TypeError('Trainer: args must be a TrainingArguments (new TrainingArguments({...}))');
     const a = this.args;

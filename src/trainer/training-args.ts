@@ -2,7 +2,9 @@
 // names and defaults, because users copy them from Python and they are the CLI schema; validated
 // at construction with HF's messages.  HF pickles them to training_args.bin; tunekit writes
 // training_args.json (toJSON()).
+import { inspect } from 'node:util';
 import { cuda, type Device } from '../torch/index.js';
+import { argsRepr } from './args-repr.js';
 import {
   ALIASES, FIELDS, HF_DEFAULT_ONLY, checkKind, closestName, sameValue,
   type FieldKind, type FieldName, type HfDefaultOnlyName, type IntervalStrategy, type LrSchedulerType, type OptimizerName, type SaveStrategy,
@@ -188,16 +190,18 @@ export class TrainingArguments implements TrainingArgumentsFields {
   declare gradient_checkpointing: boolean;
   declare gradient_checkpointing_kwargs: Record<string, unknown> | null;
 
-  constructor(init: TrainingArgumentsInit) {
-    if (init === null || typeof init !== 'object' || Array.isArray(init)) throw new TypeError('TrainingArguments: expected an object of fields');
-    const given: Record<string, unknown> = { ...init };
+  constructor(init: TrainingArgumentsInit);
+  /** HF's positional form: `new TrainingArguments('out')` or `new TrainingArguments('out', { learning_rate: 2e-5 })`. */
+  constructor(outputDir: string, fields?: Omit<Partial<TrainingArgumentsInit>, 'output_dir'> & Record<string, unknown>);
+  constructor(init: TrainingArgumentsInit | string, more?: Record<string, unknown>) {
+    const cls = new.target as typeof TrainingArguments;
+    const given: Record<string, unknown> = { ...fieldsObject(cls.name, init, more) };
     for (const [alias, name] of Object.entries(ALIASES)) {
       if (!(alias in given)) continue;
       // 4.47 still maps the deprecated spelling (with a FutureWarning)
       if (given[alias] !== undefined && given[name] === undefined) given[name] = given[alias];
       delete given[alias];
     }
-    const cls = new.target as typeof TrainingArguments;
     const fields = cls.fieldTable();
     const defaultOnly = cls.defaultOnlyTable();
     const problems: string[] = [];
@@ -341,6 +345,18 @@ export class TrainingArguments implements TrainingArgumentsFields {
   }
   /** JSON.stringify hook: the toDict() object (what training_args.json holds). */
   toJSON(): Record<string, unknown> { return this.toDict(); }
+  /**
+   * HF's __str__ / __repr__: `TrainingArguments(\n_n_gpu=0,\nadam_beta1=0.9,\n...)`, every field
+   * sorted by name with Python's value formatting (`learning_rate=5e-05`, `eval_strategy=IntervalStrategy.NO`).
+   */
+  toString(): string {
+    const cls = this.constructor as typeof TrainingArguments;
+    const floats = Object.entries(cls.fieldTable()).filter(([, [kind]]) => kind === 'float' || kind === 'float?').map(([k]) => k);
+    return argsRepr(cls.name, this.toDict(), this.device === 'cpu' ? 0 : 1, floats);
+  }
+  /** console.log / util.inspect print HF's repr (see toString). */
+  [inspect.custom](): string { return this.toString(); }
+
   /** HF's to_json_string: indent 2. */
   toJsonString(): string { return JSON.stringify(this.toDict(), null, 2) + '\n'; }
 
@@ -353,6 +369,25 @@ export class TrainingArguments implements TrainingArgumentsFields {
     const cls = this.constructor as new (init: TrainingArgumentsInit) => this;
     return new cls({ ...(this.toDict() as TrainingArgumentsInit), ...changes });
   }
+}
+
+/**
+ * The fields object of the constructor's arguments: `(fields)`, or `(output_dir, fields?)` as
+ * HF's positional first argument; anything else is an error showing the object form.
+ */
+function fieldsObject(name: string, init: unknown, more: unknown): object {
+  const form = `new ${name}({ output_dir: 'out', learning_rate: 2e-5, num_train_epochs: 3 }) (or new ${name}('out', { ... }))`;
+  const what = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `'${v}'` : typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`);
+  const isFields = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (typeof init === 'string') {
+    if (more === undefined) return { output_dir: init };
+    if (!isFields(more)) throw new TypeError(`${name}: after output_dir, pass the other fields as one object: ${form}; got ${what(more)} as the second argument`);
+    if (more.output_dir !== undefined && more.output_dir !== init) throw new TypeError(`${name}: output_dir given twice ('${init}' and ${what(more.output_dir)})`);
+    return { ...more, output_dir: init };
+  }
+  if (!isFields(init)) throw new TypeError(`${name}: pass the fields as one object: ${form}; got ${what(init)}`);
+  if (more !== undefined) throw new TypeError(`${name}: pass every field in the one object: ${form}; got a second argument (${what(more)})`);
+  return init;
 }
 
 /** The implemented field names, in HF's order. */

@@ -32,7 +32,7 @@ test('option values: maxLength, strategies, stride, unknown keys, tensors', asyn
   await assert.rejects(tok.call('a', { truncation: 'only_third' as never }), /'only_third' is not a valid TruncationStrategy, please select one of \['only_first', 'only_second', 'longest_first', 'do_not_truncate'\]/);
   await assert.rejects(tok.call('a', { padding: 'longer' as never }), /'longer' is not a valid PaddingStrategy/);
   await assert.rejects(tok.call('a', { stride: -1 }), /stride must be a non-negative integer/);
-  await assert.rejects(tok.call('a', { max_length: 4 } as never), /unknown tokenizer call option\(s\): max_length/);
+  await assert.rejects(tok.call('a', { max_lenght: 4 } as never), /tokenizer\(\): unknown option 'max_lenght' — did you mean 'max_length'\?/);
   await assert.rejects(tok.call('a', { returnTensors: 'np' as never }), /returnTensors must be 'pt'/);
   await assert.rejects(tok.call(['a', 'a b c'], { returnTensors: 'pt' }), /Unable to create tensor, you should probably activate truncation and\/or padding/);
   await assert.rejects(tok.call('a b c d e', { truncation: true, maxLength: 8, padding: true, padToMultipleOf: 3 }),

@@ -2,12 +2,15 @@
 // (transformers/data/data_collator.py): stack equal-length columns, `label` / `label_ids` -> `labels`.
 import { tidy, type DType } from '../../torch/index.js';
 import { checkFeatures, columnTensor, type Batch, type Feature } from './tensorize.js';
+import { normalizeOptions, type WithCamelAliases } from '../../utils/options.js';
 
-/** Options of {@link defaultDataCollator}. */
-export interface DefaultCollatorOptions {
-  /** Forces the dtype of `labels` (e.g. 'float32' for a regression column of whole numbers). */
-  labelDtype?: DType;
-}
+/** Options of {@link defaultDataCollator}: HF's names, or camelCase (`labelDtype`). */
+export type DefaultCollatorOptions = WithCamelAliases<{
+  /** Forces the dtype of `labels` (e.g. 'float32' for a regression column of whole numbers); tunekit's. */
+  label_dtype?: DType;
+  /** Only 'pt'; HF's default_data_collator(features, return_tensors='pt'). */
+  return_tensors?: 'pt';
+}>;
 
 /**
  * Collates rows whose columns already have equal lengths (no padding): each column becomes one
@@ -21,7 +24,10 @@ export interface DefaultCollatorOptions {
  * @example defaultDataCollator([{ input_ids: [1, 2], label: 0 }, { input_ids: [3, 4], label: 1 }])
  *   // { labels: int64 (2), input_ids: int64 (2, 2) }
  */
-export function defaultDataCollator(features: readonly Feature[], opts: DefaultCollatorOptions = {}): Batch {
+export function defaultDataCollator(features: readonly Feature[], options: DefaultCollatorOptions | 'pt' = {}): Batch {
+  const o = normalizeOptions(typeof options === 'string' ? { return_tensors: options } : options, { names: ['label_dtype', 'return_tensors'] }, 'defaultDataCollator()');
+  if (o.return_tensors !== undefined && o.return_tensors !== 'pt') throw new RangeError(`Framework '${String(o.return_tensors)}' not recognized!`);
+  const opts = { labelDtype: o.label_dtype as DType | undefined };
   const keys = checkFeatures(features, 'defaultDataCollator');
   const first = features[0]!;
   const present = (k: string): boolean => keys.includes(k) && first[k] !== null && first[k] !== undefined;

@@ -3,28 +3,35 @@
 // or causal LM (labels = input_ids with padding -> -100).
 import { Generator, Tensor, bernoulli, full, randint, tensor, tidy, where } from '../../torch/index.js';
 import { collateIds, padFeatures, type Collator, type CollatorTokenizer } from './padding.js';
+import { CallableCollator, collatorOptions } from './callable.js';
+import type { WithCamelAliases } from '../../utils/options.js';
 import { intRow, type Batch, type Feature } from './tensorize.js';
 
 const NO_MASK_TOKEN =
   'This tokenizer does not have a mask token which is necessary for masked language modeling. ' +
   'You should pass `mlm=False` to train on causal language modeling instead.';
 
-/** Options of {@link DataCollatorForLanguageModeling}. */
-export interface DataCollatorForLanguageModelingOptions {
+/** Options of {@link DataCollatorForLanguageModeling}: HF's names, or camelCase (`mlmProbability`). */
+export type DataCollatorForLanguageModelingOptions = WithCamelAliases<DataCollatorForLanguageModelingArgs>;
+/** The options of {@link DataCollatorForLanguageModeling} under HF's names. */
+export interface DataCollatorForLanguageModelingArgs {
   tokenizer: CollatorTokenizer;
   /** Masked LM (default true); false = causal LM labels. */
   mlm?: boolean;
   /** Chance that an eligible (non-special, non-padding) token is selected (default 0.15). */
-  mlmProbability?: number;
+  mlm_probability?: number;
   /** Rounds the padded length up to a multiple of this. */
-  padToMultipleOf?: number;
+  pad_to_multiple_of?: number;
   /** Random source for the masks; default: `new Generator(seed)` when `seed` is given, else torch's default generator (manualSeed). */
   generator?: Generator;
   /** Seed of a private generator, so a collator's masks are a pure function of (seed, call order). */
   seed?: number;
   /** Only 'pt'; accepted for HF compatibility. */
-  returnTensors?: 'pt';
+  return_tensors?: 'pt';
 }
+/** HF's names of the options (tokenizer aside). */
+export const LM_COLLATOR_ARG_NAMES = ['mlm', 'mlm_probability', 'pad_to_multiple_of', 'generator', 'seed', 'return_tensors'] as const;
+type LmResolved = { tokenizer: CollatorTokenizer; mlm?: boolean; mlmProbability?: number; padToMultipleOf?: number; generator?: Generator; seed?: number; returnTensors?: string };
 
 /** True for a plain object of columns; false for a bare id list (number[] or a typed array). */
 export function isMapping(x: unknown): x is Feature {
@@ -41,14 +48,26 @@ export function isMapping(x: unknown): x is Feature {
  * bernoulli(p), bernoulli(0.8), bernoulli(0.5), randint, each over the whole (B, L) batch.
  * mlm=false: `labels` = input_ids with pad-id positions -100 (with pad = eos, eos is ignored too, as in HF).
  * Returns int64 (B, L) `input_ids`, `labels` and, for object rows, `attention_mask`.
+ * Callable: `collator(examples)` (HF), `collator.collate(examples)`.
+ * @example
+ *   const collator = new DataCollatorForLanguageModeling({ tokenizer, mlm_probability: 0.15 });
+ *   const batch = collator([{ input_ids: [101, 7592, 2088, 102] }]);   // input_ids with [MASK]s, labels -100 elsewhere
  */
-export class DataCollatorForLanguageModeling implements Collator {
+export interface DataCollatorForLanguageModeling {
+  (examples: readonly (Feature | readonly number[])[]): Batch;
+}
+export class DataCollatorForLanguageModeling extends CallableCollator<Feature | readonly number[]> implements Collator {
   readonly tokenizer: CollatorTokenizer;
   readonly mlm: boolean;
   readonly mlmProbability: number;
   readonly padToMultipleOf: number | undefined;
   readonly generator: Generator | undefined;
-  constructor(opts: DataCollatorForLanguageModelingOptions) {
+  constructor(opts: DataCollatorForLanguageModelingOptions);
+  /** HF's positional form: the tokenizer, then the other options. */
+  constructor(tokenizer: CollatorTokenizer, opts?: Omit<DataCollatorForLanguageModelingOptions, 'tokenizer'>);
+  constructor(...args: unknown[]) {
+    super();
+    const opts = collatorOptions<LmResolved>(new.target.name, LM_COLLATOR_ARG_NAMES, args);
     if (opts.returnTensors !== undefined && opts.returnTensors !== 'pt') throw new RangeError(`Framework '${String(opts.returnTensors)}' not recognized!`);
     this.tokenizer = opts.tokenizer;
     this.mlm = opts.mlm ?? true;

@@ -3,6 +3,8 @@
 // (transformers/tokenization_utils_base.py) and transformers/data/data_collator.py.
 import { Tensor, tidy, type DType } from '../../torch/index.js';
 import { checkFeatures, columnTensor, intRow, paddedLong, roundUp, type Batch, type Feature, type Padding, type PaddingSide } from './tensorize.js';
+import { CallableCollator, collatorOptions } from './callable.js';
+import type { WithCamelAliases } from '../../utils/options.js';
 
 /**
  * The part of a tokenizer the collators read.  tunekit's AutoTokenizer satisfies it; so does
@@ -36,7 +38,19 @@ export interface Collator<B = Batch> {
   collate(features: readonly Feature[]): B;
 }
 
-/** Padding options shared by the padding collators (HF's padding / max_length / pad_to_multiple_of). */
+/** Padding options of the padding collators under HF's names (each also in camelCase). */
+export interface PaddingArgs {
+  /** true / 'longest' (default): to the longest row; 'max_length': to max_length; false / 'do_not_pad'. */
+  padding?: Padding;
+  /** Length for padding='max_length' (default: tokenizer.modelMaxLength). Rows are never truncated. */
+  max_length?: number;
+  /** Rounds the padded length up to a multiple of this (8 for tensor cores). */
+  pad_to_multiple_of?: number;
+}
+/** HF's names of {@link PaddingArgs}. */
+export const PADDING_ARG_NAMES = ['padding', 'max_length', 'pad_to_multiple_of'] as const;
+
+/** Padding options as {@link padFeatures} reads them (camelCase). */
 export interface PadOptions {
   /** true / 'longest' (default): to the longest row; 'max_length': to maxLength; false / 'do_not_pad'. */
   padding?: Padding;
@@ -141,31 +155,42 @@ export function collateIds(tok: CollatorTokenizer, rows: readonly (readonly numb
   return paddedLong(rows, L, padWith ?? tok.padTokenId!, tok.paddingSide ?? 'right');
 }
 
-/** Options of {@link DataCollatorWithPadding}. */
-export interface DataCollatorWithPaddingOptions extends PadOptions {
+/** Options of {@link DataCollatorWithPadding}: HF's names, or camelCase (`padToMultipleOf`). */
+export type DataCollatorWithPaddingOptions = WithCamelAliases<DataCollatorWithPaddingArgs>;
+/** The options of {@link DataCollatorWithPadding} under HF's names. */
+export interface DataCollatorWithPaddingArgs extends PaddingArgs {
   tokenizer: CollatorTokenizer;
   /** Only 'pt' (torch tensors) exists here; accepted for HF compatibility. */
-  returnTensors?: 'pt';
-  /** Forces the dtype of `labels` (JS cannot tell 3.0 from 3: regression columns of whole numbers need 'float32'). */
-  labelDtype?: DType;
+  return_tensors?: 'pt';
+  /** Forces the dtype of `labels` (JS cannot tell 3.0 from 3: regression columns of whole numbers need 'float32'); tunekit's. */
+  label_dtype?: DType;
 }
 
 /**
  * Dynamic padding (HF DataCollatorWithPadding): `tokenizer.pad` over the features, then
  * `label` / `label_ids` renamed to `labels`.  Returns int64 (B, L) `input_ids` /
  * `attention_mask` / `token_type_ids`, and `labels` (B) int64 for class ids or float32 for
- * regression / multi-label values.
+ * regression / multi-label values.  Callable: `collator(features)` (HF), `collator.collate(features)`.
  * @example
- *   const collator = new DataCollatorWithPadding({ tokenizer, padToMultipleOf: 8 });
- *   const batch = collator.collate([{ input_ids: [101, 7592, 102], label: 1 }, ...]);
+ *   const collator = new DataCollatorWithPadding({ tokenizer, pad_to_multiple_of: 8 });   // or new DataCollatorWithPadding(tokenizer)
+ *   const batch = collator([{ input_ids: [101, 7592, 102], label: 1 }, ...]);
  */
-export class DataCollatorWithPadding implements Collator {
+export interface DataCollatorWithPadding {
+  (features: readonly Feature[]): Batch;
+}
+export class DataCollatorWithPadding extends CallableCollator implements Collator {
   readonly tokenizer: CollatorTokenizer;
   readonly padding: Padding;
   readonly maxLength: number | undefined;
   readonly padToMultipleOf: number | undefined;
   readonly labelDtype: DType | undefined;
-  constructor(opts: DataCollatorWithPaddingOptions) {
+  constructor(opts: DataCollatorWithPaddingOptions);
+  /** HF's positional form: the tokenizer, then the other options. */
+  constructor(tokenizer: CollatorTokenizer, opts?: Omit<DataCollatorWithPaddingOptions, 'tokenizer'>);
+  constructor(...args: unknown[]) {
+    super();
+    const opts = collatorOptions<PadOptions & { tokenizer: CollatorTokenizer; returnTensors?: string; labelDtype?: DType }>(
+      'DataCollatorWithPadding', [...PADDING_ARG_NAMES, 'return_tensors', 'label_dtype'], args);
     if (opts.returnTensors !== undefined && opts.returnTensors !== 'pt') throw new RangeError(`Framework '${String(opts.returnTensors)}' not recognized!`);
     this.tokenizer = opts.tokenizer;
     this.padding = opts.padding ?? true;

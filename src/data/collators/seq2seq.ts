@@ -1,7 +1,9 @@
 // seq2seq.ts — DataCollatorForSeq2Seq (transformers/data/data_collator.py) and shiftTokensRight,
 // the decoder-input shift of HF's BART `shift_tokens_right` / T5 `_shift_right`.
 import { Tensor, cat, full, tidy } from '../../torch/index.js';
-import { padFeatures, type Collator, type CollatorTokenizer, type PadOptions } from './padding.js';
+import { PADDING_ARG_NAMES, padFeatures, type Collator, type CollatorTokenizer, type PadOptions, type PaddingArgs } from './padding.js';
+import { CallableCollator, collatorOptions } from './callable.js';
+import type { WithCamelAliases } from '../../utils/options.js';
 import { checkFeatures, intRow, paddedLong, raggedError, roundUp, type Batch, type Feature } from './tensorize.js';
 
 /**
@@ -29,15 +31,17 @@ export interface DecoderInputsFromLabels {
   prepareDecoderInputIdsFromLabels(labels: Tensor): Tensor;
 }
 
-/** Options of {@link DataCollatorForSeq2Seq}. */
-export interface DataCollatorForSeq2SeqOptions extends PadOptions {
+/** Options of {@link DataCollatorForSeq2Seq}: HF's names, or camelCase (`labelPadTokenId`). */
+export type DataCollatorForSeq2SeqOptions = WithCamelAliases<DataCollatorForSeq2SeqArgs>;
+/** The options of {@link DataCollatorForSeq2Seq} under HF's names. */
+export interface DataCollatorForSeq2SeqArgs extends PaddingArgs {
   tokenizer: CollatorTokenizer;
   /** When given, `decoder_input_ids` = model.prepareDecoderInputIdsFromLabels(labels). */
   model?: DecoderInputsFromLabels | null;
   /** Label padding (default -100, ignored by cross entropy). */
-  labelPadTokenId?: number;
+  label_pad_token_id?: number;
   /** Only 'pt'; accepted for HF compatibility. */
-  returnTensors?: 'pt';
+  return_tensors?: 'pt';
 }
 
 /**
@@ -45,19 +49,28 @@ export interface DataCollatorForSeq2SeqOptions extends PadOptions {
  * too) padded separately with `labelPadTokenId` on the tokenizer's padding side to the longest
  * label (or maxLength when padding='max_length'), rounded up to `padToMultipleOf` -> int64
  * (B, T); then, with a model, `decoder_input_ids` (B, T) from its shift of the labels.
- * Labels are never truncated.
+ * Labels are never truncated.  Callable: `collator(features)` (HF), `collator.collate(features)`.
  */
-export class DataCollatorForSeq2Seq implements Collator {
+export interface DataCollatorForSeq2Seq {
+  (features: readonly Feature[]): Batch;
+}
+export class DataCollatorForSeq2Seq extends CallableCollator implements Collator {
   readonly tokenizer: CollatorTokenizer;
   readonly model: DecoderInputsFromLabels | null;
   readonly labelPadTokenId: number;
   readonly pad: PadOptions;
-  constructor(opts: DataCollatorForSeq2SeqOptions) {
+  constructor(opts: DataCollatorForSeq2SeqOptions);
+  /** HF's positional form: the tokenizer, then the other options (`model`, ...). */
+  constructor(tokenizer: CollatorTokenizer, opts?: Omit<DataCollatorForSeq2SeqOptions, 'tokenizer'>);
+  constructor(...args: unknown[]) {
+    super();
+    const opts = collatorOptions<PadOptions & { tokenizer: CollatorTokenizer; model?: DecoderInputsFromLabels | null; returnTensors?: string; labelPadTokenId?: number }>(
+      'DataCollatorForSeq2Seq', [...PADDING_ARG_NAMES, 'model', 'label_pad_token_id', 'return_tensors'], args);
     if (opts.returnTensors !== undefined && opts.returnTensors !== 'pt') throw new RangeError(`Framework '${String(opts.returnTensors)}' not recognized!`);
     this.tokenizer = opts.tokenizer;
     this.model = opts.model ?? null;
     this.labelPadTokenId = opts.labelPadTokenId ?? -100;
-    if (!Number.isInteger(this.labelPadTokenId)) throw new TypeError(`labelPadTokenId must be an integer, got ${this.labelPadTokenId}`);
+    if (!Number.isInteger(this.labelPadTokenId)) throw new TypeError(`label_pad_token_id must be an integer, got ${this.labelPadTokenId}`);
     this.pad = { padding: opts.padding ?? true, maxLength: opts.maxLength, padToMultipleOf: opts.padToMultipleOf };
   }
   collate(features: readonly Feature[]): Batch {

@@ -3,7 +3,7 @@
 // then applies the same 80% [MASK] / 10% random / 10% kept replacement as masked LM.
 import { Tensor, randperm, tidy } from '../../torch/index.js';
 import { DataCollatorForLanguageModeling, isMapping, replaceSelected, specialMaskOf, type DataCollatorForLanguageModelingOptions } from './language-modeling.js';
-import { collateIds } from './padding.js';
+import { collateIds, type CollatorTokenizer } from './padding.js';
 import { intRow, type Batch, type Feature } from './tensorize.js';
 
 /** Python's round(): halves go to the even neighbour (round(2.5) == 2). */
@@ -23,9 +23,15 @@ function roundHalfEven(x: number): number {
  * column (positions that continue a word) is honoured as in HF.  Returns only `input_ids` and
  * `labels`, int64 (B, L), as HF does.  Tokenizers without `##` continuations degrade to token-level masking.
  */
+export interface DataCollatorForWholeWordMask {
+  (examples: readonly (Feature | readonly number[])[]): Batch;
+}
 export class DataCollatorForWholeWordMask extends DataCollatorForLanguageModeling {
-  constructor(opts: DataCollatorForLanguageModelingOptions) {
-    super({ ...opts, mlm: opts.mlm ?? true });
+  constructor(opts: DataCollatorForLanguageModelingOptions);
+  /** HF's positional form: the tokenizer, then the other options. */
+  constructor(tokenizer: CollatorTokenizer, opts?: Omit<DataCollatorForLanguageModelingOptions, 'tokenizer'>);
+  constructor(...args: unknown[]) {
+    super(...(args as [DataCollatorForLanguageModelingOptions]));
     if (!this.tokenizer.convertIdsToTokens) throw new Error('DataCollatorForWholeWordMask needs tokenizer.convertIdsToTokens to find word boundaries');
   }
 

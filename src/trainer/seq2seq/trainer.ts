@@ -73,6 +73,8 @@ interface Generating {
  * const metrics = trainer.evaluate(undefined, { num_beams: 4 }); // { eval_loss, eval_bleu, ... }
  */
 export class Seq2SeqTrainer extends Trainer {
+  /** No options beyond Trainer's: typos are refused. */
+  static override readonly extraOptionNames: readonly string[] = [];
   declare args: Seq2SeqTrainingArguments;
   /** The generate() options of the running evaluate() / predict() (HF _gen_kwargs). */
   protected genKwargs: GenKwargs = {};

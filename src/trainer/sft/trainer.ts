@@ -51,6 +51,8 @@ export interface SFTTrainerOptions extends Omit<TrainerOptions, 'model' | 'args'
 const SNAKE: Record<string, string> = {
   train_dataset: 'trainDataset', eval_dataset: 'evalDataset', processing_class: 'processingClass', peft_config: 'peftConfig',
   formatting_func: 'formattingFunc', data_collator: 'dataCollator', compute_metrics: 'computeMetrics',
+  // HF's older name of processing_class (Trainer's own normalisation accepts it too)
+  tokenizer: 'processingClass',
 };
 function normalise(o: SFTTrainerOptions): SFTTrainerOptions {
   const out: Record<string, unknown> = { ...o };
@@ -74,6 +76,8 @@ interface Acc { entropy: T[]; accuracy: T[]; numTokens: boolean }
  * await trainer.train();
  */
 export class SFTTrainer extends Trainer {
+  /** The options SFTTrainer takes beyond Trainer's (typos in the others are refused). */
+  static override readonly extraOptionNames: readonly string[] = ['peft_config', 'formatting_func', 'peftConfig', 'formattingFunc'];
   declare args: SFTConfig;
   readonly tokenizer: PreTrainedTokenizerFast;
   readonly paddingFree: boolean;
