@@ -41,9 +41,11 @@ const { model, tokenizer, description } = await loadModelAndTokenizer(AutoModelF
 const lr = flags.learningRate > 0 ? flags.learningRate : flags.model === null ? 1e-3 : 2e-5;
 
 // 3. Tokenize with truncation (the collator pads per batch); the review's <br /> tags are ordinary text, as in HF's guide.
+// `captures`: what tokenize reads from outside, hashed into the cache key (a re-run loads the tokenized rows)
+const maxLength = flags.maxLength;
 const tokenize = async (batch: Record<string, unknown[]>): Promise<Record<string, unknown[]>> =>
-  (await tokenizer.call(batch.text as string[], { truncation: true, maxLength: flags.maxLength })).data as Record<string, unknown[]>;
-const mapOpts = { batched: true as const, fnKwargs: { tokenizer: description, maxLength: flags.maxLength }, desc: 'Tokenizing', removeColumns: ['Unnamed: 0', 'text'] };
+  (await tokenizer.call(batch.text as string[], { truncation: true, maxLength })).data as Record<string, unknown[]>;
+const mapOpts = { batched: true as const, captures: { tokenizer, maxLength }, desc: 'Tokenizing', removeColumns: ['Unnamed: 0', 'text'] };
 const trainSet = await take(splits.get('train'), flags.maxTrainSamples).map(tokenize, mapOpts);
 const evalSet = await take(splits.get('test'), flags.maxEvalSamples).map(tokenize, mapOpts);
 

@@ -20,7 +20,7 @@
 //   mergeAndUnload(): max |Δ logits| 2.6e-5 (logits of magnitude ~10-20: float32 rounding of W + BA)
 //   "I watched this movie" after, greedy: " is an actors is also an actors. What is a realistic ..."
 import { readFileSync, statSync } from 'node:fs';
-import { disableCaching, DataCollatorForLanguageModeling, loadDataset } from '../src/data/index.js';
+import { DataCollatorForLanguageModeling, loadDataset } from '../src/data/index.js';
 import { AutoModelForCausalLM, type CausalLMOutput, type LlamaForCausalLM } from '../src/models/index.js';
 import { perplexity } from '../src/metrics/index.js';
 import { getPeftModel, LoraConfig, PeftModel } from '../src/peft/index.js';
@@ -52,7 +52,6 @@ const a = parseFlags('lora-stories', {
   out: { type: 'string', default: 'runs/lora-stories', help: 'output folder (adapter/, merged/, loss.svg)' },
 });
 if (a.threads > 0) torch.setNumThreads(a.threads);
-disableCaching(); // the map functions capture the tokenizer and block size, which the cache key does not see
 const t0 = performance.now();
 
 // ---- data: IMDB reviews split by review, tokenized (BOS first), grouped into blocks ----
@@ -61,10 +60,12 @@ if (a['max-docs'] > 0) reviews = reviews.select(Array.from({ length: Math.min(a[
 const split = reviews.trainTestSplit({ testSize: 0.1, seed: a.seed });
 const tokenizer = await AutoTokenizer.fromPretrained(a.model);
 tokenizer.padToken = tokenizer.eosToken;
+const blockSize = a['block-size'];
+// `captures`: what the map functions read from outside, hashed into the cache key (a re-run loads the cached blocks)
 const blocks = async (ds: typeof reviews) => {
   const tokenized = await ds.map(async (b) => (await tokenizer.call((b.text as string[]).map((t) => t.replace(/<br\s*\/?>/gi, '\n')))).data,
-    { batched: true, removeColumns: ds.columnNames });
-  return tokenized.map((b) => groupTexts(b, a['block-size']), { batched: true });
+    { batched: true, removeColumns: ds.columnNames, captures: { tokenizer } });
+  return tokenized.map((b) => groupTexts(b, blockSize), { batched: true, captures: { groupTexts, blockSize } });
 };
 const [trainBlocks, evalBlocks] = [await blocks(split.get('train')), await blocks(split.get('test'))];
 

@@ -22,7 +22,7 @@
 //   Variants: --wwm, 200 updates: 8,341 -> 694 (unigram 735); --vocab-size 0 (30,522 pieces),
 //   300 updates: 31,923 -> 701.5 (unigram 779.7; 329 s wall under load 5); dense vs sparse head,
 //   40 updates on 600 reviews: the same perplexity (1,205.0) for 52 vs 22 CPU-s.
-import { DataCollatorForLanguageModeling, DataCollatorForWholeWordMask, DataLoader, defaultDataCollator, disableCaching, loadDataset, type Batch, type Feature } from '../src/data/index.js';
+import { DataCollatorForLanguageModeling, DataCollatorForWholeWordMask, DataLoader, defaultDataCollator, loadDataset, type Batch, type Feature } from '../src/data/index.js';
 import { AutoConfig, AutoModelForMaskedLM } from '../src/models/index.js';
 import { perplexity } from '../src/metrics/index.js';
 import { AutoTokenizer } from '../src/tokenizers/index.js';
@@ -53,7 +53,6 @@ const a = parseFlags('mlm-imdb', {
   out: { type: 'string', default: 'runs/mlm-imdb', help: 'output folder (model, tokenizer, loss.svg)' },
 });
 if (a.threads > 0) torch.setNumThreads(a.threads);
-disableCaching(); // the map functions capture the tokenizer and chunk size, which the cache key does not see
 const t0 = performance.now();
 
 // ---- data: reviews, split by review before chunking ----
@@ -85,15 +84,21 @@ console.log(`model: ${modelDir ?? 'random BERT-Tiny shape'} (${(model.numParamet
 
 // ---- tokenize and group into chunks ----
 const chunkSize = a['chunk-size'];
+// `captures`: what the map functions read from outside, hashed into the cache key (a re-run loads the cached chunks)
 const chunks = async (reviews: typeof imdb) => {
-  const tokenized = await reviews.map(async (b) => (await tokenizer.call(b.text as string[])).data, { batched: true, removeColumns: reviews.columnNames });
-  return tokenized.map((b) => groupTexts(b, chunkSize), { batched: true });
+  const tokenized = await reviews.map(async (b) => (await tokenizer.call(b.text as string[])).data,
+    { batched: true, removeColumns: reviews.columnNames, captures: { tokenizer } });
+  return tokenized.map((b) => groupTexts(b, chunkSize), { batched: true, captures: { groupTexts, chunkSize } });
 };
 const trainChunks = await chunks(trainReviews);
 // the masking of the eval chunks is drawn once, from its own seeded generator (insert_random_mask)
 const Collator = a.wwm ? DataCollatorForWholeWordMask : DataCollatorForLanguageModeling;
 const evalMasker = new Collator({ tokenizer: tokenizer, mlmProbability: a['mlm-probability'], seed: a.seed + 1 });
-const evalChunks = await (await chunks(evalReviews)).map((b) => insertRandomMask(b, evalMasker), { batched: true, batchSize: 256 });
+// The masker's state (a collator and its generator) cannot be hashed, so the cache key is given as HF's
+// new_fingerprint: the unmasked chunks' fingerprint and everything the masks depend on.
+const unmaskedEval = await chunks(evalReviews);
+const maskFingerprint = `masked-${unmaskedEval.fingerprint}-${a.wwm ? 'wwm' : 'tok'}-p${a['mlm-probability']}-s${a.seed + 1}`;
+const evalChunks = await unmaskedEval.map((b) => insertRandomMask(b, evalMasker), { batched: true, batchSize: 256, newFingerprint: maskFingerprint });
 console.log(`chunks of ${chunkSize} tokens: train ${trainChunks.numRows}, eval ${evalChunks.numRows} (masked once)  [${since(t0)}s]`);
 
 // ---- a unigram baseline: train-chunk token frequencies (add-one) scored on the masked eval tokens ----

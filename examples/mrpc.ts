@@ -42,9 +42,11 @@ const { model, tokenizer, description } = await loadModelAndTokenizer(AutoModelF
 const lr = flags.learningRate > 0 ? flags.learningRate : flags.model === null ? 3e-4 : 5e-5;
 
 // 3. Tokenize the sentence pairs (no padding here: the collator pads each batch to its longest row).
+// `captures`: what tokenize reads from outside, hashed into the cache key (a re-run loads the tokenized pairs)
+const maxLength = flags.maxLength;
 const tokenize = async (batch: Record<string, unknown[]>): Promise<Record<string, unknown[]>> =>
-  (await tokenizer.call(batch.sentence1 as string[], { textPair: batch.sentence2 as string[], truncation: true, maxLength: flags.maxLength })).data as Record<string, unknown[]>;
-const mapOpts = { batched: true as const, fnKwargs: { tokenizer: description, maxLength: flags.maxLength }, desc: 'Tokenizing' };
+  (await tokenizer.call(batch.sentence1 as string[], { textPair: batch.sentence2 as string[], truncation: true, maxLength })).data as Record<string, unknown[]>;
+const mapOpts = { batched: true as const, captures: { tokenizer, maxLength }, desc: 'Tokenizing' };
 const trainSet = await take(raw.get('train'), flags.maxTrainSamples).map(tokenize, mapOpts);
 const evalSet = await take(raw.get('validation'), flags.maxEvalSamples).map(tokenize, mapOpts);
 

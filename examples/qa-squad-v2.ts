@@ -26,7 +26,7 @@
 //   600 eval questions; the default scores 9.1 there) and 6.9 (1,200 updates, all windows kept, 14 min
 //   under load 8); 3,000-piece vocab 7.0 (600 questions); frozen random word embeddings 5.1 (600
 //   questions); 1,000 updates 7.4.
-import { disableCaching, loadDataset, type Dataset } from '../src/data/index.js';
+import { loadDataset, type Dataset } from '../src/data/index.js';
 import { AutoModelForQuestionAnswering } from '../src/models/index.js';
 import { squadV2, type SquadReference, type SquadV2Output } from '../src/metrics/index.js';
 import { AutoTokenizer } from '../src/tokenizers/index.js';
@@ -34,7 +34,7 @@ import * as torch from '../src/torch/index.js';
 import { Trainer, TrainingArguments, type NDArray } from '../src/trainer/index.js';
 import { writeLinePlot } from './plot.js';
 import { SHARED_DATA, cpuSeconds, loadTokenizer, parseFlags, resolveModel, since, tinyBertConfig } from './qa/cli.js';
-import { prepareTrainFeatures, prepareValidationFeatures, type WindowOptions } from './qa/preprocess.js';
+import { prepareTrainFeatures, prepareValidationFeatures, tokenizeWindows, type WindowOptions } from './qa/preprocess.js';
 import { postprocessQaPredictions, windowSpanMetrics, type QaFeature } from './qa/postprocess.js';
 import { pruneVocab } from './mlm/vocab.js';
 
@@ -58,7 +58,6 @@ const a = parseFlags('qa-squad-v2', {
   out: { type: 'string', default: 'runs/qa-squad-v2', help: 'output folder (model, loss.svg)' },
 });
 if (a.threads > 0) torch.setNumThreads(a.threads);
-disableCaching(); // the map functions capture the tokenizer and window options, which the cache key does not see
 const t0 = performance.now();
 
 // ---- data: one row per question (id, title, context, question, answers), split by article ----
@@ -96,7 +95,10 @@ console.log(`model: ${modelDir ?? 'random BERT-Tiny shape'} (${(model.numParamet
 
 // ---- features ----
 const win: WindowOptions = { maxLength: a['max-length'], stride: a.stride };
-let trainFeatures = await trainRaw.map((b) => prepareTrainFeatures(tokenizer, b, win), { batched: true, removeColumns: trainRaw.columnNames });
+// `captures`: what the map functions read from outside (the preparation functions too, hashed by their
+// source), hashed into the cache key: a re-run loads the cached windows
+const captures = { prepareTrainFeatures, prepareValidationFeatures, tokenizeWindows, tokenizer, win };
+let trainFeatures = await trainRaw.map((b) => prepareTrainFeatures(tokenizer, b, win), { batched: true, removeColumns: trainRaw.columnNames, captures });
 const clsLabelled = (trainFeatures.column('start_positions') as number[]).map((s) => s === 0);
 const noansKeep = a['noans-keep'] >= 0 ? a['noans-keep'] : modelDir ? 1 : 0.25;
 if (noansKeep < 1) {
@@ -106,8 +108,8 @@ if (noansKeep < 1) {
 }
 const nCls = (trainFeatures.column('start_positions') as number[]).filter((s) => s === 0).length;
 // eval windows twice: with positions (for the eval loss curve) and with offsets (for the answers)
-const evalLossFeatures = await evalRaw.map((b) => prepareTrainFeatures(tokenizer, b, win), { batched: true, removeColumns: evalRaw.columnNames });
-const evalFeatures = await evalRaw.map((b) => prepareValidationFeatures(tokenizer, b, win), { batched: true, removeColumns: evalRaw.columnNames });
+const evalLossFeatures = await evalRaw.map((b) => prepareTrainFeatures(tokenizer, b, win), { batched: true, removeColumns: evalRaw.columnNames, captures });
+const evalFeatures = await evalRaw.map((b) => prepareValidationFeatures(tokenizer, b, win), { batched: true, removeColumns: evalRaw.columnNames, captures });
 console.log(`features (max_length ${win.maxLength}, stride ${win.stride}): train ${trainFeatures.numRows} windows ` +
   `(${nCls} labelled [CLS] = no answer in the window${noansKeep < 1 ? `, ${Math.round(100 * noansKeep)}% of those kept` : ''}), eval ${evalFeatures.numRows} windows  [${since(t0)}s]`);
 

@@ -103,9 +103,12 @@ const lr = flags.learningRate > 0 ? flags.learningRate : flags.model === null ? 
 
 // ---- 3. Tokenize (truncated; the collator pads each batch to its longest row) ----
 
+// `captures`: what tokenize reads from outside (the rows here are in memory, which is never cached; a
+// file-backed dataset would be cached under a key that hashes these values)
+const maxLength = flags.maxLength;
 const tokenize = async (batch: Record<string, unknown[]>): Promise<Record<string, unknown[]>> =>
-  (await tokenizer.call(batch.text as string[], { truncation: true, maxLength: flags.maxLength })).data as Record<string, unknown[]>;
-const mapOpts = { batched: true as const, removeColumns: ['text'], desc: 'Tokenizing', fnKwargs: { maxLength: flags.maxLength } };
+  (await tokenizer.call(batch.text as string[], { truncation: true, maxLength })).data as Record<string, unknown[]>;
+const mapOpts = { batched: true as const, removeColumns: ['text'], desc: 'Tokenizing', captures: { tokenizer, maxLength } };
 const trainSet = await trainRaw.map(tokenize, mapOpts);
 const testSet = await testRaw.map(tokenize, mapOpts);
 

@@ -15,7 +15,8 @@ export interface WindowOptions {
 
 type Answers = { text: string[]; answer_start: number[] };
 
-async function tokenizeWindows(tok: PreTrainedTokenizerFast, batch: Batch, o: WindowOptions) {
+/** The tokenizer call both preparations share (exported so a map that calls them can list it in `captures`). */
+export async function tokenizeWindows(tok: PreTrainedTokenizerFast, batch: Batch, o: WindowOptions) {
   // some SQuAD questions start with spaces, which would eat into the context's budget
   const questions = (batch.question as string[]).map((q) => q.trimStart());
   return tok.call(questions, {

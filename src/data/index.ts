@@ -25,6 +25,7 @@ export { ProgressBar, areProgressBarsDisabled, disableProgressBars, enableProgre
 export type { ProgressOptions, ProgressStream } from './progress.js';
 export { Rng, permutation } from './rng.js';
 export { loadFromDisk } from './disk-load.js';
+export { type DatasetDictPushOptions, type PushToHubOptions, writeParquet } from './hub-push.js'; // also adds Dataset / DatasetDict .pushToHub
 // Collators and the data loader. Their `Batch` (tensors out of a collator) is exported as
 // CollatedBatch: `Batch` here is the dataset batch (column -> values) that map functions receive.
 export * from './collators/index.js';

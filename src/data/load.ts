@@ -1,7 +1,7 @@
 // src/data/load.ts — loadDataset: local files in a known format -> DatasetDict (or the Datasets of a
 // split spec). Mirrors datasets/load.py (load_dataset with packaged builders json/csv/text/parquet/
 // arrow and data_files) plus the dataset scripts the tutorials use (conll2003, glue/mrpc, squad_v2),
-// reading the same files those scripts download. Nothing is fetched: files must be local.
+// reading the same files those scripts download; Hub dataset repos go to hub-load.ts.
 import { join } from 'node:path';
 import { stat } from 'node:fs/promises';
 import { featuresOfTable, tableFromBytes } from './arrow.js';
@@ -19,6 +19,8 @@ import { jsonBuilder } from './loaders/json.js';
 import { parquetBuilder } from './loaders/parquet.js';
 import { squadBuilder } from './loaders/squad.js';
 import { textBuilder } from './loaders/text.js';
+import { CANONICAL_DATASETS } from './hub-canonical.js';
+import { isHubDatasetPath, loadHubDataset, splitsOfSpec } from './hub-load.js';
 import type { Builder, FormatOptions, ParsedFile } from './loaders/types.js';
 import { ProgressBar } from './progress.js';
 import { resolveSplitSpec } from './split.js';
@@ -50,8 +52,13 @@ export interface LoadDatasetOptions extends FormatOptions {
   split?: string;
   /** Column types to use instead of the builder's or inferred ones (values are converted and checked). */
   features?: Features;
-  /** Cache root for map/filter results of this data (default: see cacheRoot()). */
+  /** Cache root for map/filter results of this data (default: see cacheRoot()); HF's `cache_dir`. Hub files go to the HF hub cache. */
   cacheDir?: string;
+  cache_dir?: string;
+  /** Hub datasets: branch, tag or commit (default 'main'). */
+  revision?: string;
+  /** Hub datasets: access token (default HF_TOKEN / the saved login); false sends none. */
+  token?: string | boolean;
 }
 
 async function filesFor(builderName: string, builder: Builder, opts: LoadDatasetOptions): Promise<Map<string, string[]>> {
@@ -90,25 +97,45 @@ function mergeParsed(parts: ParsedFile[], given: Features | undefined): { column
 }
 
 /**
- * Loads local data files.
- * - `path`: a builder ('json', 'csv', 'text', 'parquet', 'arrow', 'conll2003', 'glue' with
- *   `name: 'mrpc'`, 'squad', 'squad_v2') or a folder (builder chosen by the files' extension).
+ * Loads a dataset: local data files, or a dataset repo of the Hugging Face Hub.
+ * - `path`: a builder ('json', 'csv', 'text', 'parquet', 'arrow', or 'conll2003', 'glue' with
+ *   `name: 'mrpc'`, 'squad', 'squad_v2' reading local files given by dataFiles / dataDir), a local
+ *   folder (builder chosen by the files' extension), or a Hub dataset: 'org/name', or a legacy
+ *   name such as 'glue' / 'imdb' (the Hub's new home of it, hub-canonical.ts) — its config is
+ *   the second argument (or `name`), with `revision` and `token`.
  * - Without `split`: a DatasetDict of every split; with `split`: that Dataset (HF slicing syntax,
  *   percent bounds rounded to the closest row like HF's ReadInstruction).
  * The fingerprint hashes the files' contents and the options, so cached map results survive a
  * re-run and are invalidated when a file changes.
  * @example
- * const mrpc = await loadDataset('glue', { name: 'mrpc', dataDir: 'shared/data/glue_mrpc' });
+ * const mrpc = await loadDataset('glue', 'mrpc');                      // the Hub's nyu-mll/glue
+ * const local = await loadDataset('glue', { name: 'mrpc', dataDir: 'shared/data/glue_mrpc' });
  * const small = await loadDataset('json', { dataFiles: 'a.jsonl', split: 'train[:10%]' });
  */
+export async function loadDataset(path: string, name: string | undefined, opts: LoadDatasetOptions & { split: string }): Promise<Dataset>;
+export async function loadDataset(path: string, name?: string, opts?: LoadDatasetOptions): Promise<DatasetDict>;
 export async function loadDataset(path: string, opts: LoadDatasetOptions & { split: string }): Promise<Dataset>;
 export async function loadDataset(path: string, opts?: LoadDatasetOptions): Promise<DatasetDict>;
-export async function loadDataset(path: string, opts: LoadDatasetOptions = {}): Promise<Dataset | DatasetDict> {
+export async function loadDataset(path: string, nameOrOpts?: string | LoadDatasetOptions, more?: LoadDatasetOptions): Promise<Dataset | DatasetDict> {
+  let opts: LoadDatasetOptions = typeof nameOrOpts === 'object' && nameOrOpts !== null ? nameOrOpts : more ?? {};
+  if (typeof nameOrOpts === 'string') {
+    if (opts.name !== undefined && opts.name !== nameOrOpts) throw new Error(`loadDataset('${path}'): the config name is given twice, '${nameOrOpts}' and name: '${opts.name}'`);
+    opts = { ...opts, name: nameOrOpts };
+  }
+  if (opts.cacheDir !== undefined && opts.cache_dir !== undefined && opts.cacheDir !== opts.cache_dir)
+    throw new Error(`loadDataset('${path}'): cacheDir '${opts.cacheDir}' and cache_dir '${opts.cache_dir}' differ; give one`);
+  if (await isHubLoad(path, opts)) {
+    const { dataFiles, dataDir, split, cacheDir, cache_dir, features, revision, token, name, ...format } = opts;
+    const dd = await loadHubDataset(path, name, {
+      revision, token, cacheDir: cacheDir ?? cache_dir, features, dataFiles, dataDir, format, splits: split === undefined ? undefined : splitsOfSpec(split),
+    });
+    return split === undefined ? dd : selectSplit(dd, split);
+  }
   let builderName = path;
   let builder = BUILDERS[path];
   if (!builder) {
     const isDir = await stat(path).then((s) => s.isDirectory(), () => false);
-    if (!isDir) throw new Error(`loadDataset: '${path}' is neither a builder (${Object.keys(BUILDERS).join(', ')}) nor a local folder`);
+    if (!isDir) throw new Error(`loadDataset: '${path}' is neither a builder (${Object.keys(BUILDERS).join(', ')}) nor a local folder, nor a Hub dataset ('namespace/name', or one of the legacy names ${Object.keys(CANONICAL_DATASETS).join(', ')})`);
     const files = (await inferDataFiles(path, Object.values(BUILDERS).flatMap((b) => b.extensions))).values().next().value ?? [];
     const f = files[0]!.toLowerCase();
     builderName = ['parquet', 'arrow', 'json', 'csv', 'text'].find((n) => BUILDERS[n]!.extensions.some((e) => f.endsWith(e)))!;
@@ -116,33 +143,74 @@ export async function loadDataset(path: string, opts: LoadDatasetOptions = {}): 
     opts = { ...opts, dataDir: opts.dataDir ?? path };
   }
   const fileMap = await filesFor(builderName, builder, opts);
-  const { dataFiles: _df, dataDir: _dd, split: _sp, cacheDir, features, ...format } = opts;
+  const { dataFiles: _df, dataDir: _dd, split: _sp, cacheDir, cache_dir, features, revision: _r, token: _t, ...format } = opts;
+  const dd = await buildDatasetDict({ builderName, builder, fileMap, format, features, cacheDir: cacheDir ?? cache_dir });
+  if (opts.split === undefined) return dd;
+  return selectSplit(dd, opts.split);
+}
+
+/** The packaged builders: their names always mean local files (as datasets' _PACKAGED_DATASETS_MODULES). */
+const PACKAGED = ['json', 'csv', 'text', 'parquet', 'arrow'];
+
+/**
+ * Whether loadDataset goes to the Hub: not a packaged builder, not a local folder, and either a
+ * Hub id or a legacy name; the script builders (glue, conll2003, squad...) read local files when
+ * dataFiles or dataDir say where they are, else their Hub dataset.
+ */
+async function isHubLoad(path: string, opts: LoadDatasetOptions): Promise<boolean> {
+  if (PACKAGED.includes(path)) return false;
+  if (BUILDERS[path] && (opts.dataFiles !== undefined || opts.dataDir !== undefined)) return false;
+  if (!path.startsWith('hf://') && (await stat(path).then((s) => s.isDirectory(), () => false))) return false;
+  return isHubDatasetPath(path);
+}
+
+/** What {@link buildDatasetDict} builds from. */
+export interface BuildOptions {
+  builderName: string;
+  builder: Builder;
+  /** Split -> local files, in order. */
+  fileMap: ReadonlyMap<string, readonly string[]>;
+  format: FormatOptions;
+  /** The caller's features: every file's columns are converted to them. */
+  features?: Features;
+  /** Features for files whose format carries no HF metadata (a Hub card's dataset_info). */
+  fallbackFeatures?: Features;
+  /** Cache root (see cacheRoot()). */
+  cacheDir?: string;
+  /** Folder under the cache root (default the builder's name): `org___name/config` for Hub data. */
+  cacheName?: string;
+}
+
+/**
+ * Parses each split's files with a builder into a DatasetDict.  Fingerprints hash the files'
+ * contents and the options, so cached map results survive a re-run and die with a changed file.
+ */
+export async function buildDatasetDict(o: BuildOptions): Promise<DatasetDict> {
   const splits = new Map<string, { columns: Map<string, unknown[]>; numRows: number; features: Features }>();
   const contentHashes: Record<string, string[]> = {};
-  for (const [split, files] of fileMap) {
+  for (const [split, files] of o.fileMap) {
     const bar = new ProgressBar({ desc: `Generating ${split} split` });
     const parts: ParsedFile[] = [];
     contentHashes[split] = [];
     for (const file of files) {
       const bytes = await readDataFile(file);
       contentHashes[split]!.push(hashBytes(bytes));
-      const p = await builder.parse(bytes, file, format);
+      let p = await o.builder.parse(bytes, file, o.format);
+      if (o.fallbackFeatures && !p.hfMetadata) p = { ...p, features: o.fallbackFeatures };
       parts.push(p);
       bar.update(p.numRows);
     }
     bar.close();
-    splits.set(split, mergeParsed(parts, features));
+    splits.set(split, mergeParsed(parts, o.features));
   }
-  const loadFp = hashValue({ builder: builderName, format, features: features ?? null, files: contentHashes }).slice(0, 16);
-  const dir = join(cacheRoot(cacheDir), builderName, loadFp);
+  const loadFp = hashValue({ builder: o.builderName, format: o.format, features: o.features ?? null, files: contentHashes, ...(o.fallbackFeatures ? { fallback: o.fallbackFeatures } : {}) }).slice(0, 16);
+  const dir = join(cacheRoot(o.cacheDir), ...(o.cacheName ?? o.builderName).split('/'), loadFp);
   const datasets = new Map<string, Dataset>();
   for (const [split, s] of splits) {
     const store = Store.fromColumns(s.columns, s.features, s.numRows);
     datasets.set(split, new Dataset(store, { fingerprint: hashValue({ loadFp, split }).slice(0, 16), cacheDir: dir, split }));
   }
-  const dd = new DatasetDict(datasets);
-  if (opts.split === undefined) return dd;
-  return selectSplit(dd, opts.split);
+  return new DatasetDict(datasets);
 }
 
 /** A split spec over a DatasetDict: slices, concatenated with '+'. The result's `split` is the spec. */

@@ -11,6 +11,7 @@ import { isSafeFingerprint, transformFingerprint, warnUncached } from './fingerp
 import { buildIntListData, featuresOfTable } from './arrow.js';
 import { ProgressBar } from './progress.js';
 import { type Batch, type Row, Store } from './store.js';
+import { camelKeys, normalizeOptions, type SnakeAliases } from '../utils/options.js';
 
 /** What a transform reads: the rows, their fingerprint and where cache files go (null: in memory, no cache). */
 export interface TransformInput {
@@ -25,8 +26,8 @@ export interface TransformOutput {
   fingerprint: string;
 }
 
-/** Options shared by map and filter (HF names in camelCase). */
-export interface TransformOptions {
+/** Options shared by map and filter, in camelCase (each also accepted under its HF snake_case name). */
+export interface TransformOptionsCamel {
   /** Call fn on batches (column -> values) instead of single rows. Default false. */
   batched?: boolean;
   /** Rows per batch when batched; <= 0 or null means the whole dataset in one batch. Default 1000. */
@@ -52,14 +53,30 @@ export interface TransformOptions {
   newFingerprint?: string;
   /** Drop the last batch when it has fewer than batchSize rows (HF drop_last_batch). */
   dropLastBatch?: boolean;
+  /** Accepted for HF compatibility; fn runs in this process whatever the value. */
+  numProc?: number | null;
 }
 
-/** Options of Dataset.map (HF's map arguments in camelCase). */
-export interface MapOptions extends TransformOptions {
+/** Options shared by map and filter: HF's names (`batch_size`, `fn_kwargs`, ...) or their camelCase forms. */
+export interface TransformOptions extends TransformOptionsCamel, SnakeAliases<TransformOptionsCamel> {}
+
+/** Options of Dataset.map, in camelCase. */
+export interface MapOptionsCamel extends TransformOptionsCamel {
   /** Columns to drop from the input before fn's outputs are merged (required when the row count changes). */
   removeColumns?: string | readonly string[];
   /** Features of the output (skips inference; values are validated against them). */
   features?: Features;
+}
+
+/** Options of Dataset.map: HF's argument names (`remove_columns`, `load_from_cache_file`, ...) or their camelCase forms. */
+export interface MapOptions extends MapOptionsCamel, SnakeAliases<MapOptionsCamel> {}
+
+const TRANSFORM_NAMES = ['batched', 'batch_size', 'with_indices', 'fn_kwargs', 'captures', 'load_from_cache_file', 'desc', 'new_fingerprint', 'drop_last_batch', 'num_proc'];
+const MAP_NAMES = [...TRANSFORM_NAMES, 'remove_columns', 'features'];
+
+/** HF's spelling or camelCase in, camelCase out; unknown names are errors with the closest known one. */
+function transformOptions<T>(opts: unknown, names: string[], who: string): T {
+  return camelKeys(normalizeOptions(opts, { names }, who)) as T;
 }
 
 type Fn = (...args: any[]) => unknown;
@@ -172,7 +189,8 @@ function resolveColumn(name: string, values: unknown[], given: Features | undefi
  * Runs Dataset.map. Batched fns may return more or fewer rows than they got (e.g. QA overflow
  * windows) if every input column is removed or overwritten; all returned columns must have one length.
  */
-export async function runMap(input: TransformInput, fn: Fn, opts: MapOptions = {}): Promise<TransformOutput> {
+export async function runMap(input: TransformInput, fn: Fn, given: MapOptions = {}): Promise<TransformOutput> {
+  const opts = transformOptions<MapOptionsCamel>(given, MAP_NAMES, 'Dataset.map');
   const store = input.store;
   const remove = asList(opts.removeColumns);
   for (const c of remove) if (!store.columnNames.includes(c)) throw missingColumn(c, store.columnNames, 'map: column to remove');
@@ -262,7 +280,8 @@ export async function runMap(input: TransformInput, fn: Fn, opts: MapOptions = {
 }
 
 /** Runs Dataset.filter: fn returns a boolean per row (or an array of booleans per batch). */
-export async function runFilter(input: TransformInput, fn: Fn, opts: TransformOptions = {}): Promise<TransformOutput> {
+export async function runFilter(input: TransformInput, fn: Fn, given: TransformOptions = {}): Promise<TransformOutput> {
+  const opts = transformOptions<TransformOptionsCamel>(given, TRANSFORM_NAMES, 'Dataset.filter');
   const store = input.store;
   const { fingerprint, path } = await planCache(input, 'filter', fn, {
     batched: !!opts.batched, batchSize: opts.batched ? opts.batchSize ?? 1000 : null, withIndices: !!opts.withIndices, fnKwargs: opts.fnKwargs,

@@ -36,6 +36,8 @@ export interface UploadOptions {
   allowPatterns?: string | string[];
   /** Files to leave out (besides .git/ and .cache/huggingface/, always left out). */
   ignorePatterns?: string | string[];
+  /** Repo paths to delete in the same commit (huggingface_hub's delete_patterns, as exact paths). */
+  deletePaths?: string[];
 }
 
 /** What a commit made. */
@@ -120,9 +122,14 @@ export async function uploadFolder(repoId: string, dir: string, opts: UploadOpti
   const files = filterRepoFiles(await listFiles(dir), opts.allowPatterns, ignore);
   if (files.length === 0) throw new Error(`uploadFolder: no file of ${dir} to upload${opts.allowPatterns ? ` (allowPatterns ${JSON.stringify(opts.allowPatterns)})` : ''}`);
   const prefix = opts.pathInRepo ? `${posix.normalize(opts.pathInRepo).replace(/^\/+|\/+$/g, '')}/` : '';
-  const operations = await Promise.all(files.map(async (f) => ({
-    operation: 'addOrUpdate' as const, path: prefix + f, content: await openAsBlob(join(dir, ...f.split('/'))),
-  })));
+  const uploads = new Set(files.map((f) => prefix + f));
+  const operations: ({ operation: 'addOrUpdate'; path: string; content: Blob } | { operation: 'delete'; path: string })[] = [
+    // a path both uploaded and deleted is uploaded: deletions clear what the new files replace
+    ...(opts.deletePaths ?? []).filter((p) => !uploads.has(p)).map((path) => ({ operation: 'delete' as const, path })),
+    ...await Promise.all(files.map(async (f) => ({
+      operation: 'addOrUpdate' as const, path: prefix + f, content: await openAsBlob(join(dir, ...f.split('/'))),
+    }))),
+  ];
   const hub = await hubLib();
   try {
     const out = await hub.commit({

@@ -8,6 +8,8 @@ export type IntervalStrategy = 'no' | 'steps' | 'epoch';
 export type SaveStrategy = IntervalStrategy | 'best';
 /** The optimizers tunekit implements (HF's OptimizerNames values). */
 export type OptimizerName = 'adamw_torch' | 'adamw_torch_fused' | 'sgd';
+/** HF's HubStrategy: what push_to_hub uploads, and when (trainer_utils.HubStrategy). */
+export type HubStrategy = 'end' | 'every_save' | 'checkpoint' | 'all_checkpoints';
 /** HF's SchedulerType values tunekit implements (src/optim getScheduler). */
 export type LrSchedulerType = 'linear' | 'cosine' | 'cosine_with_restarts' | 'polynomial' | 'constant' | 'constant_with_warmup' | 'inverse_sqrt' | 'cosine_with_min_lr';
 
@@ -85,7 +87,20 @@ export const FIELDS = {
   length_column_name: ['str', 'length'],
   report_to: ['strOrList?', null],
   skip_memory_metrics: ['bool', true],
+  /** Push output_dir to the Hub on every save (hub_strategy) and at trainer.pushToHub() (hub-push.ts). */
+  push_to_hub: ['bool', false],
   resume_from_checkpoint: ['str?', null],
+  /** The repo to push to; default the output_dir's name, in the token owner's namespace (whoami). */
+  hub_model_id: ['str?', null],
+  hub_strategy: [['end', 'every_save', 'checkpoint', 'all_checkpoints'], 'every_save'],
+  /** Write token for the pushes (default HF_TOKEN / HUGGING_FACE_HUB_TOKEN / the saved login). */
+  hub_token: ['str?', null],
+  /** Visibility of a repo created by the Trainer (null: the Hub's default, public). */
+  hub_private_repo: ['bool?', null],
+  /** Push on a save even while a background pushToHub({ blocking: false }) upload is still running. */
+  hub_always_push: ['bool', false],
+  /** Branch to commit to (transformers >= 4.50; default 'main'). */
+  hub_revision: ['str?', null],
   include_for_metrics: ['strlist?', []],
   eval_do_concat_batches: ['bool', true],
   include_num_input_tokens_seen: ['bool', false],
@@ -111,8 +126,6 @@ export const HF_DEFAULT_ONLY = {
   accelerator_config: null, deepspeed: null, label_smoothing_factor: 0.0, optim_args: null, adafactor: false,
   ddp_find_unused_parameters: null, ddp_bucket_cap_mb: null, ddp_broadcast_buffers: null,
   dataloader_pin_memory: true, dataloader_persistent_workers: false, use_legacy_prediction_loop: false,
-  push_to_hub: false, hub_model_id: null, hub_strategy: 'every_save', hub_token: null, hub_private_repo: null,
-  hub_always_push: false,
   include_inputs_for_metrics: false, fp16_backend: 'auto', push_to_hub_model_id: null,
   push_to_hub_organization: null, push_to_hub_token: null, mp_parameters: '', auto_find_batch_size: false,
   torchdynamo: null, ray_scope: 'last', ddp_timeout: 1800, torch_compile: false, torch_compile_backend: null,

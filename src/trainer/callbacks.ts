@@ -24,7 +24,7 @@ export interface CallbackContext {
 export type CallbackEvent = (args: TrainingArguments, state: TrainerState, control: TrainerControl, ctx: CallbackContext) => TrainerControl | void;
 
 export type EventName = 'onInitEnd' | 'onTrainBegin' | 'onTrainEnd' | 'onEpochBegin' | 'onEpochEnd' | 'onStepBegin' | 'onSubstepEnd' |
-  'onStepEnd' | 'onEvaluate' | 'onPredict' | 'onSave' | 'onLog' | 'onPredictionStep' | 'onPreOptimizerStep' | 'onOptimizerStep';
+  'onStepEnd' | 'onEvaluate' | 'onPredict' | 'onSave' | 'onLog' | 'onPredictionStep' | 'onPreOptimizerStep' | 'onOptimizerStep' | 'onPushBegin';
 
 /**
  * A callback: any object with some of HF's events in camelCase (on_step_end -> onStepEnd).

@@ -17,13 +17,15 @@ import type { TrainerContext } from './context.js';
 const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => false);
 
 /** See Trainer.saveModel. */
-export async function saveModel(ctx: TrainerContext, outputDir?: string): Promise<void> {
+export async function saveModel(ctx: TrainerContext, outputDir?: string, internalCall = false): Promise<void> {
   const t = ctx.trainer;
   const dir = outputDir ?? t.args.output_dir;
   await mkdir(dir, { recursive: true });
   await saveModelWeights(t.model, dir);
   if (t.processingClass && typeof t.processingClass.savePretrained === 'function') await t.processingClass.savePretrained(dir);
   await writeFile(join(dir, TRAINING_ARGS_NAME), t.args.toJsonString());
+  // HF: a save_model call from user code pushes (whatever hub_strategy says)
+  if (t.args.push_to_hub && !internalCall) await t.pushToHub({ commit_message: 'Model save', revision: t.args.hub_revision });
 }
 
 /** See Trainer.saveState. */
@@ -45,6 +47,8 @@ export async function saveCheckpoint(ctx: TrainerContext): Promise<string> {
   ctx.hooks.storeFlos();
   const dir = await writeCheckpointAtomically(t.args.output_dir, `checkpoint-${t.state.global_step}`, (tmp) => ctx.hooks.writeCheckpointFiles(tmp));
   t.lastCheckpoint = dir;
+  // HF: the push comes before the rotation (the checkpoint just written is never rotated away)
+  if (t.args.push_to_hub) await t.pushFromCheckpoint(dir);
   await rotateCheckpoints(t.args.output_dir, t.args.save_total_limit, t.state.best_model_checkpoint);
   return dir;
 }
@@ -52,7 +56,7 @@ export async function saveCheckpoint(ctx: TrainerContext): Promise<string> {
 /** See Trainer.writeCheckpointFiles. */
 export async function writeCheckpointFiles(ctx: TrainerContext, dir: string): Promise<void> {
   const t = ctx.trainer;
-  await t.saveModel(dir);
+  await t.saveModel(dir, { internalCall: true });
   if (!t.args.save_only_model) {
     await saveOptimizer(t.optimizer!, dir);
     await saveScheduler(t.lrScheduler!, dir);

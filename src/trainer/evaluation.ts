@@ -70,10 +70,17 @@ export function evaluationLoop(ctx: TrainerContext, loader: DataLoader<Feature, 
     if (t.args.include_for_metrics.includes('loss')) p.losses = { data: Float32Array.from(losses), shape: [losses.length] };
     metrics = { ...t.computeMetrics(p) };
   }
-  if (losses.length) metrics.loss = losses.reduce((s, x) => s + x, 0) / losses.length;
-  const prefixed: Record<string, number> = {};
-  for (const [k, v] of Object.entries(metrics)) prefixed[k.startsWith(`${opts.metricKeyPrefix}_`) ? k : `${opts.metricKeyPrefix}_${k}`] = v;
-  return { predictions: preds, label_ids: labels, metrics: prefixed, numSamples };
+  // HF's key order: `<prefix>_loss` is added already prefixed, then every other key is popped and
+  // re-added with the prefix, so eval_loss comes first and compute_metrics' keys follow
+  const pre = `${opts.metricKeyPrefix}_`;
+  if (losses.length) metrics[`${pre}loss`] = losses.reduce((s, x) => s + x, 0) / losses.length;
+  for (const k of Object.keys(metrics)) {
+    if (k.startsWith(pre)) continue;
+    const v = metrics[k]!;
+    delete metrics[k];
+    metrics[`${pre}${k}`] = v;
+  }
+  return { predictions: preds, label_ids: labels, metrics, numSamples };
 }
 
 /** See Trainer.evaluate. */

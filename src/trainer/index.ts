@@ -4,8 +4,9 @@
 //   const trainer = new Trainer({ model, args: new TrainingArguments({ output_dir: 'out' }), trainDataset });
 //   await trainer.train();
 export { TrainingArguments, TRAINING_ARGUMENT_FIELDS, type TrainingArgumentsInit, type TrainingArgumentsFields } from './training-args.js';
-export type { IntervalStrategy, SaveStrategy, OptimizerName, LrSchedulerType } from './args-fields.js';
-export { Trainer, TrainerBase, NonFiniteLossError, type NonFiniteKind, type NonFiniteDetail, type TrainOutput } from './trainer.js';
+export type { IntervalStrategy, SaveStrategy, OptimizerName, LrSchedulerType, HubStrategy } from './args-fields.js';
+export { Trainer, TrainerBase, NonFiniteLossError, type NonFiniteKind, type NonFiniteDetail, type TrainOutput, type PushToHubOptions, type PushInProgress } from './trainer.js';
+export { trainingSummary, toModelCard, type ModelCardOptions, type TrainingSummary } from './model-card.js';
 export type { TrainerOptions, TrainerDataset, ProcessingClass, ComputeLossFunc, PreprocessLogits, TrainerArgs } from './options.js';
 export { normalizeTrainerOptions, TRAINER_OPTION_NAMES } from './options.js';
 export { TrainerState, TrainerControl, pythonJson, parsePythonJson, type LogEntry, type CallbackState } from './trainer-state.js';

@@ -12,6 +12,9 @@ import { CallbackHandler, DefaultFlowCallback, PrinterCallback, ProgressCallback
 import * as checkpointing from './checkpointing.js';
 import { newRunState, type EvalLoopOptions, type TrainerContext } from './context.js';
 import * as evaluation from './evaluation.js';
+import * as hubPush from './hub-push.js';
+import type { CommitInfo } from '../hub/index.js';
+import type { ModelCardOptions } from './model-card.js';
 import * as loaders from './loaders.js';
 import * as loop from './loop.js';
 import * as loss from './loss.js';
@@ -23,6 +26,7 @@ import { checkModelDtype, checkPrecision, makeScaler } from './precision.js';
 import { TrainerMemoryTracker } from './memory-tracker.js';
 
 export type { TrainOutput } from './loop.js';
+export type { PushToHubOptions, PushInProgress } from './hub-push.js';
 export { NonFiniteLossError, type NonFiniteKind, type NonFiniteDetail } from './non-finite.js';
 
 /**
@@ -79,6 +83,8 @@ export class Trainer {
   protected readonly device: Device;
   /** What the concept modules share (see context.ts). */
   readonly #ctx: TrainerContext;
+  /** The Hub repo and the background uploads (hub-push.ts). */
+  readonly #hub = new hubPush.HubPushState();
 
   /**
    * HF's names of the options a subclass's constructor reads itself (besides TrainerOptions).  A
@@ -154,6 +160,8 @@ export class Trainer {
       trainDataloader: null, evalDataloader: null,
     });
     this.control = this.callbackHandler.call('onInitEnd', a, this.state, this.control);
+    // HF init_hf_repo: the repo is created now; a failure (no write token, ...) is thrown by train() / pushToHub()
+    if (a.push_to_hub) this.#hub.start(a);
     memory.stop('init');
   }
 
@@ -168,7 +176,16 @@ export class Trainer {
    * folder, or true for the newest checkpoint-N in output_dir; model, optimizer, scheduler, RNG,
    * global step and epoch are restored and the batches already seen in the current epoch skipped.
    */
-  train(opts: { resumeFromCheckpoint?: string | boolean | null } = {}): Promise<loop.TrainOutput> { return loop.train(this.#ctx, opts); }
+  async train(opts: { resumeFromCheckpoint?: string | boolean | null } = {}): Promise<loop.TrainOutput> {
+    // push_to_hub: the repo must exist before the first save pushes (HF raised in __init__)
+    if (this.args.push_to_hub) await this.#hub.ready(this.args);
+    try {
+      return await loop.train(this.#ctx, opts);
+    } finally {
+      // HF _finish_current_push at the end of train(): a background pushToHub upload completes first
+      await this.#hub.finish();
+    }
+  }
 
   /**
    * One optimizer update over up to `n` micro-batches: forward/backward each (HF training_step),
@@ -262,11 +279,11 @@ export class Trainer {
 
   /** HF log: adds `epoch` (and num_input_tokens_seen), appends {...logs, step} to log_history, fires onLog. */
   log(logs: LogEntry): void {
-    const out: LogEntry = { ...logs };
-    if (this.state.epoch !== null) out.epoch = this.state.epoch;
-    if (this.args.include_num_input_tokens_seen) out.num_input_tokens_seen = this.state.num_input_tokens_seen;
-    this.state.log_history.push({ ...out, step: this.state.global_step });
-    this.control = this.callbackHandler.call('onLog', this.args, this.state, this.control, { logs: out });
+    // HF writes epoch (and tokens seen) into the caller's dict: evaluate() returns them too
+    if (this.state.epoch !== null) logs.epoch = this.state.epoch;
+    if (this.args.include_num_input_tokens_seen) logs.num_input_tokens_seen = this.state.num_input_tokens_seen;
+    this.state.log_history.push({ ...logs, step: this.state.global_step });
+    this.control = this.callbackHandler.call('onLog', this.args, this.state, this.control, { logs });
   }
 
   // ---- evaluation (evaluation.ts) ----
@@ -303,9 +320,10 @@ export class Trainer {
   /**
    * HF save_model: the model (savePretrained, or model.safetensors + config.json), the tokenizer
    * (when it can save) and training_args.json (HF: training_args.bin, a pickle) into `outputDir`
-   * (default args.output_dir).
+   * (default args.output_dir).  With push_to_hub, a call from user code (not `internalCall`, HF's
+   * _internal_call) then pushes output_dir: pushToHub({ commit_message: 'Model save' }).
    */
-  saveModel(outputDir?: string): Promise<void> { return checkpointing.saveModel(this.#ctx, outputDir); }
+  saveModel(outputDir?: string, opts: { internalCall?: boolean } = {}): Promise<void> { return checkpointing.saveModel(this.#ctx, outputDir, opts.internalCall ?? false); }
   /** HF save_state: trainer_state.json in args.output_dir. */
   saveState(): Promise<void> { return checkpointing.saveState(this.#ctx); }
   /**
@@ -319,6 +337,39 @@ export class Trainer {
    * trainer_state.json.  Override to add files (call super).
    */
   protected writeCheckpointFiles(dir: string): Promise<void> { return checkpointing.writeCheckpointFiles(this.#ctx, dir); }
+
+  // ---- the Hub (hub-push.ts) ----
+
+  /** HF hub_model_id: the repo pushed to (`namespace/name`), once it was created; else null. */
+  get hubModelId(): string | null { return this.#hub.repoId; }
+
+  /**
+   * HF push_to_hub: saves the model into output_dir, writes its model card (README.md), waits for
+   * a background push, and uploads output_dir in one commit (checkpoint-* and _* left out).  The
+   * repo is args.hub_model_id (default the output_dir's name in the token owner's namespace),
+   * created when needed.  Also accepts create_model_card's options (language, license, tags,
+   * finetuned_from, dataset, ...).  `blocking: false` resolves once the files are written, with
+   * the upload as `future` (train() and the next push wait for it).
+   * @example await trainer.train(); const { commitUrl } = await trainer.pushToHub({ commit_message: 'End of training', license: 'apache-2.0' });
+   * @throws HubAuthError naming hub_token / HF_TOKEN when the Hub refuses the token
+   */
+  pushToHub(opts?: hubPush.PushToHubOptions & { blocking?: true }): Promise<CommitInfo>;
+  pushToHub(opts: hubPush.PushToHubOptions & { blocking: false }): Promise<hubPush.PushInProgress>;
+  pushToHub(opts: hubPush.PushToHubOptions = {}): Promise<CommitInfo | hubPush.PushInProgress> { return hubPush.pushToHub(this, this.#hub, opts); }
+
+  /**
+   * HF _push_from_checkpoint (after each checkpoint save when push_to_hub): per hub_strategy,
+   * output_dir with the checkpoint's model files ("Training in progress, step N"), and for
+   * 'checkpoint' / 'all_checkpoints' the checkpoint folder as `last-checkpoint/` or under its name.
+   */
+  pushFromCheckpoint(checkpointFolder: string): Promise<void> { return hubPush.pushFromCheckpoint(this, this.#hub, checkpointFolder); }
+
+  /**
+   * HF create_model_card: writes output_dir/README.md (front matter with library_name, base_model,
+   * tags, datasets, model-index; the hyperparameters; the training results from log_history) and
+   * returns its text.
+   */
+  createModelCard(opts: ModelCardOptions = {}): Promise<string> { return hubPush.createModelCard(this, opts); }
 }
 
 /**

@@ -5,104 +5,16 @@
 import { inspect } from 'node:util';
 import { cuda, type Device } from '../torch/index.js';
 import { argsRepr } from './args-repr.js';
+import { HUB_TOKEN_MASK, checkHubFields, hubSettings, type PushToHubSettings } from './hub-args.js';
 import {
   ALIASES, FIELDS, HF_DEFAULT_ONLY, checkKind, closestName, sameValue,
-  type FieldKind, type FieldName, type HfDefaultOnlyName, type IntervalStrategy, type LrSchedulerType, type OptimizerName, type SaveStrategy,
+  type FieldKind, type FieldName, type HubStrategy, type IntervalStrategy, type LrSchedulerType, type OptimizerName, type SaveStrategy,
 } from './args-fields.js';
 
-export type { IntervalStrategy, SaveStrategy, OptimizerName, LrSchedulerType } from './args-fields.js';
+export type { IntervalStrategy, SaveStrategy, OptimizerName, LrSchedulerType, HubStrategy } from './args-fields.js';
 
-/** What the constructor takes: `output_dir` plus any field (HF spelling); HF-only fields only at their defaults. */
-export type TrainingArgumentsInit = { output_dir: string } & Partial<Omit<TrainingArgumentsFields, 'output_dir'>> &
-  { [K in HfDefaultOnlyName]?: unknown } & { evaluation_strategy?: IntervalStrategy };
-
-/** The implemented fields, typed. */
-export interface TrainingArgumentsFields {
-  output_dir: string;
-  /**
-   * HF: "overwrite the content of the output directory".  A fresh train() (no resume) refuses an
-   * output_dir holding checkpoint-N folders of an earlier run unless this is true; then they are
-   * deleted before training starts, so save_total_limit rotation and resume_from_checkpoint=true
-   * see this run's checkpoints only.
-   */
-  overwrite_output_dir: boolean;
-  do_train: boolean;
-  do_eval: boolean;
-  do_predict: boolean;
-  eval_strategy: IntervalStrategy;
-  prediction_loss_only: boolean;
-  per_device_train_batch_size: number;
-  per_device_eval_batch_size: number;
-  gradient_accumulation_steps: number;
-  /** Accepted for HF compatibility; no effect: evaluation outputs go to the host every batch anyway. */
-  eval_accumulation_steps: number | null;
-  eval_delay: number;
-  learning_rate: number;
-  weight_decay: number;
-  adam_beta1: number;
-  adam_beta2: number;
-  adam_epsilon: number;
-  /** 0 or null: no clipping (and no grad_norm in the logs). */
-  max_grad_norm: number | null;
-  num_train_epochs: number;
-  max_steps: number;
-  lr_scheduler_type: LrSchedulerType;
-  lr_scheduler_kwargs: Record<string, number>;
-  warmup_ratio: number;
-  warmup_steps: number;
-  log_level: 'passive' | 'debug' | 'info' | 'warning' | 'error' | 'critical';
-  logging_dir: string | null;
-  logging_strategy: IntervalStrategy;
-  logging_first_step: boolean;
-  /** An integer, or a float in (0, 1): a ratio of max_steps. */
-  logging_steps: number;
-  logging_nan_inf_filter: boolean;
-  save_strategy: SaveStrategy;
-  save_steps: number;
-  save_total_limit: number | null;
-  save_safetensors: boolean;
-  save_only_model: boolean;
-  restore_callback_states_from_checkpoint: boolean;
-  use_cpu: boolean;
-  seed: number;
-  data_seed: number | null;
-  full_determinism: boolean;
-  /** Mixed precision: refused by the Trainer (no autocast in the addon; see its error). */
-  bf16: boolean;
-  fp16: boolean;
-  bf16_full_eval: boolean;
-  fp16_full_eval: boolean;
-  tf32: boolean | null;
-  torch_empty_cache_steps: number | null;
-  /** 'dft' only in SFTConfig (the SFTTrainer's own loss). */
-  loss_type: 'nll' | 'chunked_nll' | 'dft';
-  dataloader_drop_last: boolean;
-  /** Defaults to logging_steps when eval_strategy is 'steps'. */
-  eval_steps: number | null;
-  dataloader_num_workers: number;
-  run_name: string | null;
-  disable_tqdm: boolean | null;
-  remove_unused_columns: boolean;
-  label_names: string[] | null;
-  load_best_model_at_end: boolean;
-  metric_for_best_model: string | null;
-  greater_is_better: boolean | null;
-  ignore_data_skip: boolean;
-  optim: OptimizerName;
-  group_by_length: boolean;
-  length_column_name: string;
-  /** 'none' / [] only (normalised to []); 'all' and null mean every installed integration: none here. */
-  report_to: string | string[] | null;
-  skip_memory_metrics: boolean;
-  resume_from_checkpoint: string | null;
-  include_for_metrics: string[];
-  eval_do_concat_batches: boolean;
-  include_num_input_tokens_seen: boolean;
-  eval_on_start: boolean;
-  average_tokens_across_devices: boolean;
-  gradient_checkpointing: boolean;
-  gradient_checkpointing_kwargs: Record<string, unknown> | null;
-}
+export type { TrainingArgumentsInit, TrainingArgumentsFields } from './args-types.js';
+import type { TrainingArgumentsInit, TrainingArgumentsFields } from './args-types.js';
 
 /** The reporting integrations HF knows; tunekit has none of them. */
 const INTEGRATIONS = ['azure_ml', 'clearml', 'codecarbon', 'comet_ml', 'dagshub', 'dvclive', 'flyte', 'mlflow', 'neptune', 'tensorboard', 'wandb'];
@@ -110,7 +22,7 @@ const INTEGRATIONS = ['azure_ml', 'clearml', 'codecarbon', 'comet_ml', 'dagshub'
 /**
  * Training configuration with HF's field names and defaults (transformers 4.47).  Unknown fields
  * are errors naming the closest known one; contradictory settings are errors with HF's messages;
- * HF-only fields (deepspeed, fsdp, push_to_hub, ...) are accepted only at their defaults.
+ * HF-only fields (deepspeed, fsdp, torch_compile, ...) are accepted only at their defaults.
  * Derived as in HF's __post_init__: eval_steps falls back to logging_steps, metric_for_best_model
  * to 'loss' with load_best_model_at_end, greater_is_better from the metric name, report_to to [].
  * @example
@@ -181,7 +93,14 @@ export class TrainingArguments implements TrainingArgumentsFields {
   declare length_column_name: string;
   declare report_to: string | string[] | null;
   declare skip_memory_metrics: boolean;
+  declare push_to_hub: boolean;
   declare resume_from_checkpoint: string | null;
+  declare hub_model_id: string | null;
+  declare hub_strategy: HubStrategy;
+  declare hub_token: string | null;
+  declare hub_private_repo: boolean | null;
+  declare hub_always_push: boolean;
+  declare hub_revision: string | null;
   declare include_for_metrics: string[];
   declare eval_do_concat_batches: boolean;
   declare include_num_input_tokens_seen: boolean;
@@ -221,6 +140,8 @@ export class TrainingArguments implements TrainingArgumentsFields {
       throw new TypeError(`${cls.name}: output_dir is required (the directory for checkpoints and the final model)`);
     // HF _VALID_DICT_FIELDS: a dict given on the command line arrives as a JSON string
     if (typeof given.lr_scheduler_kwargs === 'string' && given.lr_scheduler_kwargs.startsWith('{')) given.lr_scheduler_kwargs = JSON.parse(given.lr_scheduler_kwargs);
+    // training_args.json holds the mask, not the token: reading it back means "no token given"
+    if (given.hub_token === HUB_TOKEN_MASK) delete given.hub_token;
     const self = this as unknown as Record<string, unknown>;
     for (const [name, [kind, dflt]] of Object.entries(fields)) {
       const v = given[name] === undefined ? structuredClone(dflt) : given[name];
@@ -308,6 +229,21 @@ export class TrainingArguments implements TrainingArgumentsFields {
       if (m !== 'inputs' && m !== 'loss') throw new RangeError(`TrainingArguments: include_for_metrics accepts 'inputs' and 'loss', got '${m}'`);
     for (const [k, v] of Object.entries(this.lr_scheduler_kwargs))
       if (typeof v !== 'number') throw new TypeError(`TrainingArguments: lr_scheduler_kwargs.${k} must be a number, got ${JSON.stringify(v)}`);
+    checkHubFields(this);
+  }
+
+  /**
+   * HF set_push_to_hub: push_to_hub on, with these hub_* settings (checked as the constructor
+   * does); returns this.
+   * @example args.setPushToHub('me/bert-mrpc', { strategy: 'checkpoint' });
+   */
+  setPushToHub(modelId: string, opts: PushToHubSettings = {}): this {
+    const cls = this.constructor as typeof TrainingArguments;
+    const values = hubSettings(modelId, opts);
+    for (const [k, v] of Object.entries(values)) checkKind(k, cls.fieldTable()[k]![0], v, cls.name);
+    checkHubFields(values);
+    Object.assign(this, values);
+    return this;
   }
 
   /** HF: None / 'all' -> every installed integration (none in tunekit); 'none' -> []; a string -> [it]. */
@@ -334,7 +270,11 @@ export class TrainingArguments implements TrainingArgumentsFields {
     return this.warmup_steps > 0 ? this.warmup_steps : Math.ceil(numTrainingSteps * this.warmup_ratio);
   }
 
-  /** Every field (HF's to_dict: implemented fields, then the HF-only ones at their defaults), JSON-safe. */
+  /**
+   * Every field (HF's to_dict: implemented fields, then the HF-only ones at their defaults),
+   * JSON-safe.  Unlike HF's to_dict, hub_token is kept (replace() and conversions rebuild from
+   * this); toJSON / toJsonString, what files get, mask it.
+   */
   toDict(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     const self = this as unknown as Record<string, unknown>;
@@ -343,8 +283,11 @@ export class TrainingArguments implements TrainingArgumentsFields {
     for (const [k, v] of Object.entries(cls.defaultOnlyTable())) out[k] = v;
     return out;
   }
-  /** JSON.stringify hook: the toDict() object (what training_args.json holds). */
-  toJSON(): Record<string, unknown> { return this.toDict(); }
+  /**
+   * JSON.stringify hook: the toDict() object with hub_token masked as '<HUB_TOKEN>' (HF's to_dict
+   * masks it: output_dir, holding training_args.json, is what push_to_hub uploads).
+   */
+  toJSON(): Record<string, unknown> { return { ...this.toDict(), hub_token: HUB_TOKEN_MASK }; }
   /**
    * HF's __str__ / __repr__: `TrainingArguments(\n_n_gpu=0,\nadam_beta1=0.9,\n...)`, every field
    * sorted by name with Python's value formatting (`learning_rate=5e-05`, `eval_strategy=IntervalStrategy.NO`).
@@ -357,8 +300,8 @@ export class TrainingArguments implements TrainingArgumentsFields {
   /** console.log / util.inspect print HF's repr (see toString). */
   [inspect.custom](): string { return this.toString(); }
 
-  /** HF's to_json_string: indent 2. */
-  toJsonString(): string { return JSON.stringify(this.toDict(), null, 2) + '\n'; }
+  /** HF's to_json_string: indent 2, hub_token masked (see toJSON). */
+  toJsonString(): string { return JSON.stringify(this.toJSON(), null, 2) + '\n'; }
 
   /** Rebuilds arguments from toDict()/training_args.json output (derived values included). */
   static fromDict<T extends TrainingArguments>(this: new (init: TrainingArgumentsInit) => T, d: Record<string, unknown>): T {

@@ -17,6 +17,13 @@ export function camelCase(k: string): string {
 /** camelCase of a snake_case name, as a type. */
 export type CamelCase<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
 
+/** snake_case of a camelCase name, as a type. */
+export type SnakeCase<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}` : S;
+
+/** The snake_case spellings of a camelCase options type's keys (keys already snake_case left out). */
+export type SnakeAliases<T> = { [K in keyof T as K extends string ? (SnakeCase<K> extends K ? never : SnakeCase<K>) : never]?: T[K] };
+
 /** An options type with every snake_case key also accepted in camelCase (the alias). */
 export type WithCamelAliases<T> = T & { [K in keyof T as K extends string ? CamelCase<K> : never]?: T[K] };
 

@@ -231,3 +231,19 @@ test('caching opt-outs: disableCaching(), in-memory datasets, unhashable functio
   assert.deepEqual(k2.column('n'), [1, 3]);
   assert.equal(k1.fingerprint, k2.fingerprint);
 });
+
+test("map / filter take HF's argument names (batch_size, remove_columns, fn_kwargs, ...) and reject unknown ones by name", async () => {
+  const ds = Dataset.fromDict({ id: [0, 1, 2], text: texts });
+  const out = await ds.map(windows, { batched: true, batch_size: 2, remove_columns: ['id', 'text'], load_from_cache_file: false, num_proc: 4 });
+  assert.deepEqual(out.column('example_id'), [0, 0, 0, 1, 2, 2]);
+  // batch_size 1 vs 2 decides what a batched fn sees: the sizes it reports differ
+  const sizes = await ds.map((b: Batch) => ({ n: b.id.map(() => b.id.length) }), { batched: true, batch_size: 2 });
+  assert.deepEqual(sizes.column('n'), [2, 2, 1]);
+  const withKw = await ds.map((r: { id: number }, i: number, kw: { add: number }) => ({ y: r.id + i * 10 + kw.add }), { with_indices: true, fn_kwargs: { add: 100 } });
+  assert.deepEqual(withKw.column('y'), [100, 111, 122]);
+  const kept = await ds.filter((b: Batch) => b.id.map((x: number) => x !== 1), { batched: true, batch_size: 1 });
+  assert.deepEqual(kept.column('id'), [0, 2]);
+  await assert.rejects(ds.map((r) => r, { remove_colums: ['id'] } as never), /Dataset\.map: unknown option 'remove_colums' .*remove_columns/);
+  await assert.rejects(ds.map((r) => r, { batch_size: 2, batchSize: 3 } as never), /'batch_size' and 'batchSize' are the same option/);
+  await assert.rejects(ds.filter((r) => !!r, { removeColumns: ['id'] } as never), /Dataset\.filter: unknown option 'removeColumns'/);
+});

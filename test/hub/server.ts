@@ -66,13 +66,16 @@ export class FakeHub {
     return this.push(id, files, { type: o.type });
   }
 
-  /** A new commit on a branch (created when missing, from 'main'); returns its hash. */
-  push(id: string, files: Record<string, Buffer | string | null>, o: { type?: RepoKind; branch?: string; title?: string } = {}): string {
+  /**
+   * A new commit on a branch (created when missing, from 'main'; `orphan`: with no parent and no
+   * files but these, as the Hub's `refs/convert/parquet` branch of a dataset); returns its hash.
+   */
+  push(id: string, files: Record<string, Buffer | string | null>, o: { type?: RepoKind; branch?: string; title?: string; orphan?: boolean } = {}): string {
     const repo = this.repo(id, o.type);
     const branch = o.branch ?? 'main';
-    if (!repo.branches.has(branch)) repo.branches.set(branch, repo.branches.get('main')!);
+    if (!repo.branches.has(branch) && !o.orphan) repo.branches.set(branch, repo.branches.get('main')!);
     const changes = new Map(Object.entries(files).map(([p, c]) => [p, c === null ? null : Buffer.from(c)]));
-    return this.store.commit(repo, branch, changes, o.title ?? 'update');
+    return this.store.commit(repo, branch, changes, o.title ?? 'update', o.orphan === true && !repo.branches.has(branch));
   }
 
   tag(id: string, name: string, rev: string, type?: RepoKind): void {

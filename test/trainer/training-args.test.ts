@@ -61,9 +61,9 @@ test('unknown fields are errors that name the closest known field', () => {
 });
 
 test('HF-only fields load at their defaults and are rejected otherwise', () => {
-  const a = new TrainingArguments({ output_dir: 'o', push_to_hub: false, deepspeed: null, dataloader_pin_memory: true, fsdp: '' });
+  const a = new TrainingArguments({ output_dir: 'o', torch_compile: false, deepspeed: null, dataloader_pin_memory: true, fsdp: '' });
   assert.equal(a.output_dir, 'o');
-  assert.throws(() => new TrainingArguments({ output_dir: 'o', push_to_hub: true }), /'push_to_hub' is a transformers TrainingArguments field that tunekit does not implement; only its default false/);
+  assert.throws(() => new TrainingArguments({ output_dir: 'o', torch_compile: true }), /'torch_compile' is a transformers TrainingArguments field that tunekit does not implement; only its default false/);
   assert.throws(() => new TrainingArguments({ output_dir: 'o', label_smoothing_factor: 0.1 }), /label_smoothing_factor/);
   assert.throws(() => new TrainingArguments({ output_dir: 'o', report_to: 'wandb' }), /report_to 'wandb' is not supported/);
   assert.throws(() => new TrainingArguments({ output_dir: 'o', optim: 'adafactor' as never }), /optim must be one of 'adamw_torch', 'adamw_torch_fused', 'sgd'/);
@@ -100,7 +100,7 @@ test('toDict / training_args.json round trip', () => {
   const a = new TrainingArguments({ output_dir: 'o', learning_rate: 1e-3, eval_strategy: 'steps', eval_steps: 5, lr_scheduler_kwargs: { num_cycles: 2 } });
   const json = JSON.parse(JSON.stringify(a)) as Record<string, unknown>;
   assert.equal(json.learning_rate, 1e-3);
-  assert.equal(json.push_to_hub, false); // HF-only fields are written at their defaults
+  assert.equal(json.torch_compile, false); // HF-only fields are written at their defaults
   const b = TrainingArguments.fromDict(json);
   assert.deepEqual(b.toDict(), a.toDict());
   assert.equal(a.replace({ learning_rate: 2e-3 }).learning_rate, 2e-3);

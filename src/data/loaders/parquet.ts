@@ -64,20 +64,21 @@ export async function parseParquet(bytes: Buffer, file: string): Promise<ParsedF
   const schema = parquetSchema(meta);
   const names = schema.children.map((c) => c.element.name);
   const columns = rows.length ? rowsToColumns(rows) : new Map(names.map((n) => [n, [] as unknown[]]));
-  let features: Features | undefined;
   const hf = meta.key_value_metadata?.find((kv) => kv.key === 'huggingface')?.value;
   if (hf) {
-    const f = (JSON.parse(hf) as { info?: { features?: unknown } }).info?.features;
-    if (f) features = featuresFromJSON(f);
-  }
-  if (!features) {
-    const fs: Features = {};
-    for (const c of schema.children) {
-      const f = featureOf(c);
-      if (!f) return { columns, numRows: rows.length }; // let inference decide
-      fs[c.element.name] = f;
+    let f: unknown;
+    try {
+      f = (JSON.parse(hf) as { info?: { features?: unknown } }).info?.features;
+    } catch (e) {
+      throw new Error(`${file}: the 'huggingface' metadata is not JSON (${(e as Error).message})`);
     }
-    features = fs;
+    if (f) return { columns, numRows: rows.length, features: featuresFromJSON(f), hfMetadata: true };
+  }
+  const features: Features = {};
+  for (const c of schema.children) {
+    const f = featureOf(c);
+    if (!f) return { columns, numRows: rows.length }; // let inference decide
+    features[c.element.name] = f;
   }
   return { columns, numRows: rows.length, features };
 }

@@ -7,6 +7,8 @@ export interface ParsedFile {
   columns: Map<string, unknown[]>;
   numRows: number;
   features?: Features;
+  /** The features come from HF's own metadata (a Parquet file's `huggingface` key), not the format's types. */
+  hfMetadata?: boolean;
 }
 
 /** Format options of loadDataset, shared by all builders (each reads the ones it knows). */
