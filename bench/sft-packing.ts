@@ -6,12 +6,17 @@
 // and the step costs what a real model's layers and attention cost; a random Llama (hidden 256,
 // 4 layers, 4/2 heads, FFN 1024, tied), max_length 1024 (truncation keep_start), full fine-tuning,
 // loss_type chunked_nll, float32, no gradient checkpointing, rows in dataset order on both sides.
-// Real (non-pad) tokens per second over the timed steps; fresh process per run, the four configs
-// interleaved, medians.  "fill" = real tokens / (batch x longest row) of the padded batches timed:
+// Real (non-pad) tokens per second over the timed steps; fresh process per run, the configs
+// interleaved, medians.  "packing, block-diagonal mask" is tunekit's packing with the varlen
+// attention path off (TUNEKIT_VARLEN=0: SDPA over the whole row with the block-diagonal mask, as
+// before src/nn/varlen.ts); --no-mask-baseline drops it.  "padding, unpadded" is tunekit's padding
+// with TUNEKIT_UNPAD=1 (models/causal-lm.ts withUnpaddedTraining: the layers run on the real tokens
+// only, one packed row with varlen attention); --no-unpad drops it.  "fill" = real tokens / (batch x longest
+// row) of the padded batches timed:
 // the most packing can gain by dropping padding is 1 / fill.
 // Same libtorch: TUNEKIT_NATIVE=$PWD/native/build-torch2/Release/tunekit_native.node HF_PYTHON=/tmp/venv-hf/bin/python
 // Usage: node --import tsx bench/sft-packing.ts [--rounds 3] [--batch 4] [--max-length 1024] [--steps 4] [--warmup 1]
-//        [--no-trl] [--quick] [--json FILE] [--attention-probe]
+//        [--no-trl] [--no-mask-baseline] [--no-unpad] [--quick] [--json FILE] [--attention-probe]
 import { writeFileSync } from 'node:fs';
 import { interleave, loadAvg, median, runSide, threads, writeData, type RunResult, type RunSpec, type Shape } from './sft-common.js';
 
@@ -29,16 +34,17 @@ const dir = process.env.BENCH_SFT_DIR ?? '/tmp/tunekit-bench/sft-llama256';
  * --attention-probe (tunekit only, in this process): one layer's attention of a padding-free batch,
  * forward + backward, as the model runs it — SDPA over the flattened row with the block-diagonal
  * mask of causalMask(segmentIds) — vs SDPA run per sequence (causal, no mask), which costs
- * sum(len²) instead of (sum len)²: what a varlen path would save.  q (1, 4, T, 64), k / v (1, 2, T, 64).
+ * sum(len²) instead of (sum len)², and vs varlenAttention (src/nn/varlen.ts: the same per sequence,
+ * equal lengths batched into one call), what decoders now run on the CPU.  q (1, 4, T, 64), k / v (1, 2, T, 64).
  */
 async function attentionProbe(): Promise<void> {
   const torch = await import('../src/torch/index.js');
-  const { attention, causalMask, sequenceIndices } = await import('../src/nn/index.js');
+  const { attention, causalMask, sequenceIndices, cuSeqlensFromSegments, varlenAttention } = await import('../src/nn/index.js');
   const { medianSeconds } = await import('./mem.js');
   torch.setNumThreads(threads);
-  console.log(`| segments in the row | tokens | SDPA + block-diagonal mask ms | SDPA per sequence ms | ratio |`);
-  console.log('|---|---:|---:|---:|---:|');
-  for (const segs of [[1024, 1024, 1024, 1024], [1024, 1024], Array<number>(16).fill(256)]) {
+  console.log(`| segments in the row | tokens | SDPA + block-diagonal mask ms | SDPA per sequence ms | ratio | varlenAttention ms | mask / varlen |`);
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const segs of [[1024, 1024, 1024, 1024], [1024, 1024], Array<number>(16).fill(256), [700, 300, 24]]) {
     const t = segs.reduce((a, b) => a + b, 0);
     const [q, k, v] = [4, 2, 2].map((h) => torch.randn([1, h, t, 64]).requiresGrad_().keep());
     const pos = torch.tensor(segs.flatMap((n) => Array.from({ length: n }, (_, i) => i)), { dtype: 'int64' }).unsqueeze(0); // (1, T)
@@ -49,9 +55,12 @@ async function attentionProbe(): Promise<void> {
       const outs = segs.map((n) => { const sl = (x: typeof q) => x!.narrow(2, o, n); const r = attention(sl(q), sl(k), sl(v), { isCausal: true }); o += n; return r; });
       torch.cat(outs, 2).sum().backward();
     });
-    masked(); perSeq();
-    const a = medianSeconds(masked, 3) * 1000, b = medianSeconds(perSeq, 3) * 1000;
-    console.log(`| ${segs.length} × ${segs[0]} | ${t} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(1)}× |`);
+    const cu = cuSeqlensFromSegments(sequenceIndices(pos, 1)).keep();
+    const varlen = (): void => torch.tidy(() => { varlenAttention(q!, k!, v!, cu).sum().backward(); });
+    masked(); perSeq(); varlen();
+    const a = medianSeconds(masked, 3) * 1000, b = medianSeconds(perSeq, 3) * 1000, c = medianSeconds(varlen, 3) * 1000;
+    const name = segs.every((n) => n === segs[0]) ? `${segs.length} × ${segs[0]}` : segs.join(' + ');
+    console.log(`| ${name} | ${t} | ${a.toFixed(0)} | ${b.toFixed(0)} | ${(a / b).toFixed(1)}× | ${c.toFixed(0)} | ${(a / c).toFixed(1)}× |`);
   }
   console.log(`(libtorch ${torch.version()}, ${threads} thread(s), median of 3 after a warm-up)`);
 }
@@ -59,9 +68,16 @@ if (argv.includes('--attention-probe')) { await attentionProbe(); process.exit(0
 
 writeData(dir, SHAPE);
 const spec = (mode: 'pack' | 'pad'): RunSpec => ({ mode, batch: B, maxLength: MAXLEN, steps: STEPS, warmup: WARMUP, lossType: 'chunked_nll', gc: false });
-const keys = SIDES.flatMap((s) => [`${s} pack`, `${s} pad`]);
+const MASK_BASELINE = !argv.includes('--no-mask-baseline');
+const UNPAD = !argv.includes('--no-unpad');
+const keys = [...SIDES.flatMap((s) => [`${s} pack`, `${s} pad`]), ...(MASK_BASELINE ? ['tunekit pack-mask'] : []), ...(UNPAD ? ['tunekit pad-unpad'] : [])];
 const load0 = loadAvg();
-const runs = interleave(keys, ROUNDS, (key) => { const [side, mode] = key.split(' ') as ['tunekit' | 'trl', 'pack' | 'pad']; return runSide(side, dir, spec(mode)); });
+const runs = interleave(keys, ROUNDS, (key) => {
+  const [side, mode] = key.split(' ') as ['tunekit' | 'trl', 'pack' | 'pad' | 'pack-mask' | 'pad-unpad'];
+  if (mode === 'pack-mask') return runSide(side, dir, spec('pack'), { TUNEKIT_VARLEN: '0' });
+  if (mode === 'pad-unpad') return runSide(side, dir, spec('pad'), { TUNEKIT_UNPAD: '1' });
+  return runSide(side, dir, spec(mode));
+});
 const med = (k: string): number => median(runs[k]!.map((r) => r.tokens_per_s));
 const each = (k: string): string => runs[k]!.map((r) => r.tokens_per_s.toFixed(0)).join(', ');
 const first = (k: string): RunResult => runs[k]![0]!;
@@ -87,6 +103,18 @@ for (const s of SIDES) {
     const stepS = median(runs[k]!.map((r) => r.seconds / STEPS));
     console.log(`| ${s === 'tunekit' ? 'tunekit SFTTrainer' : 'TRL SFTTrainer'} | ${mode === 'pack' ? 'packing (bfd, padding-free)' : 'padding'} | ${each(k)} | ${m.toFixed(0)} | ${stepS.toFixed(2)} | ${ratio} | ${vs} |`);
   }
+}
+if (MASK_BASELINE) {
+  const k = 'tunekit pack-mask', m = med(k);
+  const vs = SIDES.includes('trl') ? (m / med('trl pack')).toFixed(2) : '';
+  console.log(`| tunekit SFTTrainer | packing, block-diagonal mask (TUNEKIT_VARLEN=0) | ${each(k)} | ${m.toFixed(0)} | ${median(runs[k]!.map((r) => r.seconds / STEPS)).toFixed(2)} | ${(m / med('tunekit pad')).toFixed(2)} | ${vs} |`);
+  console.log(`varlen / mask (packing): ${(med('tunekit pack') / m).toFixed(2)}×`);
+}
+if (UNPAD) {
+  const k = 'tunekit pad-unpad', m = med(k);
+  const vs = SIDES.includes('trl') ? (m / med('trl pad')).toFixed(2) : '';
+  console.log(`| tunekit SFTTrainer | padding, unpadded (TUNEKIT_UNPAD=1) | ${each(k)} | ${m.toFixed(0)} | ${median(runs[k]!.map((r) => r.seconds / STEPS)).toFixed(2)} |  | ${vs} |`);
+  console.log(`unpadded / padded (padding): ${(m / med('tunekit pad')).toFixed(2)}×; packing / unpadded padding: ${(med('tunekit pack') / m).toFixed(2)}×`);
 }
 const json = opt('json', '');
 if (json) writeFileSync(json, JSON.stringify({ runs, batch: B, max_length: MAXLEN, steps: STEPS, warmup: WARMUP, threads, shape: SHAPE }, null, 1));

@@ -22,7 +22,7 @@ struct ArgError : std::invalid_argument {
 struct Slot {
   at::Tensor t;
   uint32_t gen = 0;
-  int64_t reported = 0;  // bytes V8 was told this handle pins
+  int64_t reported = 0;  // > 0: bytes V8 was told this handle pins; < 0: bytes not yet reported (see reportExternal in core.cc)
 };
 constexpr double kGenUnit = 67108864.0;  // 2^26 slots at most
 

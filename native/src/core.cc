@@ -93,8 +93,17 @@ static int64_t pinnedBytes(const at::Tensor& t) {
   return static_cast<int64_t>(st.nbytes());
 }
 
-// Reporting every op's bytes costs an N-API call per op; batching by 1 MiB keeps V8's view
-// within 1 MiB of the truth at no per-op cost.
+// V8 is told the bytes of a handle only once it outlives every tidy() scope (reportExternal
+// below), never at creation.  A scope frees what it made deterministically when it ends, so
+// telling V8 about a training step's activations only made it chase memory its collector cannot
+// free: each step's hundreds of MiB counted as external growth, and V8 ran a major (Mark-Compact)
+// GC every few steps on a 19 MB heap (issue #11: ~110 in a 28 s LoRA SFT run, their concurrent
+// marking taking compute from the ops).  Handles the GC's FinalizationRegistry may free — made
+// outside any scope, returned from the outermost one, or kept — are reported, so a loop leaking
+// unscoped tensors still drives the GC.
+//
+// Reporting every handle's bytes costs an N-API call per report; batching by 1 MiB keeps V8's
+// view within 1 MiB of the truth at no per-op cost.
 void flushExternalMemory(napi_env env, bool force) {
   HandleTable& h = handles();
   if (h.pendingBytes == 0) return;
@@ -118,10 +127,9 @@ Napi::Value wrap(Napi::Env env, at::Tensor t) {
   }
   Slot& s = h.slots[idx];
   s.t = std::move(t);
-  s.reported = pinnedBytes(s.t);
-  h.pendingBytes += s.reported;
+  // Deferred: a negative `reported` is bytes V8 has not been told (see reportExternal below).
+  s.reported = -pinnedBytes(s.t);
   ++h.live;
-  flushExternalMemory(env, false);
   return Napi::Number::New(env, static_cast<double>(idx) + static_cast<double>(s.gen) * kGenUnit);
 }
 
@@ -145,13 +153,29 @@ bool releaseHandle(double hd) {
   Slot* s = slotOf(hd);
   if (!s || !s->t.defined()) return false;
   HandleTable& h = handles();
-  h.pendingBytes -= s->reported;
+  if (s->reported > 0) h.pendingBytes -= s->reported;  // only what V8 was told comes off
   s->reported = 0;
   s->t.reset();
   ++s->gen;  // every outstanding copy of this handle is now stale
   --h.live;
   h.freeList.push_back(static_cast<uint32_t>(s - h.slots.data()));
   return true;
+}
+
+// reportExternal(h): h outlives every tidy() scope (made outside one, returned from the outermost,
+// or kept), so only the GC may free it: tell V8 the bytes its fresh storage pins (src/torch/scope.ts
+// calls it as it registers h with the FinalizationRegistry).  Idempotent.  Returns the bytes newly
+// reported (0 when h was reported before or pins no storage of its own).
+TK_OP(reportExternal) {
+  T(info, 0);  // throws unless argument 0 is a live handle
+  Slot* s = slotOf(info[0].As<Napi::Number>().DoubleValue());
+  int64_t bytes = s->reported < 0 ? -s->reported : 0;
+  if (bytes) {
+    s->reported = bytes;
+    handles().pendingBytes += bytes;
+    flushExternalMemory(info.Env(), false);
+  }
+  return Napi::Number::New(info.Env(), static_cast<double>(bytes));
 }
 
 at::Tensor& T(const Info& info, size_t i) {

@@ -17,7 +17,7 @@ interface EncoderOutputLike { last_hidden_state: Tensor }
 export interface Seq2SeqGenerationModel {
   getEncoder(): { forward(inputs: { input_ids?: Tensor | null; attention_mask?: Tensor | null }): EncoderOutputLike };
   forward(inputs: {
-    encoder_outputs: EncoderOutputLike; attention_mask: Tensor; decoder_input_ids: Tensor;
+    encoder_outputs: EncoderOutputLike & { decoder_rows_per_source?: number }; attention_mask: Tensor; decoder_input_ids: Tensor;
     past_key_values?: EncoderDecoderCache | null; use_cache: boolean;
   }): { logits: Tensor };
 }
@@ -67,9 +67,21 @@ export function makeEncoderDecoderCache(): EncoderDecoderCache {
 const i64 = (xs: number[], shape: number[]): Tensor => tensor(BigInt64Array.from(xs, (x) => BigInt(x)), { shape });
 
 /**
+ * Models whose forward takes encoder_outputs.decoder_rows_per_source (T5): the encoder output stays
+ * (B, Ts, d_model) and each prompt's beams read it once, instead of B * expand copies.
+ */
+function sharesEncoderRows(model: Seq2SeqGenerationModel): boolean {
+  const m = model as { sharesEncoderRows?: boolean; getBaseModel?: () => unknown };
+  if (m.sharesEncoderRows === true) return true;
+  const base = typeof m.getBaseModel === 'function' ? m.getBaseModel() as { sharesEncoderRows?: boolean } | null : null;
+  return base !== model && base?.sharesEncoderRows === true;
+}
+
+/**
  * The encoder's output for a run, computed once and kept until dispose(): the last hidden state
  * (B * expand, Ts, d_model) and the mask (B * expand, Ts), rows repeated per beam / return sequence
- * (prompt i feeds decoder rows i * expand ... i * expand + expand - 1, as repeat_interleave).
+ * (prompt i feeds decoder rows i * expand ... i * expand + expand - 1, as repeat_interleave) — or,
+ * for models that take decoder_rows_per_source, (B, Ts, d_model) and (B, Ts) read by all of them.
  */
 export class EncoderState {
   readonly hidden: Tensor;
@@ -83,7 +95,7 @@ export class EncoderState {
       const out = model.getEncoder().forward({ input_ids: ids, attention_mask: mask });
       const h = out?.last_hidden_state;
       if (!h || h.ndim !== 3) throw new TypeError(`${who}: the encoder returned no (B, Ts, d_model) last_hidden_state`);
-      if (e === 1) return [keep(h), keep(mask)] as const;
+      if (e === 1 || sharesEncoderRows(model)) return [keep(h), keep(mask)] as const;
       const rows = i64(Array.from({ length: b * e }, (_, i) => Math.floor(i / e)), [b * e]).to(device);
       return [keep(h.indexSelect(0, rows)), keep(mask.indexSelect(0, rows))] as const; // (B*e, Ts, d), (B*e, Ts)
     });
@@ -94,8 +106,9 @@ export class EncoderState {
    * whole decoder sequence — and the last position's logits (B*e, V) float32.
    */
   step(decoderIds: Tensor, cache: EncoderDecoderCache | null): Tensor {
+    const per = decoderIds.size(0) / this.hidden.size(0);
     const out = this.model.forward({
-      encoder_outputs: { last_hidden_state: this.hidden }, attention_mask: this.mask, decoder_input_ids: decoderIds,
+      encoder_outputs: { last_hidden_state: this.hidden, ...(per > 1 ? { decoder_rows_per_source: per } : {}) }, attention_mask: this.mask, decoder_input_ids: decoderIds,
       past_key_values: cache, use_cache: cache !== null,
     });
     const logits = out?.logits;

@@ -3,14 +3,34 @@
 // the causal-LM loss (transformers' ForCausalLMLoss: shift by one, ignore -100, a sum divided by
 // num_items_in_batch under gradient accumulation). A family's model file builds its layers and
 // calls these. Packed rows (TRL's padding-free batches: position_ids restart at 0 per sequence, no
-// attention_mask) get a block-diagonal causal mask, as transformers 5.x's create_causal_mask.
-import { arange, F, empty, isGradEnabled, type Tensor, type DType } from '../torch/index.js';
-import { causalMask, DynamicCache, FINFO_MIN, Linear, packedSequenceIds, sequenceIndices, type KVCache } from '../nn/index.js';
+// attention_mask) attend only within their own sequence, as transformers 5.x's create_causal_mask's
+// block-diagonal mask: on the CPU each sequence runs its own attention (nn/varlen.ts, flash-attn's
+// varlen path: sum(len^2) work instead of (sum len)^2), elsewhere (and under a sliding window
+// shorter than a sequence) the block-diagonal mask. Padded training batches can run their layers on
+// the real tokens only (withUnpaddedTraining: flash-attn's unpad_input / pad_input around the base model).
+import { arange, F, empty, isGradEnabled, tensor, Tensor, type DType, type Device } from '../torch/index.js';
+import {
+  causalMask, cuSeqlensFromSegments, cuSeqlensOnHost, DynamicCache, FINFO_MIN, Linear, maxSeqlen, packedSequenceIds, padInput, sequenceIndices, unpadInput,
+  varlenAttentionEnabled, type KVCache, type Unpadded,
+} from '../nn/index.js';
 import { hostRange } from './inputs.js';
 import { chunkedTokenStats, type TokenStats } from './token-stats.js';
 
+/**
+ * The key under which causalLmForward hands an unpadded batch's cu_seqlens (withUnpaddedTraining) to the
+ * base model: a symbol, so checkInputs' key check and HF's input names never see it, while the
+ * families' `{ ...inputs }` copies carry it to decoderStep.
+ */
+export const PACKED_CU_SEQLENS: unique symbol = Symbol('tunekit.cu_seqlens');
+
 /** What a decoder base model's forward takes (HF's keyword arguments). */
 export interface DecoderInputs {
+  /**
+   * (S + 1) int64 cu_seqlens of the packed row(s) (nn/varlen.ts; flash-attn's / HF's cu_seq_lens_q):
+   * the sequences, given instead of found from restarting position_ids. Set by the unpadding of
+   * causalLmForward; no attention_mask, no cache.
+   */
+  [PACKED_CU_SEQLENS]?: Tensor | null;
   /** (B, T) int64 token ids (or give inputs_embeds). */
   input_ids?: Tensor | null;
   /** (B, past + T): 1 = token, 0 = padding (left padding in batched generation). Default all ones. */
@@ -77,7 +97,8 @@ export interface DecoderStep {
   maskFor(window: number | null): Tensor;
   /**
    * What a layer with this window hands its attention: `{ isCausal: true }` (no mask built) when
-   * the step is plain causal — no padding, no cached past, no window reaching back — else the mask.
+   * the step is plain causal — no padding, no cached past, no window reaching back — packed rows'
+   * cu_seqlens in place of the mask when they run the varlen path (see SelfAttention), else the mask.
    */
   attentionFor(window: number | null): { mask: Tensor | null; isCausal: boolean; eager: boolean };
   cache: KVCache | null;
@@ -145,10 +166,14 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
   // attention_mask and no cache (_preprocess_mask_arguments; a cache made by use_cache counts, as
   // there), so generation never sees them. (1, T) positions are expanded to the batch.
   const pos = inputs.position_ids ?? null;
+  const givenCu = inputs[PACKED_CU_SEQLENS] ?? null;
+  if (givenCu && (opts.packed === false || am !== null || cache !== null))
+    throw new RangeError('decoderStep: packed cu_seqlens come without attention_mask and cache, for a family that masks packed sequences');
   let segments: Tensor | null | undefined;
   const segmentIds = (): Tensor | null => {
     if (segments === undefined) {
-      if (!pos || opts.packed === false || am !== null || cache !== null || t < 2) segments = null;
+      if (givenCu) segments = segmentIdsOf(cuSeqlensOnHost(givenCu), b, t, device);
+      else if (!pos || opts.packed === false || am !== null || cache !== null || t < 2) segments = null;
       else {
         // One sequence per row spans positions p .. p + T - 1, so a host-noted range narrower than
         // T - 1 proves a restart without reading the device; otherwise one read (free on the CPU).
@@ -157,6 +182,19 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
       }
     }
     return segments ?? null;
+  };
+  // The varlen path of packed rows: their cu_seqlens, read on the host once per forward. Only on
+  // the CPU, where that read is free; on a GPU it would wait for the device (the mask stays there).
+  let cu: { cu: Tensor; longest: number } | null | undefined;
+  const varlen = (): { cu: Tensor; longest: number } | null => {
+    if (cu === undefined) {
+      if (givenCu && device === 'cpu') cu = { cu: givenCu, longest: maxSeqlen(givenCu) };
+      else {
+        const seg = device === 'cpu' && varlenAttentionEnabled() ? segmentIds() : null;
+        if (seg) { const c = cuSeqlensFromSegments(seg); cu = { cu: c, longest: maxSeqlen(c) }; } else cu = null;
+      }
+    }
+    return cu;
   };
   const isPlain = (): boolean => past === 0 && !cache?.maxLength && hasNoPadding() && segmentIds() === null;
   return {
@@ -176,12 +214,24 @@ export function decoderStep(inputs: DecoderInputs, b: number, t: number, opts: D
     },
     attentionFor(window: number | null): { mask: Tensor | null; isCausal: boolean; eager: boolean } {
       if ((window === null || window >= t) && isPlain()) return { mask: null, isCausal: true, eager: false };
+      // Packed rows: a window at least as long as the longest sequence reaches back to its start, so
+      // causal attention per sequence is the whole mask (no row is fully masked: eager not needed).
+      const vl = varlen();
+      if (vl && (window === null || window >= vl.longest)) return { mask: vl.cu, isCausal: false, eager: false };
       // A one-token decode step without padding attends every cached key (within the window): no mask.
       if (t === 1 && (window === null || window > past) && !cache?.maxLength && hasNoPadding()) return { mask: null, isCausal: false, eager: false };
       const mask = this.maskFor(window);
       return { mask, isCausal: false, eager: needsEager(window, mask) };
     },
   };
+}
+
+/** (B, T) int64 sequence index of each token from cu_seqlens over the flattened rows (the mask path's segmentIds). */
+function segmentIdsOf(cu: number[], b: number, t: number, device: Device): Tensor {
+  if (cu[cu.length - 1] !== b * t) throw new RangeError(`decoderStep: cu_seqlens end at ${cu[cu.length - 1]}, but the batch holds B * T = ${b * t} tokens`);
+  const ids = new BigInt64Array(b * t);
+  for (let i = 1; i < cu.length; i++) ids.fill(BigInt(i - 1), cu[i - 1]!, cu[i]!);
+  return tensor(ids, { shape: [b, t], device });
 }
 
 /**
@@ -257,7 +307,8 @@ export function checkPositionTable(who: string, pastLength: number, t: number, m
 export function causalLmForward(inputs: CausalLMInputs, base: (inputs: DecoderInputs) => DecoderOutput, lmHead: { forward(x: Tensor): Tensor },
   lossType: CausalLossType = 'nll', tokenStats = false): CausalLMOutput {
   const { labels, num_items_in_batch: n, logits_to_keep: keep, ...rest } = inputs;
-  const out = base(rest);
+  const plan = keep ? null : unpadPlan(rest, labels ?? null);
+  const out = plan ? unpaddedBase(rest, plan, base) : base(rest);
   let h = out.last_hidden_state; // (B, T, H)
   if (labels && lossType === 'chunked_nll' && isGradEnabled()) {
     const loss = chunkedNllLoss(h, lmHead, labels, n);
@@ -271,4 +322,68 @@ export function causalLmForward(inputs: CausalLMInputs, base: (inputs: DecoderIn
   const logits = lmHead.forward(h); // (B, T, V)
   const loss = labels ? causalLmLoss(logits, labels, n) : undefined;
   return { ...(loss ? { loss } : {}), logits, ...(out.past_key_values ? { past_key_values: out.past_key_values } : {}), ...(out.hidden_states ? { hidden_states: out.hidden_states } : {}) };
+}
+
+// ---- unpadded training (flash-attn's unpad_input / pad_input, HF's padding-free training) ----
+
+// TUNEKIT_UNPAD=1 turns it on for every forward that qualifies (benchmarks of trainers that do not
+// call withUnpaddedTraining themselves).
+let unpadding = process.env.TUNEKIT_UNPAD === '1';
+/**
+ * Runs `fn` with the training forwards of causal LMs inside unpadding their padded batches (the
+ * SFTTrainer's training steps): the real tokens of a (B, T) batch with an attention_mask are
+ * gathered into one packed row (their positions as the padded forward has them), the layers run on
+ * it with varlen attention, and the last hidden states go back to (B, T, H), zeros at the padding,
+ * before lm_head and the loss.  Same loss and gradients; the linears and the attention skip the
+ * padding.  Only where it is exact and cheap: a CPU forward with gradients, labels, no cache, no
+ * hidden states asked for, the varlen path on, and no counted label predicted from a padding
+ * position (left padding with a label on the first real token would be); else the padded forward.
+ * The logits of padding positions are then lm_head(0), not the padded forward's: nothing counted
+ * reads them (the loss and TRL's token statistics skip labels -100).  Only for the families in
+ * {@link UNPAD_MODEL_TYPES} (OPT derives its positions from the attention_mask).
+ */
+export function withUnpaddedTraining<T>(fn: () => T): T {
+  const was = unpadding;
+  unpadding = true;
+  try {
+    return fn();
+  } finally {
+    unpadding = was;
+  }
+}
+/** The model_types whose decoders mask packed sequences (decoderStep's `packed`), so unpadding applies. */
+export const UNPAD_MODEL_TYPES: readonly string[] = ['llama', 'qwen2', 'qwen3', 'mistral', 'gpt2', 'gpt_neo'];
+
+/** Whether this forward unpads (see withUnpaddedTraining), and where its real tokens are. */
+function unpadPlan(rest: DecoderInputs, labels: Tensor | null): Unpadded | null {
+  if (!unpadding || !labels || !isGradEnabled() || !varlenAttentionEnabled()) return null;
+  const am = rest.attention_mask ?? null;
+  const x = rest.input_ids ?? rest.inputs_embeds ?? null;
+  if (!am || !x || am.ndim !== 2 || x.device !== 'cpu' || rest.past_key_values || rest.use_cache || rest.output_hidden_states || rest[PACKED_CU_SEQLENS]) return null;
+  const [b, t] = am.shape as [number, number];
+  if (labels.ndim !== 2 || labels.size(0) !== b || labels.size(1) !== t || x.size(1) !== t) return null;
+  const m = am.ne(0).to('uint8').toTypedArray() as Uint8Array; // host reads: free on the CPU
+  if (m.every((v) => v === 1)) return null; // no padding: the plain causal forward
+  const lab = labels.long().toTypedArray() as BigInt64Array;
+  for (let r = 0; r < b; r++)
+    for (let j = 1; j < t; j++) if (lab[r * t + j] !== -100n && !m[r * t + j - 1]) return null; // a padding position's logits are counted
+  const u = unpadInput(am);
+  return u.total > 0 ? u : null;
+}
+
+/** The base model over the real tokens only (one packed row), its last hidden state put back to (B, T, H). */
+function unpaddedBase(rest: DecoderInputs, u: Unpadded, base: (inputs: DecoderInputs) => DecoderOutput): DecoderOutput {
+  const [b, t] = rest.attention_mask!.shape as [number, number];
+  const gather = (v: Tensor): Tensor => v.reshape(b * t, ...v.shape.slice(2)).indexSelect(0, u.indices).unsqueeze(0); // (1, N, ...)
+  const packed: Record<string | symbol, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) {
+    if (k === 'attention_mask' || v === undefined || v === null) continue;
+    if (v instanceof Tensor && k === 'position_ids' && v.size(0) === 1 && b > 1) packed[k] = gather(v.expand(b, t));
+    else packed[k] = v instanceof Tensor && v.ndim >= 2 && v.size(0) === b && v.size(1) === t ? gather(v) : v; // (B, T, ...) inputs: ids, embeds, token types
+  }
+  // the positions of the padded forward (past 0: 0 .. T - 1 in every row, padding included)
+  packed.position_ids ??= gather(arange(0, t, 1, { dtype: 'int64', device: u.indices.device }).unsqueeze(0).expand(b, t)); // (1, N)
+  packed[PACKED_CU_SEQLENS] = u.cuSeqlens;
+  const out = base(packed as DecoderInputs);
+  return { ...out, last_hidden_state: padInput(out.last_hidden_state, u.indices, b, t) }; // (B, T, H)
 }

@@ -44,6 +44,7 @@ export { GPTNeoForSequenceClassification, GPTNeoForTokenClassification, GPTNeoFo
 export {
   causalLmLoss, causalLmForward, chunkedNllLoss, checkLossType, type CausalLossType, decoderStep, DECODER_INPUTS, CAUSAL_LM_INPUTS,
   type DecoderInputs, type CausalLMInputs, type DecoderOutput, type CausalLMOutput, type DecoderStep,
+  withUnpaddedTraining, UNPAD_MODEL_TYPES, PACKED_CU_SEQLENS,
 } from './causal-lm.js';
 export { chunkedTokenStats, type TokenStats } from './token-stats.js';
 export { seq2seqLmLoss, shiftRight, SEQ2SEQ_LM_INPUTS, type Seq2SeqLMInputs, type Seq2SeqLMOutput, type EncoderOutput } from './seq2seq-lm.js';

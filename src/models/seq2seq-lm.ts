@@ -12,6 +12,13 @@ export interface EncoderOutput {
   last_hidden_state: Tensor;
   /** L + 1 tensors (B, Ts, d_model) with output_hidden_states. */
   hidden_states?: Tensor[];
+  /**
+   * tunekit's generate(): each encoder row feeds this many consecutive decoder rows (beams or
+   * return sequences of one prompt), as if repeat_interleave'd on dim 0 but without the copies;
+   * cross-attention then runs a prompt's rows as one block of queries.  Default 1 (HF: one decoder
+   * row per encoder row).  The attention_mask stays (B, Ts) like the encoder output.
+   */
+  decoder_rows_per_source?: number;
 }
 
 /** What an encoder-decoder LM's forward takes (HF's keyword arguments). */

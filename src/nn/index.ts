@@ -17,3 +17,7 @@ export { RotaryEmbedding, ropeInverseFrequencies, rotaryDim, rotateHalf, applyRo
 export { DynamicCache, StaticCache, EncoderDecoderCache, type KVCache, type StaticCacheOptions } from './kv-cache.js';
 export { causalMask, positionIdsFromMask, sequenceIndices, packedSequenceIds, type CausalMaskOptions } from './causal-mask.js';
 export { SelfAttention, type SelfAttentionConfig, type AttentionContext } from './self-attention.js';
+export {
+  varlenAttention, cuSeqlensFromSegments, cuSeqlensOnHost, isCuSeqlens, maxSeqlen, setVarlenAttention, varlenAttentionEnabled, unpadInput, padInput,
+  type VarlenAttentionOptions, type Unpadded,
+} from './varlen.js';

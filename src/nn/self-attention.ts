@@ -10,6 +10,7 @@ import { Linear } from './linear.js';
 import { Conv1D } from './conv1d.js';
 import { RMSNorm } from './normalization.js';
 import { attention } from './attention.js';
+import { isCuSeqlens, varlenAttention } from './varlen.js';
 import { applyRotaryPosEmb } from './rope.js';
 import type { KVCache } from './kv-cache.js';
 
@@ -45,7 +46,11 @@ export interface SelfAttentionConfig {
 export interface AttentionContext {
   /** [cos, sin] (B, T, R) from the model's RotaryEmbedding, or null (learned positions). */
   positionEmbeddings?: [Tensor, Tensor] | null;
-  /** Additive (B, 1, Tq, Tk) mask (causalMask), or null. */
+  /**
+   * Additive (B, 1, Tq, Tk) mask (causalMask), or null — or a packed row's (S + 1) int64
+   * cu_seqlens (varlen.ts; decoderStep hands one in its place, so it reaches this block through the
+   * layers and gradient checkpointing unchanged): then each sequence runs its own causal attention.
+   */
   mask?: Tensor | null;
   /**
    * No mask, plain causal attention (no padding, no cache, no window): SDPA's is_causal, which
@@ -141,7 +146,14 @@ export class SelfAttention extends Module {
     let vh = v.view(b, t, this.numKvHeads, this.headDim).transpose(1, 2); // (B, Hkv, T, D)
     if (ctx.positionEmbeddings) [qh, kh] = applyRotaryPosEmb(qh, kh, ctx.positionEmbeddings[0], ctx.positionEmbeddings[1]);
     if (ctx.cache) [kh, vh] = ctx.cache.update(kh, vh, this.layerIdx); // (B, Hkv, Tk, D)
-    const out = attention(qh, kh, vh, {
+    const varlen = isCuSeqlens(ctx.mask);
+    if (varlen && ctx.cache) throw new RangeError('SelfAttention: packed rows (cu_seqlens) run without a KV cache');
+    const out = varlen ? varlenAttention(qh, kh, vh, ctx.mask!, {
+      eager: ctx.eager ?? false,
+      scale: this.scaleQuery ? 1 : this.scale,
+      dropoutP: this.attentionDropout,
+      training: this.training,
+    }) : attention(qh, kh, vh, {
       mask: ctx.mask ?? null,
       isCausal: !ctx.mask && (ctx.isCausal ?? false),
       eager: ctx.eager ?? false,

@@ -6,7 +6,7 @@ export { TorchError } from './errors.js';
 export { setAllocationLimit } from './native.js';
 export type { DType, Device, TypedArray } from './dtype.js';
 export { DTYPES, isFloating } from './dtype.js';
-export { tidy, keep, liveTensorCount, scopeDepth, unscopedTensorCount, withRestore, UNSCOPED_WARNING_THRESHOLD } from './scope.js';
+export { tidy, keep, keepAlias, liveTensorCount, scopeDepth, unscopedTensorCount, withRestore, UNSCOPED_WARNING_THRESHOLD } from './scope.js';
 export * from './creation.js';
 export * from './ops.js';
 export { Generator, manualSeed, getRngState, setRngState } from './generator.js';

@@ -33,6 +33,14 @@ export interface NativeOps {
   setAllocationLimit(a0: number): number;
   torchVersion(): string;
   hasSdpa(): boolean;
+  // ---- native/src/core.cc ----
+  /**
+   * reportExternal(h): h outlives every tidy() scope (made outside one, returned from the outermost,
+   * or kept), so only the GC may free it: tell V8 the bytes its fresh storage pins (src/torch/scope.ts
+   * calls it as it registers h with the FinalizationRegistry).  Idempotent.  Returns the bytes newly
+   * reported (0 when h was reported before or pins no storage of its own).
+   */
+  reportExternal(a0: Handle): number;
   // ---- native/src/ops/autograd.cc ----
   requiresGrad(a0: Handle): boolean;
   requiresGrad_(a0: Handle, a1: boolean): void;
@@ -459,44 +467,45 @@ export interface NativeOps {
 /** Every op name, in source order (test/torch/native-types.test.ts compares it with the loaded addon). */
 export const NATIVE_OP_NAMES = [
   'setErrorClass', 'liveTensorCount', 'free', 'freeMany', 'isLive', 'flushExternalMemory', 'setAllocationLimit', 'torchVersion',
-  'hasSdpa', 'requiresGrad', 'requiresGrad_', 'isLeaf', 'gradFn', 'grad', 'setGrad', 'retainGrad',
-  'detach_', 'backward', 'autogradGrad', 'setGradEnabled', 'isGradEnabled', 'autocastEnter', 'autocastExit', 'setAllowTF32',
-  'allowTF32', 'isAutocastEnabled', 'fromBuffer', 'zeros', 'ones', 'empty', 'full', 'scalarTensor',
-  'arange', 'linspace', 'eye', 'rand', 'randn', 'randint', 'randperm', 'zerosLike',
-  'onesLike', 'emptyLike', 'fullLike', 'randLike', 'randnLike', 'uniform_', 'normal_', 'bernoulli',
-  'bernoulliP', 'multinomial', 'manualSeed', 'generatorNew', 'generatorSeed', 'getRngState', 'setRngState', 'cudaIsAvailable',
-  'cudaDeviceCount', 'cudaBuilt', 'cudaSynchronize', 'cudaMemoryAllocated', 'cudaMemoryReserved', 'cudaEmptyCache', 'cudaMaxMemoryAllocated', 'cudaResetPeakMemoryStats',
-  'setNumThreads', 'getNumThreads', 'linearCrossEntropy', 'matmul', 'mm', 'bmm', 'dot', 'outer',
-  'linear', 'addmm', 'baddbmm', 'einsum', 'embedding', 'layerNorm', 'rmsNorm', 'dropout',
-  'softmax', 'logSoftmax', 'crossEntropy', 'fusedCrossEntropy', 'nllLoss', 'mseLoss', 'l1Loss', 'bceWithLogits',
-  'oneHot', 'sdpa', 'adamwStep', 'adamwStepFused', 'sgdStep', 'clipGradNorm', 'clipGradNormTensor', 'ampUnscale',
-  'gradNorm', 'zeroGrad', 'add', 'addS', 'add_', 'addS_', 'sub', 'subS',
-  'sub_', 'subS_', 'rsubS', 'mul', 'mulS', 'mul_', 'mulS_', 'pow',
-  'powS', 'pow_', 'powS_', 'remainder', 'remainderS', 'remainder_', 'remainderS_', 'fmod',
-  'fmodS', 'fmod_', 'fmodS_', 'eq', 'eqS', 'eq_', 'eqS_', 'ne',
-  'neS', 'ne_', 'neS_', 'lt', 'ltS', 'lt_', 'ltS_', 'le',
-  'leS', 'le_', 'leS_', 'gt', 'gtS', 'gt_', 'gtS_', 'ge',
-  'geS', 'ge_', 'geS_', 'div', 'divS', 'div_', 'divS_', 'powScalarBase',
-  'maximum', 'minimum', 'atan2', 'logicalAnd', 'logicalOr', 'logicalXor', 'bitwiseAnd', 'bitwiseOr',
-  'neg', 'neg_', 'abs', 'abs_', 'exp', 'exp_', 'log', 'log_',
-  'log1p', 'log1p_', 'expm1', 'expm1_', 'log2', 'log2_', 'sqrt', 'sqrt_',
-  'rsqrt', 'rsqrt_', 'sin', 'sin_', 'cos', 'cos_', 'tanh', 'tanh_',
-  'sigmoid', 'sigmoid_', 'relu', 'relu_', 'sign', 'floor', 'floor_', 'ceil',
-  'ceil_', 'round', 'round_', 'trunc', 'trunc_', 'reciprocal', 'reciprocal_', 'square',
-  'square_', 'erf', 'erf_', 'silu', 'silu_', 'logicalNot', 'isnan', 'isinf',
-  'isfinite', 'nanToNum', 'gelu', 'softplus', 'leakyRelu', 'elu', 'hardtanh', 'logsigmoid',
-  'clamp', 'clamp_', 'clampT', 'where', 'whereTS', 'whereST', 'whereSS', 'lerp',
-  'lerpS', 'addcmul', 'addcdiv', 'addcmul_', 'addcdiv_', 'allclose', 'equal', 'sum',
-  'mean', 'prod', 'max', 'min', 'maxDim', 'minDim', 'amax', 'amin',
-  'argmax', 'argmin', 'var', 'std', 'logsumexp', 'norm', 'all', 'any',
-  'cumsum', 'cumprod', 'countNonzero', 'topk', 'sort', 'argsort', 'view', 'reshape',
-  'flatten', 'unflatten', 'unsqueeze', 'squeeze', 'permute', 'transpose', 'expand', 'repeat',
-  'repeatInterleave', 'cat', 'stack', 'split', 'chunk', 'unbind', 'narrow', 'select',
-  'slice', 'indexSelect', 'index', 'gather', 'scatter', 'scatterS', 'scatterAdd', 'indexAdd',
-  'maskedFill', 'maskedFillT', 'maskedFill_', 'maskedSelect', 'nonzero', 'triu', 'tril', 'flip',
-  'roll', 'pad', 'shape', 'strides', 'dim', 'numel', 'size', 'dtype',
-  'device', 'isContiguous', 'storageOffset', 'sameStorage', 'toBuffer', 'dataView', 'item', 'to',
-  'clone', 'detach', 'contiguous', 'alias', 'copy_', 'fill_', 'zero_', 'setData',
+  'hasSdpa', 'reportExternal', 'requiresGrad', 'requiresGrad_', 'isLeaf', 'gradFn', 'grad', 'setGrad',
+  'retainGrad', 'detach_', 'backward', 'autogradGrad', 'setGradEnabled', 'isGradEnabled', 'autocastEnter', 'autocastExit',
+  'setAllowTF32', 'allowTF32', 'isAutocastEnabled', 'fromBuffer', 'zeros', 'ones', 'empty', 'full',
+  'scalarTensor', 'arange', 'linspace', 'eye', 'rand', 'randn', 'randint', 'randperm',
+  'zerosLike', 'onesLike', 'emptyLike', 'fullLike', 'randLike', 'randnLike', 'uniform_', 'normal_',
+  'bernoulli', 'bernoulliP', 'multinomial', 'manualSeed', 'generatorNew', 'generatorSeed', 'getRngState', 'setRngState',
+  'cudaIsAvailable', 'cudaDeviceCount', 'cudaBuilt', 'cudaSynchronize', 'cudaMemoryAllocated', 'cudaMemoryReserved', 'cudaEmptyCache', 'cudaMaxMemoryAllocated',
+  'cudaResetPeakMemoryStats', 'setNumThreads', 'getNumThreads', 'linearCrossEntropy', 'matmul', 'mm', 'bmm', 'dot',
+  'outer', 'linear', 'addmm', 'baddbmm', 'einsum', 'embedding', 'layerNorm', 'rmsNorm',
+  'dropout', 'softmax', 'logSoftmax', 'crossEntropy', 'fusedCrossEntropy', 'nllLoss', 'mseLoss', 'l1Loss',
+  'bceWithLogits', 'oneHot', 'sdpa', 'adamwStep', 'adamwStepFused', 'sgdStep', 'clipGradNorm', 'clipGradNormTensor',
+  'ampUnscale', 'gradNorm', 'zeroGrad', 'add', 'addS', 'add_', 'addS_', 'sub',
+  'subS', 'sub_', 'subS_', 'rsubS', 'mul', 'mulS', 'mul_', 'mulS_',
+  'pow', 'powS', 'pow_', 'powS_', 'remainder', 'remainderS', 'remainder_', 'remainderS_',
+  'fmod', 'fmodS', 'fmod_', 'fmodS_', 'eq', 'eqS', 'eq_', 'eqS_',
+  'ne', 'neS', 'ne_', 'neS_', 'lt', 'ltS', 'lt_', 'ltS_',
+  'le', 'leS', 'le_', 'leS_', 'gt', 'gtS', 'gt_', 'gtS_',
+  'ge', 'geS', 'ge_', 'geS_', 'div', 'divS', 'div_', 'divS_',
+  'powScalarBase', 'maximum', 'minimum', 'atan2', 'logicalAnd', 'logicalOr', 'logicalXor', 'bitwiseAnd',
+  'bitwiseOr', 'neg', 'neg_', 'abs', 'abs_', 'exp', 'exp_', 'log',
+  'log_', 'log1p', 'log1p_', 'expm1', 'expm1_', 'log2', 'log2_', 'sqrt',
+  'sqrt_', 'rsqrt', 'rsqrt_', 'sin', 'sin_', 'cos', 'cos_', 'tanh',
+  'tanh_', 'sigmoid', 'sigmoid_', 'relu', 'relu_', 'sign', 'floor', 'floor_',
+  'ceil', 'ceil_', 'round', 'round_', 'trunc', 'trunc_', 'reciprocal', 'reciprocal_',
+  'square', 'square_', 'erf', 'erf_', 'silu', 'silu_', 'logicalNot', 'isnan',
+  'isinf', 'isfinite', 'nanToNum', 'gelu', 'softplus', 'leakyRelu', 'elu', 'hardtanh',
+  'logsigmoid', 'clamp', 'clamp_', 'clampT', 'where', 'whereTS', 'whereST', 'whereSS',
+  'lerp', 'lerpS', 'addcmul', 'addcdiv', 'addcmul_', 'addcdiv_', 'allclose', 'equal',
+  'sum', 'mean', 'prod', 'max', 'min', 'maxDim', 'minDim', 'amax',
+  'amin', 'argmax', 'argmin', 'var', 'std', 'logsumexp', 'norm', 'all',
+  'any', 'cumsum', 'cumprod', 'countNonzero', 'topk', 'sort', 'argsort', 'view',
+  'reshape', 'flatten', 'unflatten', 'unsqueeze', 'squeeze', 'permute', 'transpose', 'expand',
+  'repeat', 'repeatInterleave', 'cat', 'stack', 'split', 'chunk', 'unbind', 'narrow',
+  'select', 'slice', 'indexSelect', 'index', 'gather', 'scatter', 'scatterS', 'scatterAdd',
+  'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_', 'maskedSelect', 'nonzero', 'triu', 'tril',
+  'flip', 'roll', 'pad', 'shape', 'strides', 'dim', 'numel', 'size',
+  'dtype', 'device', 'isContiguous', 'storageOffset', 'sameStorage', 'toBuffer', 'dataView', 'item',
+  'to', 'clone', 'detach', 'contiguous', 'alias', 'copy_', 'fill_', 'zero_',
+  'setData',
 ] as const satisfies readonly (keyof NativeOps)[];
 // NATIVE_OP_NAMES lists every method of NativeOps (a compile error otherwise).
 const allListed: Exclude<keyof NativeOps, (typeof NATIVE_OP_NAMES)[number]> extends never ? true : false = true;

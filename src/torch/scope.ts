@@ -3,7 +3,8 @@
 //  * tidy(fn) frees what was made inside except what fn returns (moved to the parent scope)
 //    and what was keep()-ed;
 //  * tensors no scope owns (made outside any scope, returned from the outermost one, kept)
-//    are registered with a FinalizationRegistry: a safety net that frees them after GC;
+//    are registered with a FinalizationRegistry: a safety net that frees them after GC; only
+//    their native bytes are reported to V8 as external memory (a scope's are freed without GC);
 //  * dispose() / `using` frees at once; functions never dispose their inputs.
 import { native, type Handle } from './native.js';
 
@@ -46,9 +47,12 @@ function warnUnscoped(): void {
   );
 }
 
-function register(t: Owned): void {
+function register(t: Owned, report = true): void {
   if (t._registered || t._h < 0) return;
   t._registered = true;
+  // Only the GC can free it now: tell V8 the native bytes it pins, so that GC pressure follows
+  // them.  Tensors a scope frees are never reported (native/src/core.cc, docs/memory.md).
+  if (report) native.reportExternal(t._h);
   if (t._kept) {
     keptRegistry.register(t, t._h, t);
     return;
@@ -95,6 +99,22 @@ export function keep<T extends Owned>(t: T): T {
   }
   t._kept = true;
   register(t);
+  return t;
+}
+
+/**
+ * keep() for an alias its owner disposes on every path (gradient checkpointing's saved inputs and
+ * outputs, src/models/utils/gradient-checkpointing.ts): exempt from every scope and registered with
+ * the safety net, but not reported to V8 as external memory.  It shares its storage with the
+ * tensor it aliases, which is counted (or freed by its scope) already; reporting it made each
+ * checkpointed step look like ~50 MiB of external growth, a major GC every other step.
+ * @internal
+ */
+export function keepAlias<T extends Owned>(t: T): T {
+  if (t._kept) return t;
+  if (t._registered) return keep(t); // made outside any scope: reported when made
+  t._kept = true;
+  register(t, false);
   return t;
 }
 

@@ -163,3 +163,38 @@ test('bad input: no decoder_start_token_id, no input_ids, a decoder_start_token_
   assert.throws(() => m.generate({ input_ids: x, decoder_input_ids: x } as never), /decoder_input_ids.*decoder_start_token_id/);
   x.dispose();
 });
+
+test("beams share their prompt's encoder row (decoder_rows_per_source): the same tokens and scores as expanded copies", async () => {
+  const m = await load('t5_seq2seq');
+  const c = EXTRA.models.t5_seq2seq!.batch_beam4_ret2!;
+  const self = m as unknown as { sharesEncoderRows: boolean };
+  assert.equal(self.sharesEncoderRows, true);
+  const run = (kw: Record<string, unknown>): { seq: number[][]; scores: number[] } => {
+    const out = m.generate({ input_ids: ids(c.input_ids), attention_mask: ids(c.attention_mask!), max_new_tokens: 7, return_dict_in_generate: true, output_scores: true, ...kw });
+    const r = { seq: out.sequences.toArray() as number[][], scores: out.sequences_scores ? fl32(out.sequences_scores) : fl32(out.scores!.at(-1)!) };
+    disposeOut(out);
+    return r;
+  };
+  for (const kw of [{ num_beams: 4, num_return_sequences: 2 }, { num_beams: 3, length_penalty: 0.5 }, { do_sample: true, num_return_sequences: 3, top_k: 1 }]) {
+    const shared = run(kw);
+    Object.defineProperty(m, 'sharesEncoderRows', { value: false, configurable: true });
+    try {
+      const expanded = run(kw);
+      assert.deepEqual(shared.seq, expanded.seq, JSON.stringify(kw));
+      assertClose(shared.scores, expanded.scores, { rtol: 1e-5, atol: 1e-5, msg: JSON.stringify(kw) });
+    } finally {
+      Object.defineProperty(m, 'sharesEncoderRows', { value: true, configurable: true });
+    }
+  }
+  // the forward checks the row count against the encoder output
+  torch.tidy(() => {
+    const enc = (m as unknown as { getEncoder(): { forward(i: unknown): { last_hidden_state: torch.Tensor } } }).getEncoder().forward({ input_ids: ids(c.input_ids) });
+    const fwd = (per: number, rows: number) => () => (m as unknown as { forward(i: unknown): unknown }).forward({
+      encoder_outputs: { last_hidden_state: enc.last_hidden_state, decoder_rows_per_source: per }, decoder_input_ids: torch.zeros([rows, 1], { dtype: 'int64' }),
+    });
+    const b = c.input_ids.length;
+    assert.doesNotThrow(fwd(3, 3 * b));
+    assert.throws(fwd(3, 2 * b), /decoder_input_ids has batch size .* but the encoder output has .* rows for 3 decoder rows each/);
+    assert.throws(fwd(0, b), /decoder_rows_per_source must be a positive integer, got 0/);
+  });
+});

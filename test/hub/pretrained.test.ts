@@ -57,6 +57,10 @@ test('AutoModelForCausalLM.fromPretrained(\'org/tiny\'): a sharded checkpoint eq
   const latest = await AutoModelForCausalLM.fromPretrained('org/tiny');
   assert.equal(latest.generation_config.do_sample, true, 'main has the newer generation_config.json');
   assert.equal(latest.generation_config.top_k, 7);
+  // HF's config.name_or_path (the model card's base_model), kept out of config.json
+  assert.equal((latest.config as unknown as { _name_or_path: string })._name_or_path, 'org/tiny');
+  assert.equal((local.config as unknown as { _name_or_path: string })._name_or_path, STORIES);
+  assert.equal('_name_or_path' in latest.config.toDict(), false);
 });
 
 test('AutoConfig, GenerationConfig and AutoTokenizer take Hub ids and revisions', async () => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
-import { causalMask, packedSequenceIds, sequenceIndices, FINFO_MIN } from '../../src/nn/index.js';
+import { causalMask, packedSequenceIds, sequenceIndices, setVarlenAttention, FINFO_MIN } from '../../src/nn/index.js';
 import {
   AutoModelForCausalLM, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM,
   causalLmLoss, decoderStep, toDeviceNotingRanges, type PreTrainedModel,
@@ -52,6 +52,9 @@ const expected = (seqs: number[][], window?: number): boolean[][][] =>
   seqs.map((s) => s.map((sq, q) => s.map((sk, k) => k <= q && sk === sq && (window === undefined || k > q - window))));
 
 test('decoderStep: packed position_ids get a block-diagonal mask; otherwise the fast path stays', () => {
+  // the mask path (GPUs; TUNEKIT_VARLEN=0): on the CPU packed rows hand their cu_seqlens instead (varlen-decoders.test.ts)
+  const was = setVarlenAttention(false);
+  try {
   torch.tidy(() => {
     const ids = torch.zeros([2, 6], { dtype: 'int64' });
     const pos = long([[0, 1, 2, 0, 1, 0], [0, 1, 0, 1, 2, 3]]);
@@ -84,6 +87,9 @@ test('decoderStep: packed position_ids get a block-diagonal mask; otherwise the 
     // segment ids only make sense without a cached past
     assert.throws(() => causalMask({ queryLength: 1, pastLength: 5, batchSize: 1, segmentIds: long([[0]]) }), /packed sequences are only masked without a cache/);
   });
+  } finally {
+    setVarlenAttention(was);
+  }
 });
 
 // ---- packed == unpacked on tiny random models ----

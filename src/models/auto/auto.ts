@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import { PretrainedConfig, readConfigDict, type ConfigOptions } from '../config/pretrained.js';
 import { ConfigError } from '../config/fields.js';
-import { loadPretrained, checkOptions, type FromPretrainedOptions } from '../loading/pretrained.js';
+import { loadPretrained, checkOptions, setNameOrPath, type FromPretrainedOptions } from '../loading/pretrained.js';
 import { getArchitecture, knownModelTypes, type ModelTask, type TaskModels, type Architecture } from './registry.js';
 import { CONFIG_FILES, MODEL_FILES, resolvePretrained, splitHubOptions, type HubOptions } from '../../hub/index.js';
 
@@ -28,7 +28,9 @@ export const AutoConfig = {
     dir = await resolvePretrained(dir, CONFIG_FILES, splitHubOptions(opts)[0]);
     const dict = await readConfigDict(dir);
     const arch = getArchitecture(modelTypeOf(dict, name), `${dir}/config.json`);
-    return new (arch.configClass as unknown as ConfigCtor)(dict, { unknownKeys: 'keep' });
+    const config = new (arch.configClass as unknown as ConfigCtor)(dict, { unknownKeys: 'keep' });
+    setNameOrPath(config, name);
+    return config;
   },
   /** A new config of a model_type from fields given in code (unknown fields are errors). */
   forModel(modelType: string, init: Record<string, unknown> = {}): PretrainedConfig {
@@ -62,7 +64,9 @@ export class AutoModelFactory<T extends ModelTask> {
     dir = await resolvePretrained(dir, MODEL_FILES, hub); // a Hub id -> its snapshot folder
     const modelType = own.config instanceof PretrainedConfig ? own.config.model_type : modelTypeOf(await readConfigDict(dir), name);
     const cls = this.modelClass(getArchitecture(modelType, `${dir}/config.json`));
-    return loadPretrained(cls, dir, own);
+    const model = await loadPretrained(cls, dir, own);
+    setNameOrPath(model.config, name);
+    return model;
   }
 
   /** A randomly initialised model (HF _init_weights) for a config. */

@@ -197,10 +197,19 @@ export function castWeights(model: PreTrainedModel, dtype: DType): void {
   });
 }
 
+/**
+ * HF's config.name_or_path: what a model or config was loaded from (a Hub id or a folder; the
+ * Trainer's model card names a Hub id as base_model).  Not enumerable: config.json stays as saved.
+ */
+export function setNameOrPath(config: object, nameOrPath: string): void {
+  Object.defineProperty(config, '_name_or_path', { value: nameOrPath, writable: true, configurable: true, enumerable: false });
+}
+
 /** fromPretrained of a model class (see PreTrainedModel.fromPretrained). */
 export async function loadPretrained<M extends PreTrainedModel>(cls: ModelClass<M>, dir: string, opts: FromPretrainedOptions = {}): Promise<M> {
   checkOptions(opts, `${cls.name}.fromPretrained`);
   const [hub, own] = splitHubOptions(opts);
+  const nameOrPath = dir;
   dir = await resolvePretrained(dir, MODEL_FILES, hub); // a Hub id -> its snapshot folder
   opts = own;
   if (opts.torch_dtype !== undefined) {
@@ -212,6 +221,7 @@ export async function loadPretrained<M extends PreTrainedModel>(cls: ModelClass<
   if (opts.dtype !== undefined && !['auto', 'float32', 'float16', 'bfloat16', 'float64'].includes(opts.dtype))
     throw new TypeError(`${cls.name}.fromPretrained: dtype must be 'float32', 'float16', 'bfloat16', 'float64' or 'auto', got '${String(opts.dtype)}'`);
   const config = await resolveConfig(cls.configClass, dir, opts);
+  setNameOrPath(config, nameOrPath);
   const warn = opts.onWarning ?? ((m: string) => console.warn(m));
   const requested = opts.dtype === 'auto' ? undefined : opts.dtype;
   const { tensors, file } = await loadWeights(dir, { dtype: requested });

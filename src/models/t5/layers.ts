@@ -76,12 +76,31 @@ export class T5Attention extends Module {
       if (cache) [k, v] = cache.update(k, v, this.layerIdx); // (B, H, past + Tq, d_kv)
     }
     const bias = ctx.bias;
+    const kb = k.size(0);
+    if (this.isCross && kb !== b) return this.o.forward(this.#sharedCross(q, k, v, bias, b / kb)); // (B, Tq, d_model)
     const out = attention(q, k, v, {
       mask: bias, scale: 1, dropoutP: this.dropout, training: this.training,
       // a bias that trains (the bucket table) needs its gradient: the explicit math gives it on every libtorch
       eager: bias !== null && bias.requiresGrad,
     }); // (B, H, Tq, d_kv)
     return this.o.forward(out.transpose(1, 2).reshape(b, t, this.numHeads * this.dKv)); // (B, Tq, d_model)
+  }
+
+  /**
+   * Cross-attention when g consecutive decoder rows share one encoder row (generate()'s beams,
+   * encoder_outputs.decoder_rows_per_source): cross-attention has no causality, so a prompt's g rows
+   * are one block of g * Tq queries against its keys — one matrix product per (prompt, head)
+   * instead of g matrix-vector products over g copies of the same keys.
+   * q (Bs*g, H, Tq, d_kv), k / v (Bs, H, Ts, d_kv), bias (Bs | 1, 1, 1, Ts) -> (Bs*g, Tq, H*d_kv)
+   */
+  #sharedCross(q: Tensor, k: Tensor, v: Tensor, bias: Tensor | null, g: number): Tensor {
+    const [, h, tq, d] = q.shape as [number, number, number, number];
+    const bs = k.size(0);
+    if (!Number.isInteger(g)) throw new RangeError(`T5Attention: ${q.size(0)} decoder rows cannot share ${bs} encoder rows`);
+    if (bias !== null && bias.size(0) !== 1 && bias.size(0) !== bs) throw new RangeError(`T5Attention: the cross-attention mask has ${bias.size(0)} rows, the encoder output ${bs}`);
+    const qs = q.view(bs, g, h, tq, d).permute(0, 2, 1, 3, 4).reshape(bs, h, g * tq, d); // (Bs, H, g*Tq, d)
+    const out = attention(qs, k, v, { mask: bias, scale: 1, dropoutP: this.dropout, training: this.training, eager: bias !== null && bias.requiresGrad }); // (Bs, H, g*Tq, d)
+    return out.view(bs, h, g, tq, d).permute(0, 2, 3, 1, 4).reshape(bs * g, tq, h * d); // (Bs*g, Tq, H*d)
   }
 }
 

@@ -78,9 +78,11 @@ function decode(model: T5Model | T5ForConditionalGeneration, inputs: Seq2SeqLMIn
   }
   // a batch mismatch would otherwise surface as a shape error inside cross-attention
   const decB = (dec ?? inputs.decoder_inputs_embeds!).size(0), encB = enc.last_hidden_state.size(0);
-  if (decB !== encB) {
+  const per = enc.decoder_rows_per_source ?? 1;
+  if (!Number.isInteger(per) || per < 1) throw new RangeError(`${model.constructor.name}.forward: encoder_outputs.decoder_rows_per_source must be a positive integer, got ${String(per)}`);
+  if (decB !== encB * per) {
     const src = inputs.decoder_input_ids ? 'decoder_input_ids' : inputs.decoder_inputs_embeds ? 'decoder_inputs_embeds' : 'labels';
-    throw new RangeError(`${model.constructor.name}.forward: ${src} has batch size ${decB} but the encoder output has ${encB}: the decoder inputs must have one row per source row`);
+    throw new RangeError(`${model.constructor.name}.forward: ${src} has batch size ${decB} but the encoder output has ${encB}${per > 1 ? ` rows for ${per} decoder rows each` : ''}: the decoder inputs must have ${per > 1 ? `${per} rows` : 'one row'} per source row`);
   }
   const cache = inputs.past_key_values ?? (inputs.use_cache ? new EncoderDecoderCache() : null);
   return model.decoder.forward({
@@ -145,6 +147,8 @@ export class T5ForConditionalGeneration extends T5PreTrainedModel {
   encoder: T5Stack;
   decoder: T5Stack;
   lm_head: Linear;
+  /** forward() takes encoder_outputs.decoder_rows_per_source: generate()'s beams share their prompt's encoder row. */
+  readonly sharesEncoderRows = true;
   /** 'chunked_nll': a training forward with labels returns the loss and (B, 0, V) logits, never making them (head.ts). */
   lossType: CausalLossType = 'nll';
   constructor(config: T5Config) {

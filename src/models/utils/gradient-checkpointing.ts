@@ -9,7 +9,7 @@
 // Why a second step instead of a backward hook: the addon exposes no custom autograd Function
 // and no tensor hook (native/src/ops/autograd.cc has backward, autograd.grad and grad mode only),
 // so nothing can run JS inside libtorch's backward.  See docs in PreTrainedModel.backward.
-import { enableGrad, getRngState, isGradEnabled, keep, noGrad, setRngState, tidy, type Tensor } from '../../torch/index.js';
+import { enableGrad, getRngState, isGradEnabled, keep, keepAlias, noGrad, setRngState, tidy, type Tensor } from '../../torch/index.js';
 
 /** A layer that can be checkpointed: HF's GradientCheckpointingLayer flag. */
 export interface CheckpointableLayer {
@@ -37,7 +37,7 @@ function warnOnce(message: string): void {
   process.emitWarning(message, { code: 'TUNEKIT_GRADIENT_CHECKPOINTING' });
 }
 
-const alias = (t: Tensor | null): Tensor | null => (t ? keep(t.alias()) : null);
+const alias = (t: Tensor | null): Tensor | null => (t ? keepAlias(t.alias()) : null);
 function release(s: Segment): void {
   for (const t of [s.input, s.output, s.rng, ...s.saved]) t?.dispose();
 }

@@ -10,6 +10,7 @@ import { keep, tensor, Tensor, type Tensor as T } from '../../torch/index.js';
 import type { Batch, Feature } from '../../data/collators/index.js';
 import type { CollateFn } from '../../data/dataloader.js';
 import { AutoModelForCausalLM } from '../../models/index.js';
+import { withUnpaddedTraining, UNPAD_MODEL_TYPES } from '../../models/causal-lm.js';
 import { LoraConfig, LoraLayer, PeftModel, getPeftModel, type LoraConfigOptions } from '../../peft/index.js';
 import { AutoTokenizer, hasGenerationMarkers, getTrainingChatTemplate, type PreTrainedTokenizerFast } from '../../tokenizers/index.js';
 import { Trainer } from '../trainer.js';
@@ -90,6 +91,8 @@ export class SFTTrainer extends Trainer {
   readonly #formattingFunc: ((row: SftRow) => string) | null;
   readonly #metrics: Record<'train' | 'eval', Acc> = { train: { entropy: [], accuracy: [], numTokens: false }, eval: { entropy: [], accuracy: [], numTokens: false } };
   #totalTrainTokens: T | null = null;
+  /** Padded training batches run unpadded (models/causal-lm.ts withUnpaddedTraining): the families that mask packed rows. */
+  readonly #unpad: boolean;
 
   /** Loads the model (a path) and clones a chat template (chat_template_path of another tokenizer), then constructs and prepares. */
   static async create(opts: SFTTrainerOptions): Promise<SFTTrainer> {
@@ -173,6 +176,7 @@ export class SFTTrainer extends Trainer {
     this.chatTemplate = chatTemplate;
     this.#formattingFunc = o.formattingFunc ?? null;
     if (args.loss_type === 'chunked_nll') setTokenStats(model, true);
+    this.#unpad = UNPAD_MODEL_TYPES.includes(String((baseOf(model) as { config?: { model_type?: string } }).config?.model_type));
     const skip = args.dataset_kwargs?.skip_prepare_dataset === true;
     this.ready = this.#prepareAll(trainRows, o.evalDataset ?? null, skip);
     this.ready.catch(() => {}); // surfaced by train() / create(); not an unhandled rejection meanwhile
@@ -232,7 +236,8 @@ export class SFTTrainer extends Trainer {
   override computeLoss(inputs: Batch, opts: { numItemsInBatch?: Tensor | null } = {}): { loss: Tensor; outputs: ModelOutput } {
     const mode = (this.model as { training?: boolean }).training === false ? 'eval' : 'train';
     const labels = inputs.labels ?? null;
-    const r = super.computeLoss(inputs, opts);
+    // padded batches: the layers skip the padding (same loss and metrics; a no-op for padding-free rows, in eval and off the CPU)
+    const r = this.#unpad ? withUnpaddedTraining(() => super.computeLoss(inputs, opts)) : super.computeLoss(inputs, opts);
     const acc = this.#metrics[mode];
     const out = r.outputs as ModelOutput & { logits?: T; num_correct_tokens?: T; entropy_sum?: T; num_valid_tokens?: T };
     if (out.num_valid_tokens instanceof Tensor && out.entropy_sum instanceof Tensor && out.num_correct_tokens instanceof Tensor) {
