@@ -61,3 +61,16 @@ export function sharedDir(...parts: string[]): string {
   const base = process.env.TUNEKIT_SHARED ?? fileURLToPath(new URL('../../shared', import.meta.url));
   return join(base, ...parts);
 }
+
+/**
+ * liveTensorCount() once the garbage collector has run and its finalizers have released what it
+ * found (tests run with --expose-gc): a count that does not depend on when V8 chose to collect.
+ */
+export async function settledLiveTensorCount(count: () => number): Promise<number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((r) => setImmediate(r));
+  }
+  return count();
+}
