@@ -55,6 +55,8 @@ const READERS = {
  */
 const OVERRIDES = {
   // reads info[0] as a function (the TS TorchError class)
+  // reads info[2] directly: the parameters' names (strings)
+  distReducerCreate: { args: { 2: 'string[]' } },
   setErrorClass: { params: 'errorClass: new (message: string, op: string) => Error' },
   // reads info[0] directly: any number (stale handles are ignored)
   free: { params: 'h: Handle' },

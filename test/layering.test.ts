@@ -32,9 +32,17 @@ const ALLOWED: Readonly<Record<string, readonly string[] | '*'>> = {
   generation: ['torch', 'nn', 'tokenizers', 'models', 'hub', 'utils'],
   metrics: [],
   // tokenizers: the SFTTrainer renders chat templates and tokenizes its datasets (TRL's _prepare_dataset)
-  trainer: ['torch', 'nn', 'optim', 'data', 'tokenizers', 'models', 'peft', 'generation', 'hub', 'utils'],
+  trainer: ['torch', 'nn', 'optim', 'data', 'tokenizers', 'models', 'peft', 'generation', 'distributed', 'accelerate', 'hub', 'utils'],
   // not trainer: a pipeline runs a trained model, it never trains
   pipelines: ['torch', 'nn', 'data', 'tokenizers', 'models', 'generation', 'hub', 'utils'],
+  // torch.distributed over libtorch's c10d (process groups, collectives) and data-parallel modules
+  distributed: ['torch', 'nn', 'utils'],
+  // HF accelerate's Accelerator for custom loops: prepares models, optimizers, loaders over distributed
+  accelerate: ['torch', 'nn', 'optim', 'data', 'models', 'peft', 'distributed', 'utils'],
+  // the OpenAI-compatible server: runs a (tuned) model with generate and the chat template, never trains
+  serve: ['torch', 'nn', 'tokenizers', 'models', 'peft', 'generation', 'pipelines', 'hub', 'utils'],
+  // the live training dashboard: reads the event logs a run writes, plain Node I/O
+  dashboard: ['utils'],
   cli: '*',
 };
 

@@ -251,3 +251,57 @@ inline void cudaSynchronize(int device) {
 inline const char* torchVersion() { return TORCH_VERSION; }
 
 }  // namespace tk::compat
+
+// ---- torch.distributed (c10d) -------------------------------------------------------------
+// Only ops/dist.cc defines TK_COMPAT_DIST: the c10d headers are large and pull in Gloo's.
+// 1.13: ProcessGroupGloo *is* a c10d::ProcessGroup.  2.x: it is a c10d::Backend that a
+// ProcessGroup dispatches to (per device type), so it is registered on a ProcessGroup as
+// torch.distributed's _new_process_group_helper does.  Gloo's headers come from Debian's
+// libgloo-dev in both builds (the pip wheels ship none); only pointers to Gloo types cross the
+// boundary, so the layout libtorch was compiled with is unaffected.
+#ifdef TK_COMPAT_DIST
+#ifndef USE_C10D_GLOO
+#define USE_C10D_GLOO 1
+#endif
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/reducer.hpp>
+#include <torch/csrc/distributed/c10d/comm.hpp>
+namespace tk::compat {
+inline c10::intrusive_ptr<c10d::ProcessGroup> makeGlooGroup(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size,
+                                                            std::chrono::milliseconds timeout, const std::string& hostname, int threads) {
+  auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
+  opts->devices.push_back(hostname.empty() ? c10d::ProcessGroupGloo::createDefaultDevice()
+                                           : c10d::ProcessGroupGloo::createDeviceForHostname(hostname));
+  opts->threads = threads;
+#if TORCH_VERSION_MAJOR >= 2
+  auto gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, opts);
+  auto pg = c10::make_intrusive<c10d::ProcessGroup>(store, rank, size);
+  pg->setBackend(c10::DeviceType::CPU, c10d::ProcessGroup::BackendType::GLOO, gloo);
+  pg->setDefaultBackend(c10d::ProcessGroup::BackendType::GLOO);
+  return pg;
+#else
+  return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, opts);
+#endif
+}
+// The DDP gradient reducer (torch.nn.parallel.DistributedDataParallel's C++ half).  1.13 takes
+// per-bucket size limits next to the bucket indices; 2.x dropped them and added flags that
+// tunekit leaves at DDP's defaults.
+inline std::unique_ptr<c10d::Reducer> makeReducer(std::vector<at::Tensor> params, std::vector<std::vector<size_t>> buckets,
+                                                  std::vector<size_t> limits, const c10::intrusive_ptr<c10d::ProcessGroup>& pg,
+                                                  int64_t bucketCap, bool findUnused, bool asBucketView,
+                                                  std::unordered_map<size_t, std::string> names, int64_t firstBucketCap) {
+  std::vector<bool> sparse(params.size(), false);
+#if TORCH_VERSION_MAJOR >= 2
+  (void)limits;
+  return std::make_unique<c10d::Reducer>(std::move(params), std::move(buckets), pg, std::move(sparse), bucketCap, findUnused, asBucketView,
+                                         std::move(names), firstBucketCap, /*skip_all_reduce_unused_params=*/false,
+                                         /*use_python_reducer=*/false, std::vector<int64_t>{});
+#else
+  return std::make_unique<c10d::Reducer>(std::move(params), std::move(buckets), std::move(limits), pg, std::move(sparse), bucketCap, findUnused,
+                                         asBucketView, std::move(names), firstBucketCap);
+#endif
+}
+}  // namespace tk::compat
+#endif  // TK_COMPAT_DIST

@@ -17,3 +17,4 @@ export * as F from './functional.js';
 export * as safetensors from './safetensors/index.js';
 export * as fused from './fused.js';
 export * from './serialization/index.js';
+export * as c10d from './distributed.js';

@@ -128,6 +128,62 @@ export interface NativeOps {
    */
   setNumThreads(a0: number): void;
   getNumThreads(): number;
+  // ---- native/src/ops/dist.cc ----
+  /**
+   * distStoreCreate(host, port, isServer, worldSize, timeoutMs) -> store id.  The server (rank 0)
+   * listens on host:port; clients retry connecting until the timeout; with waitWorkers the server
+   * returns once worldSize ranks have connected (torch's _create_c10d_store).
+   */
+  distStoreCreate(a0: string, a1: number, a2: boolean, a3: number, a4: number): number;
+  /**
+   * distStoreSet(id, key, value string) / distStoreGet(id, key) -> string (waits up to the store's
+   * timeout for the key) / distStoreAdd(id, key, n) -> the new value.
+   */
+  distStoreSet(a0: number, a1: string, a2: string): void;
+  distStoreGet(a0: number, a1: string): string;
+  distStoreAdd(a0: number, a1: string, a2: number): number;
+  distStoreDestroy(a0: number): boolean;
+  /**
+   * distGroupCreate(storeId, prefix, rank, size, timeoutMs, hostname ('' = this host), threads)
+   * -> group id.  Gloo exchanges its transport addresses through the store under `prefix`
+   * (torch names the default group's keys "0/").  Blocks until every rank has joined.
+   */
+  distGroupCreate(a0: number, a1: string, a2: number, a3: number, a4: number, a5: string, a6: number): number;
+  distGroupDestroy(a0: number): boolean;
+  /**
+   * distAllReduce(group, tensors[], op): in place on every tensor, blocking until done.  'avg'
+   * divides the sum by the group size (Gloo has no AVG op).
+   */
+  distAllReduce(a0: number, a1: Handle[], a2: string): void;
+  /** distBroadcast(group, tensors[], src): every rank's tensors take src's values, in place. */
+  distBroadcast(a0: number, a1: Handle[], a2: number): void;
+  /**
+   * distBroadcastCoalesced(group, tensors[], bufferBytes, src): broadcast through flat buffers of
+   * at most bufferBytes (DDP's _sync_module_states / _broadcast_coalesced).
+   */
+  distBroadcastCoalesced(a0: number, a1: Handle[], a2: number, a3: number): void;
+  /** distAllGather(group, outputs[] (one per rank, shaped as input), input): outputs[r] <- rank r's input. */
+  distAllGather(a0: number, a1: Handle[], a2: Handle): void;
+  distBarrier(a0: number): void;
+  /**
+   * distReducerCreate(group, params[], names[], bucketCapBytes, firstBucketCapBytes, findUnused,
+   * gradientAsBucketView) -> reducer id.  The initial buckets follow DDP's _ddp_init_helper: one
+   * bucket (sys.maxsize limit) unless unused parameters are searched; the reducer rebuilds them in
+   * the order gradients become ready after the first iteration (rebuild_buckets), and that rebuild
+   * is synchronized across ranks by the reducer itself.
+   */
+  distReducerCreate(a0: number, a1: Handle[], a2: string[], a3: number, a4: number, a5: boolean, a6: boolean): number;
+  /**
+   * Called before a forward pass that will be followed by a synchronized backward (DDP's _pre_forward):
+   * returns whether the buckets were rebuilt now (once, at the second iteration).
+   */
+  distReducerPreForward(a0: number): boolean;
+  /**
+   * distReducerPrepareBackward(id, outputs[]): arms the autograd hooks for the next backward
+   * (DDP's _post_forward); outputs are searched for unused parameters when findUnused is on.
+   */
+  distReducerPrepareBackward(a0: number, a1: Handle[]): void;
+  distReducerDestroy(a0: number): boolean;
   // ---- native/src/ops/lce.cc ----
   /**
    * linearCrossEntropy(hidden (N, H), weight (V, H), bias (V)?, target (N) int64, ignoreIndex, chunkRows)
@@ -474,7 +530,9 @@ export const NATIVE_OP_NAMES = [
   'zerosLike', 'onesLike', 'emptyLike', 'fullLike', 'randLike', 'randnLike', 'uniform_', 'normal_',
   'bernoulli', 'bernoulliP', 'multinomial', 'manualSeed', 'generatorNew', 'generatorSeed', 'getRngState', 'setRngState',
   'cudaIsAvailable', 'cudaDeviceCount', 'cudaBuilt', 'cudaSynchronize', 'cudaMemoryAllocated', 'cudaMemoryReserved', 'cudaEmptyCache', 'cudaMaxMemoryAllocated',
-  'cudaResetPeakMemoryStats', 'setNumThreads', 'getNumThreads', 'linearCrossEntropy', 'matmul', 'mm', 'bmm', 'dot',
+  'cudaResetPeakMemoryStats', 'setNumThreads', 'getNumThreads', 'distStoreCreate', 'distStoreSet', 'distStoreGet', 'distStoreAdd', 'distStoreDestroy',
+  'distGroupCreate', 'distGroupDestroy', 'distAllReduce', 'distBroadcast', 'distBroadcastCoalesced', 'distAllGather', 'distBarrier', 'distReducerCreate',
+  'distReducerPreForward', 'distReducerPrepareBackward', 'distReducerDestroy', 'linearCrossEntropy', 'matmul', 'mm', 'bmm', 'dot',
   'outer', 'linear', 'addmm', 'baddbmm', 'einsum', 'embedding', 'layerNorm', 'rmsNorm',
   'dropout', 'softmax', 'logSoftmax', 'crossEntropy', 'fusedCrossEntropy', 'nllLoss', 'mseLoss', 'l1Loss',
   'bceWithLogits', 'oneHot', 'sdpa', 'adamwStep', 'adamwStepFused', 'sgdStep', 'clipGradNorm', 'clipGradNormTensor',
