@@ -3,6 +3,9 @@
 # (pip is configured with them: `pip config list`), offline, and prints its torch folder — a
 # libtorch root for `LIBTORCH=... npm run build`.  CI uses it to build and test the addon against
 # libtorch 2.x beside Debian's 1.13.   usage: scripts/torch2-venv.sh [venv dir] [torch spec]
+# The venv also gets tensorboard: its python (<venv>/bin/python, exported as HF_PYTHON) runs
+# TensorBoard's own reader on the event files of report_to: 'tensorboard'
+# (test/trainer/tensorboard-trainer.test.ts).
 set -euo pipefail
 VENV="${1:-${TMPDIR:-/tmp}/tunekit-torch2-venv}"
 SPEC="${2:-${TUNEKIT_TORCH2_SPEC:-torch==2.13.0+cpu}}"
@@ -25,5 +28,9 @@ for l in $links; do args+=(--find-links "$l"); done
 if [ ! -x "$VENV/bin/python" ]; then "$PY" -m venv "$VENV" >&2; fi
 if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
   "$VENV/bin/pip" install -q "${args[@]}" "$SPEC" >&2
+fi
+TB_SPEC="${TUNEKIT_TENSORBOARD_SPEC:-tensorboard}"
+if ! "$VENV/bin/python" -c "import tensorboard.backend.event_processing.event_accumulator" >/dev/null 2>&1; then
+  "$VENV/bin/pip" install -q "${args[@]}" "$TB_SPEC" >&2
 fi
 "$VENV/bin/python" -W ignore -c "import os, torch; print(os.path.dirname(torch.__file__))"

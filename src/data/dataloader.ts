@@ -37,6 +37,46 @@ export interface DataLoaderOptions<T, B> {
   lengthColumn?: string;
   /** Mega-batch size in batches (default HF's min(n / (4 * batchSize), 50), at least 1). */
   megaBatchMult?: number;
+  /**
+   * This process's share of each epoch in data-parallel training (accelerate's BatchSamplerShard,
+   * split_batches false, even_batches true): process r takes batches r, r + W, ... of the common
+   * order, and the last round is completed from the epoch's first rows so every process gets the
+   * same number of full batches.
+   */
+  shard?: { numProcesses: number; processIndex: number };
+}
+
+/**
+ * accelerate's BatchSamplerShard._iter_with_no_split (even_batches): the batches (index lists)
+ * process `r` of `w` takes from one epoch's `batches` of nominal size `bs`.
+ */
+export function shardBatches(batches: readonly number[][], bs: number, w: number, r: number, dropLast: boolean): number[][] {
+  const out: number[][] = [];
+  let initial: number[] = [];
+  let pending: number[] | null = null;
+  let idx = 0;
+  for (; idx < batches.length; idx++) {
+    const b = batches[idx]!;
+    if (!dropLast && idx < w) initial = initial.concat(b);
+    if (idx % w === r) pending = b;
+    if (idx % w === w - 1 && b.length === bs) { out.push(pending!); pending = null; }
+  }
+  if (dropLast || initial.length === 0) return out;
+  if (pending && pending.length === bs) out.push(pending);
+  while (initial.length < w * bs) initial = initial.concat(initial);
+  let batch = batches.length ? [...batches[batches.length - 1]!] : [];
+  idx = batches.length - 1;
+  if (batch.length === bs) { batch = []; idx += 1; }
+  let cycle = 0;
+  while (idx % w !== 0 || batch.length > 0) {
+    const end = cycle + bs - batch.length;
+    batch = batch.concat(initial.slice(cycle, end));
+    if (idx % w === r) out.push(batch);
+    cycle = end;
+    batch = [];
+    idx += 1;
+  }
+  return out;
 }
 
 /**
@@ -118,10 +158,14 @@ export class DataLoader<T = Feature, B = Batch> implements Iterable<B> {
   get numRows(): number {
     return this.source.numRows ?? this.source.length ?? NaN;
   }
-  /** Batches per epoch: ceil(n / batchSize), or floor with dropLast. */
+  /** Batches per epoch: ceil(n / batchSize), or floor with dropLast; with `shard`, this process's share (accelerate's len). */
   get length(): number {
     const n = this.numRows;
-    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    const all = this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+    const sh = this.opts.shard;
+    if (!sh || sh.numProcesses === 1) return all;
+    const per = Math.floor(all / sh.numProcesses);
+    return all % sh.numProcesses === 0 || this.dropLast ? per : per + 1;
   }
   /** Sets the epoch the next iteration uses (its shuffle order). */
   setEpoch(epoch: number): void {
@@ -163,6 +207,15 @@ export class DataLoader<T = Feature, B = Batch> implements Iterable<B> {
   /** Batches of epoch `epoch`, starting at batch `skipBatches` (resume mid-epoch); leaves `epoch` alone. */
   *iterEpoch(epoch: number, opts: { skipBatches?: number } = {}): IterableIterator<B> {
     const order = this.indices(epoch);
+    const sh = this.opts.shard;
+    if (sh && sh.numProcesses > 1) {
+      const all: number[][] = [];
+      const nAll = this.dropLast ? Math.floor(order.length / this.batchSize) : Math.ceil(order.length / this.batchSize);
+      for (let b = 0; b < nAll; b++) all.push(order.slice(b * this.batchSize, (b + 1) * this.batchSize));
+      const mine = shardBatches(all, this.batchSize, sh.numProcesses, sh.processIndex, this.dropLast);
+      for (let b = opts.skipBatches ?? 0; b < mine.length; b++) yield this.collateFn(mine[b]!.map((i) => this.row(i)));
+      return;
+    }
     const nb = this.length;
     for (let b = opts.skipBatches ?? 0; b < nb; b++) {
       const idx = order.slice(b * this.batchSize, (b + 1) * this.batchSize);

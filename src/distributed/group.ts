@@ -45,7 +45,8 @@ export function initProcessGroup(opts: InitProcessGroupOptions = {}): c10d.Proce
     group = new c10d.ProcessGroup(store, rank, worldSize, { backend: opts.backend ?? 'gloo', timeoutMs, hostname: env.masterAddr === '127.0.0.1' || env.masterAddr === 'localhost' ? '127.0.0.1' : '' });
   } catch (e) {
     store.close();
-    throw e;
+    throw new Error(`torch.distributed: rank ${rank} could not form the group of WORLD_SIZE=${worldSize} ranks at ${env.masterAddr}:${env.masterPort} ` +
+      `within ${timeoutMs / 1000} s: not every rank joined (one never started, died, or was given another WORLD_SIZE or MASTER_PORT): ${(e as Error).message.split('\n')[0]}`);
   }
   current = { store, group, env };
   return group;

@@ -110,6 +110,21 @@ export const FIELDS = {
   gradient_checkpointing: ['bool', false],
   /** Options of gradientCheckpointingEnable (tunekit: { everyNLayers }; HF's use_reentrant is accepted and ignored). */
   gradient_checkpointing_kwargs: ['dict?', null],
+  // ---- several processes (src/trainer/distributed.ts) ----
+  /** Log from the main process of every node (true) or of rank 0 only. */
+  log_on_each_node: ['bool', true],
+  /** Write checkpoints and models from the main process of every node (nodes without shared storage). */
+  save_on_each_node: ['bool', false],
+  /** c10d backend of the default group: 'gloo' (CPU, the default) or 'nccl' (CUDA builds). */
+  ddp_backend: ['str?', null],
+  /** DDP: search each forward's outputs for parameters that get no gradient. */
+  ddp_find_unused_parameters: ['bool?', null],
+  /** DDP: gradient bucket size in MiB (default 25). */
+  ddp_bucket_cap_mb: ['int?', null],
+  /** DDP: broadcast the model's buffers from rank 0 before each synchronized forward (default true). */
+  ddp_broadcast_buffers: ['bool?', null],
+  /** Seconds a rendezvous or collective may wait before failing (a dead or stuck rank). */
+  ddp_timeout: ['int', 1800],
 } as const satisfies Record<string, readonly [FieldKind, unknown]>;
 
 /**
@@ -118,17 +133,16 @@ export const FIELDS = {
  */
 export const HF_DEFAULT_ONLY = {
   per_gpu_train_batch_size: null, per_gpu_eval_batch_size: null,
-  log_level_replica: 'warning', log_on_each_node: true, save_on_each_node: false, no_cuda: false,
+  log_level_replica: 'warning', no_cuda: false,
   use_mps_device: false, jit_mode_eval: false, use_ipex: false, fp16_opt_level: 'O1',
-  half_precision_backend: 'auto', local_rank: -1, ddp_backend: null, tpu_num_cores: null,
+  half_precision_backend: 'auto', local_rank: -1, tpu_num_cores: null,
   tpu_metrics_debug: false, debug: '', dataloader_prefetch_factor: null, past_index: -1, fsdp: '',
   fsdp_min_num_params: 0, fsdp_config: null, fsdp_transformer_layer_cls_to_wrap: null,
   accelerator_config: null, deepspeed: null, label_smoothing_factor: 0.0, optim_args: null, adafactor: false,
-  ddp_find_unused_parameters: null, ddp_bucket_cap_mb: null, ddp_broadcast_buffers: null,
   dataloader_pin_memory: true, dataloader_persistent_workers: false, use_legacy_prediction_loop: false,
   include_inputs_for_metrics: false, fp16_backend: 'auto', push_to_hub_model_id: null,
   push_to_hub_organization: null, push_to_hub_token: null, mp_parameters: '', auto_find_batch_size: false,
-  torchdynamo: null, ray_scope: 'last', ddp_timeout: 1800, torch_compile: false, torch_compile_backend: null,
+  torchdynamo: null, ray_scope: 'last', torch_compile: false, torch_compile_backend: null,
   torch_compile_mode: null, dispatch_batches: null, split_batches: null, include_tokens_per_second: false,
   neftune_noise_alpha: null, optim_target_modules: null, batch_eval_metrics: false,
   eval_use_gather_object: false, use_liger_kernel: false,

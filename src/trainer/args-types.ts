@@ -103,4 +103,11 @@ export interface TrainingArgumentsFields {
   average_tokens_across_devices: boolean;
   gradient_checkpointing: boolean;
   gradient_checkpointing_kwargs: Record<string, unknown> | null;
+  log_on_each_node: boolean;
+  save_on_each_node: boolean;
+  ddp_backend: string | null;
+  ddp_find_unused_parameters: boolean | null;
+  ddp_bucket_cap_mb: number | null;
+  ddp_broadcast_buffers: boolean | null;
+  ddp_timeout: number;
 }

@@ -19,6 +19,8 @@ const exists = (p: string): Promise<boolean> => stat(p).then(() => true, () => f
 /** See Trainer.saveModel. */
 export async function saveModel(ctx: TrainerContext, outputDir?: string, internalCall = false): Promise<void> {
   const t = ctx.trainer;
+  // HF: only the main process writes (args.should_save); the others' replicas are identical
+  if (!t.args.should_save) return;
   const dir = outputDir ?? t.args.output_dir;
   await mkdir(dir, { recursive: true });
   await saveModelWeights(t.model, dir);
@@ -31,6 +33,7 @@ export async function saveModel(ctx: TrainerContext, outputDir?: string, interna
 /** See Trainer.saveState. */
 export async function saveState(ctx: TrainerContext): Promise<void> {
   const t = ctx.trainer;
+  if (!t.args.should_save) return;
   await mkdir(t.args.output_dir, { recursive: true });
   await t.state.saveToJson(join(t.args.output_dir, TRAINER_STATE_NAME));
 }
@@ -45,6 +48,12 @@ export async function saveCheckpoint(ctx: TrainerContext): Promise<string> {
   const bad = firstNonFiniteWeight(t.model);
   if (bad !== null) refuseNonFiniteSave(ctx, bad);
   ctx.hooks.storeFlos();
+  // several processes: the main process writes the checkpoint (the replicas, optimizer states and
+  // schedules are equal on every rank); the others only note where it is
+  if (!t.args.should_save) {
+    t.lastCheckpoint = join(t.args.output_dir, `checkpoint-${t.state.global_step}`);
+    return t.lastCheckpoint;
+  }
   const dir = await writeCheckpointAtomically(t.args.output_dir, `checkpoint-${t.state.global_step}`, (tmp) => ctx.hooks.writeCheckpointFiles(tmp));
   t.lastCheckpoint = dir;
   // HF: the push comes before the rotation (the checkpoint just written is never rotated away)

@@ -11,6 +11,7 @@ import type { TrainerDataset } from './options.js';
 import type { Trainer } from './trainer.js';
 import { StepValues } from './step-values.js';
 import type { TrainerMemoryTracker } from './memory-tracker.js';
+import type { DistributedDataParallel } from '../distributed/index.js';
 
 /** The accumulators of one train() run (HF keeps them as Trainer attributes). */
 export interface RunState {
@@ -34,12 +35,16 @@ export interface RunState {
   inTrain: boolean;
   /** Eval datasets whose labels checkLabels already read (evaluate() runs often; the scan is once). */
   readonly labelsChecked: WeakSet<object>;
+  /** The model's DDP wrapper while train() runs on several processes (distributed.ts), else null. */
+  ddp: DistributedDataParallel | null;
+  /** Whether the current micro-batch's backward all-reduces (the update's last one). */
+  ddpSync: boolean;
 }
 
 export function newRunState(): RunState {
   return {
     values: new StepValues(), syncEachStep: true, totalLossScalar: 0, globalstepLastLogged: 0, createdScheduler: false, params: [],
-    lastUpdate: null, currentFlos: 0, inTrain: false, labelsChecked: new WeakSet(),
+    lastUpdate: null, currentFlos: 0, inTrain: false, labelsChecked: new WeakSet(), ddp: null, ddpSync: true,
   };
 }
 

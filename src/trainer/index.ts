@@ -22,3 +22,8 @@ export {
 export { floatingPointOps, numNonEmbeddingParameters, type TrainableModel, type ModelOutput } from './model.js';
 export * from './sft/index.js';
 export * from './seq2seq/index.js';
+export {
+  TensorBoardCallback, SummaryWriter, readEventFile, defaultLogdir, rewriteLogs, REPORTING_INTEGRATIONS, getAvailableReportingIntegrations,
+  getReportingIntegrationCallbacks, type TensorBoardEvent, type SummaryValue,
+  DashboardCallback, DASHBOARD_EVENTS_FILE, type DashboardCallbackOptions, type DashboardSample,
+} from './integrations/index.js';

@@ -70,6 +70,8 @@ export function getTrainDataloader(ctx: TrainerContext): DataLoader<Feature, Bat
     batchSize: a.train_batch_size, shuffle: t.trainSampler === 'random', seed: a.data_seed ?? a.seed, dropLast: a.dataloader_drop_last,
     collateFn: collate, groupByLength: a.group_by_length, lengths: a.group_by_length ? lengthsFor(ctx, dataset) : undefined,
     lengthColumn: t.processingClass?.modelInputNames?.[0] ?? 'input_ids',
+    // several processes: each takes its batches of the common order (accelerate's BatchSamplerShard)
+    shard: a.world_size > 1 ? { numProcesses: a.world_size, processIndex: a.process_index } : undefined,
   });
 }
 

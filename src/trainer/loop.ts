@@ -15,6 +15,7 @@ import { currentLr, zeroGrad, type TrainerContext } from './context.js';
 import { floatingPointOps, loadModelWeights } from './model.js';
 import { checkSkippedStep, failDeferred, failNonFinite, failOptimizerStep } from './non-finite.js';
 import { TrainerState, type LogEntry } from './trainer-state.js';
+import { barrierIfDistributed, meanOverRanks, sumOverRanks, wrapModel } from './distributed.js';
 
 /** HF TrainOutput. */
 export interface TrainOutput {
@@ -49,6 +50,8 @@ export async function train(ctx: TrainerContext, opts: { resumeFromCheckpoint?: 
   } finally {
     ctx.run.inTrain = false;
     ctx.run.values.reset();
+    ctx.run.ddp?.dispose();
+    ctx.run.ddp = null;
   }
 }
 
@@ -56,7 +59,7 @@ async function trainRun(ctx: TrainerContext, opts: { resumeFromCheckpoint?: stri
   const t = ctx.trainer, run = ctx.run, a = t.args;
   ctx.memory.start('train');
   const want = opts.resumeFromCheckpoint ?? null;
-  await cleanInterruptedSaves(a.output_dir);
+  if (a.should_save) await cleanInterruptedSaves(a.output_dir);
   const candidates = await resumeCandidates(ctx, want);
   ctx.hooks.checkLabels(t.trainDataset, 'train_dataset', true);
   if (a.eval_strategy !== 'no' || a.eval_on_start) ctx.hooks.checkLabels(t.evalDataset, 'eval_dataset', false);
@@ -88,9 +91,11 @@ async function trainRun(ctx: TrainerContext, opts: { resumeFromCheckpoint?: stri
   if (run.createdScheduler) { t.lrScheduler = null; run.createdScheduler = false; }
   if (!t.lrScheduler) run.createdScheduler = true;
   t.createOptimizerAndScheduler(maxSteps);
-  if (candidates.length === 0) await claimOutputDir(ctx);
+  if (candidates.length === 0 && a.should_save) await claimOutputDir(ctx);
 
   t.state = new TrainerState();
+  t.state.is_local_process_zero = a.local_process_index === 0;
+  t.state.is_world_process_zero = a.process_index === 0;
   t.state.stateful_callbacks = statefulCallbacks(ctx);
   t.state.train_batch_size = a.train_batch_size;
   t.state.computeSteps(a, maxSteps);
@@ -112,6 +117,9 @@ async function trainRun(ctx: TrainerContext, opts: { resumeFromCheckpoint?: stri
   t.state.max_steps = maxSteps;
   t.state.num_train_epochs = numTrainEpochs;
   run.params = t.model.namedParameters().map(([, p]) => p);
+  // several processes: every replica starts from rank 0's weights; gradients are averaged in backward
+  run.ddp?.dispose();
+  run.ddp = wrapModel(ctx);
 
   run.values.start(ctx.device);
   run.totalLossScalar = 0;
@@ -150,11 +158,13 @@ async function trainRun(ctx: TrainerContext, opts: { resumeFromCheckpoint?: stri
 async function finishTraining(ctx: TrainerContext, start: number, numTrainSamples: number): Promise<TrainOutput> {
   const t = ctx.trainer, run = ctx.run, a = t.args;
   if (a.load_best_model_at_end && t.state.best_model_checkpoint !== null) {
+    // HF: wait until process 0 has written it
+    barrierIfDistributed();
     if (a.log_level === 'info' || a.log_level === 'debug') console.info(`Loading best model from ${t.state.best_model_checkpoint} (score: ${t.state.best_metric}).`);
     await loadModelWeights(t.model, t.state.best_model_checkpoint);
   }
   checkDeferred(ctx);
-  run.totalLossScalar += run.values.takeLoss();
+  run.totalLossScalar += run.values.takeLoss(meanOverRanks);
   const trainLoss = run.totalLossScalar / Math.max(t.state.global_step, 0.001);
   const metrics = speedMetrics('train', start, { numSamples: numTrainSamples, numSteps: t.state.max_steps });
   ctx.hooks.storeFlos();
@@ -188,10 +198,14 @@ export function updateStep(ctx: TrainerContext, it: Iterator<Batch>, n: number, 
     }
     if (batches.length === 0) return 0;
     const numItems = ctx.hooks.numItemsInBatch(batches); // 0-d int64, or null
+    // HF average_tokens_across_devices: the label tokens of every rank's micro-batches
+    if (numItems !== null && a.average_tokens_across_devices) sumOverRanks(numItems);
     t.model.train();
     t.control = cb.call('onStepBegin', a, t.state, t.control);
     for (let i = 0; i < batches.length; i++) {
       const inputs = batches[i]!;
+      // accelerate's accumulate(): only the update's last micro-batch all-reduces its gradients
+      run.ddpSync = i === batches.length - 1;
       // only a number leaves the micro-batch's scope; the gradients accumulate in the parameters
       tidy(() => {
         if (a.include_num_input_tokens_seen) {
@@ -265,7 +279,7 @@ export async function maybeLogSaveEvaluate(ctx: TrainerContext): Promise<void> {
   // deferred checks (syncEachStep false) are read before anything is logged, evaluated or saved
   if (t.control.should_log || t.control.should_evaluate || t.control.should_save) checkDeferred(ctx);
   if (t.control.should_log && s.global_step > run.globalstepLastLogged) {
-    const tr = run.values.takeLoss();
+    const tr = run.values.takeLoss(meanOverRanks);
     const logs: LogEntry = { loss: pyRound(tr / (s.global_step - run.globalstepLastLogged), 4) };
     const gradNorm = run.values.gradNorm();
     if (gradNorm !== null) logs.grad_norm = gradNorm;

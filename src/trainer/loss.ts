@@ -7,6 +7,7 @@ import type { Batch } from '../data/collators/index.js';
 import { callForward, type ModelOutput } from './model.js';
 import type { TrainerContext } from './context.js';
 import { underAutocast } from './precision.js';
+import { ddpForward } from './distributed.js';
 
 /** See Trainer.computeLoss. */
 export function computeLoss(ctx: TrainerContext, inputs: Batch, numItemsInBatch: Tensor | null | undefined): { loss: Tensor; outputs: ModelOutput } {
@@ -41,8 +42,10 @@ function computeLossInner(ctx: TrainerContext, inputs: Batch, numItemsInBatch: T
 /** See Trainer.trainingStep: forward, the GA loss rule, backward; the loss, detached (a 0-d tensor on the device). */
 export function trainingStep(ctx: TrainerContext, inputs: Batch, numItemsInBatch: Tensor | null): Tensor {
   const t = ctx.trainer;
-  let { loss } = t.computeLoss(inputs, { numItemsInBatch });
+  let { loss } = ddpForward(ctx, () => t.computeLoss(inputs, { numItemsInBatch }));
   const selfNormalised = t.model.acceptsLossKwargs === true && numItemsInBatch !== null;
+  // HF: with the token count summed over ranks, DDP's gradient mean would divide by the world size once more
+  if (selfNormalised && t.args.average_tokens_across_devices && ctx.run.ddp) loss = loss.mul(t.args.world_size);
   if (!selfNormalised && t.computeLossFunc === null && t.gaLossRule === 'divide') loss = loss.div(t.args.gradient_accumulation_steps);
   // HF training_step: every torch_empty_cache_steps updates the device's cached blocks go back
   const every = t.args.torch_empty_cache_steps;

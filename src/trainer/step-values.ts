@@ -57,9 +57,13 @@ export class StepValues {
     this.#loss = tidy(() => scalarTensor(0, { dtype: 'float32', device }).keep());
   }
 
-  /** Reads the loss sum and sets it back to zero in place (one device read). */
-  takeLoss(): number {
+  /**
+   * Reads the loss sum and sets it back to zero in place (one device read).  `reduce` combines it
+   * across processes first, in place (HF _nested_gather(tr_loss).mean()).
+   */
+  takeLoss(reduce?: (sum: Tensor) => void): number {
     if (this.#loss === null) return 0;
+    reduce?.(this.#loss);
     const v = this.#loss.item();
     this.#loss.zero_();
     return v;

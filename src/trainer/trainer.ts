@@ -9,6 +9,7 @@ import type { CollateFn, DataLoader } from '../data/dataloader.js';
 import { DataCollatorWithPadding, defaultDataCollator, type Batch, type CollatorTokenizer, type Feature } from '../data/collators/index.js';
 import type { EvalPrediction, PredictionOutput } from './arrays.js';
 import { CallbackHandler, DefaultFlowCallback, PrinterCallback, ProgressCallback, type CallbackLike, type TrainerCallback } from './callbacks.js';
+import { getReportingIntegrationCallbacks } from './integrations/index.js';
 import * as checkpointing from './checkpointing.js';
 import { newRunState, type EvalLoopOptions, type TrainerContext } from './context.js';
 import * as evaluation from './evaluation.js';
@@ -155,7 +156,9 @@ export class Trainer {
       },
     };
     const reporter = a.disable_tqdm ? PrinterCallback : ProgressCallback;
-    this.callbackHandler = new CallbackHandler([DefaultFlowCallback, reporter, ...(opts.callbacks ?? [])], {
+    // HF: DEFAULT_CALLBACKS + one callback per report_to integration, then the user's callbacks
+    const integrations = getReportingIntegrationCallbacks(a.report_to as string[]);
+    this.callbackHandler = new CallbackHandler([DefaultFlowCallback, ...integrations, reporter, ...(opts.callbacks ?? [])], {
       model: this.model, processingClass: this.processingClass, optimizer: this.optimizer, lrScheduler: this.lrScheduler,
       trainDataloader: null, evalDataloader: null,
     });

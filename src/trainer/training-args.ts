@@ -6,6 +6,7 @@ import { inspect } from 'node:util';
 import { cuda, type Device } from '../torch/index.js';
 import { argsRepr } from './args-repr.js';
 import { HUB_TOKEN_MASK, checkHubFields, hubSettings, type PushToHubSettings } from './hub-args.js';
+import { REPORTING_INTEGRATIONS, getAvailableReportingIntegrations } from './integrations/index.js';
 import {
   ALIASES, FIELDS, HF_DEFAULT_ONLY, checkKind, closestName, sameValue,
   type FieldKind, type FieldName, type HubStrategy, type IntervalStrategy, type LrSchedulerType, type OptimizerName, type SaveStrategy,
@@ -15,16 +16,18 @@ export type { IntervalStrategy, SaveStrategy, OptimizerName, LrSchedulerType, Hu
 
 export type { TrainingArgumentsInit, TrainingArgumentsFields } from './args-types.js';
 import type { TrainingArgumentsInit, TrainingArgumentsFields } from './args-types.js';
+import { localProcessIndex, processIndex, setupDistributed, worldSize as distWorldSize } from './distributed.js';
 
-/** The reporting integrations HF knows; tunekit has none of them. */
-const INTEGRATIONS = ['azure_ml', 'clearml', 'codecarbon', 'comet_ml', 'dagshub', 'dvclive', 'flyte', 'mlflow', 'neptune', 'tensorboard', 'wandb'];
+/** The reporting integrations HF knows (tunekit ships those of integrations/index.ts). */
+const INTEGRATIONS = ['azure_ml', 'clearml', 'codecarbon', 'comet_ml', 'dagshub', 'dvclive', 'flyte', 'mlflow', 'neptune', 'swanlab', 'tensorboard', 'trackio', 'wandb'];
 
 /**
  * Training configuration with HF's field names and defaults (transformers 4.47).  Unknown fields
  * are errors naming the closest known one; contradictory settings are errors with HF's messages;
  * HF-only fields (deepspeed, fsdp, torch_compile, ...) are accepted only at their defaults.
  * Derived as in HF's __post_init__: eval_steps falls back to logging_steps, metric_for_best_model
- * to 'loss' with load_best_model_at_end, greater_is_better from the metric name, report_to to [].
+ * to 'loss' with load_best_model_at_end, greater_is_better from the metric name, report_to to a list
+ * (transformers 5.x: null means 'none', 'all' every shipped integration, i.e. ['tensorboard']).
  * @example
  * const args = new TrainingArguments({ output_dir: 'out', learning_rate: 2e-5, num_train_epochs: 3,
  *   eval_strategy: 'epoch', save_strategy: 'epoch', load_best_model_at_end: true });
@@ -108,6 +111,13 @@ export class TrainingArguments implements TrainingArgumentsFields {
   declare average_tokens_across_devices: boolean;
   declare gradient_checkpointing: boolean;
   declare gradient_checkpointing_kwargs: Record<string, unknown> | null;
+  declare log_on_each_node: boolean;
+  declare save_on_each_node: boolean;
+  declare ddp_backend: string | null;
+  declare ddp_find_unused_parameters: boolean | null;
+  declare ddp_bucket_cap_mb: number | null;
+  declare ddp_broadcast_buffers: boolean | null;
+  declare ddp_timeout: number;
 
   constructor(init: TrainingArgumentsInit);
   /** HF's positional form: `new TrainingArguments('out')` or `new TrainingArguments('out', { learning_rate: 2e-5 })`. */
@@ -246,22 +256,40 @@ export class TrainingArguments implements TrainingArgumentsFields {
     return this;
   }
 
-  /** HF: None / 'all' -> every installed integration (none in tunekit); 'none' -> []; a string -> [it]. */
+  /**
+   * transformers 5.x: null (5.x's default 'none') and 'none' -> []; 'all' -> every integration
+   * tunekit ships (getAvailableReportingIntegrations(): all of them are built in); a string -> [it];
+   * a name tunekit does not ship is an error.
+   */
   private normaliseReportTo(r: string | string[] | null): string[] {
-    const list = r === null || r === 'all' ? [] : typeof r === 'string' ? [r] : r;
-    const out = list.filter((x) => x !== 'none' && x !== 'all');
-    for (const x of out)
-      throw new RangeError(`TrainingArguments: report_to '${x}' is not supported by tunekit (${INTEGRATIONS.includes(x) ? 'an integration it does not ship' : 'unknown integration'}); ` +
-        "use 'none': logs go to trainer_state.json log_history, the progress bar and onLog callbacks");
+    const list = r === null ? [] : typeof r === 'string' ? [r] : r;
+    const out: string[] = [];
+    for (const x of list) {
+      if (x === 'none') continue;
+      for (const name of x === 'all' ? getAvailableReportingIntegrations() : [x]) {
+        if (!Object.hasOwn(REPORTING_INTEGRATIONS, name))
+          throw new RangeError(`TrainingArguments: report_to '${name}' is not supported by tunekit (${INTEGRATIONS.includes(name) ? 'an integration it does not ship' : 'unknown integration'}); ` +
+            `use ${getAvailableReportingIntegrations().map((n) => `'${n}'`).join(', ')}, 'all' or 'none' (logs always go to trainer_state.json log_history and onLog callbacks)`);
+        if (!out.includes(name)) out.push(name);
+      }
+    }
     return out;
   }
 
-  /** per_device_train_batch_size (one device: HF's train_batch_size). */
+  /** per_device_train_batch_size (one device per process: HF's train_batch_size). */
   get train_batch_size(): number { return this.per_device_train_batch_size; }
-  /** per_device_eval_batch_size (one device). */
+  /** per_device_eval_batch_size (one device per process). */
   get eval_batch_size(): number { return this.per_device_eval_batch_size; }
-  /** 1: tunekit trains on one process. */
-  get world_size(): number { return 1; }
+  /** Processes training together (WORLD_SIZE under a launcher; 1 otherwise). */
+  get world_size(): number { setupDistributed(this); return distWorldSize(); }
+  /** This process's rank (HF process_index). */
+  get process_index(): number { setupDistributed(this); return processIndex(); }
+  /** Its rank on this node (HF local_process_index). */
+  get local_process_index(): number { setupDistributed(this); return localProcessIndex(); }
+  /** HF should_log: the main process (of each node with log_on_each_node). */
+  get should_log(): boolean { return this.log_on_each_node ? this.local_process_index === 0 : this.process_index === 0; }
+  /** HF should_save: the main process (of each node with save_on_each_node) writes checkpoints and models. */
+  get should_save(): boolean { return this.save_on_each_node ? this.local_process_index === 0 : this.process_index === 0; }
   /** 'cpu' when use_cpu or no CUDA device is visible, else 'cuda' (HF picks the accelerator the same way). */
   get device(): Device { return !this.use_cpu && cuda.isAvailable() ? 'cuda' : 'cpu'; }
 

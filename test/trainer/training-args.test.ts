@@ -29,7 +29,7 @@ test('defaults are transformers 4.47 defaults', () => {
   assert.equal(a.optim, 'adamw_torch');
   assert.equal(a.remove_unused_columns, true);
   assert.equal(a.length_column_name, 'length');
-  assert.deepEqual(a.report_to, []); // None -> 'all' -> every installed integration: none
+  assert.deepEqual(a.report_to, []); // None is transformers 5.x's default 'none'
   assert.equal(a.run_name, 'out');
   assert.equal(a.metric_for_best_model, null);
   assert.equal(a.greater_is_better, null);
