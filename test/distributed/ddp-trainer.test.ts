@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch } from '../../src/distributed/index.js';
+import { freePort, launch } from '../../src/distributed/index.js';
 import { safetensors } from '../../src/torch/index.js';
 
 const script = new URL('./fixtures/bert-ddp.ts', import.meta.url).pathname;
@@ -66,4 +66,15 @@ test('2 processes x batch 4 reproduce 1 process x batch 8 (BERT classifier, Trai
 test('with gradient accumulation: 2 x batch 2 x 2 micro-batches = 1 x batch 4 x 2 (no_sync on the first)', { timeout: 240_000 }, async () => {
   const d1 = mkdtempSync(join(tmpdir(), 'tk-ddp3-')), d2 = mkdtempSync(join(tmpdir(), 'tk-ddp4-'));
   compare(single(d1, 4, 2, 20), await twoRanks(d2, 2, 2, 20));
+});
+
+test('two "nodes" on loopback (two launcher invocations, --nnodes 2) train together: the same run as one process x batch 8', { timeout: 240_000 }, async () => {
+  const d1 = mkdtempSync(join(tmpdir(), 'tk-node1-')), d2 = mkdtempSync(join(tmpdir(), 'tk-node2-'));
+  const port = await freePort();
+  const lines: string[] = [];
+  const node = (nodeRank: number) => launch({ nproc_per_node: 1, nnodes: 2, node_rank: nodeRank, master_addr: '127.0.0.1', master_port: port, script, args: [d2, '4', '1', '20'], log: (l) => lines.push(l) });
+  const [n0, n1] = await Promise.all([node(0), node(1)]);
+  assert.ok(n0.ok && n1.ok, lines.join('\n'));
+  assert.ok(lines.some((l) => /node 1\/2: started ranks 1\.\.1 of 2/.test(l)), lines.join('\n'));
+  compare(single(d1, 8, 1, 20), [read(d2, 0), read(d2, 1)]);
 });
