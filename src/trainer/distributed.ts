@@ -3,8 +3,8 @@
 // DistributedDataParallel for train(), gradient sync only on an update's last micro-batch
 // (accelerate's no_sync for the others), the logged loss averaged over ranks (HF _nested_gather
 // (tr_loss).mean()), and only the main process writing files (args.should_save).
-import type { Tensor } from '../torch/index.js';
-import { DistributedDataParallel, allReduce, barrier, getRank, getLocalRank, getWorldSize, initProcessGroup, isInitialized, readDistEnv } from '../distributed/index.js';
+import { F, cat, emptyLike, tensor, type Tensor } from '../torch/index.js';
+import { DistributedDataParallel, allGather, allReduce, barrier, getRank, getLocalRank, getWorldSize, initProcessGroup, isInitialized, readDistEnv } from '../distributed/index.js';
 import type { TrainingArguments } from './training-args.js';
 import type { TrainerContext } from './context.js';
 
@@ -57,4 +57,28 @@ export function sumOverRanks(t: Tensor): void {
 /** A barrier over the default group when there are several processes. */
 export function barrierIfDistributed(): void {
   if (getWorldSize() > 1) barrier();
+}
+
+/**
+ * accelerate's gather_for_metrics for one evaluation batch: every rank's tensor, padded along dim 1
+ * to the longest (pad_across_processes, with `padIndex`), concatenated in rank order along dim 0;
+ * on the last batch only the first `keep` rows (the duplicated rows even_batches added are dropped).
+ * Ranks hold equal batch sizes (even_batches), so rank order is dataset order batch by batch.
+ */
+export function gatherForMetrics(t: Tensor, keep: number | null, padIndex = -100): Tensor {
+  const ws = getWorldSize();
+  if (ws === 1) return keep === null ? t : t.narrow(0, 0, Math.min(keep, t.size(0)));
+  let x = t.contiguous();
+  if (x.ndim > 1) {
+    const len = tensor([x.size(1)], { dtype: 'int64' });
+    const lens = Array.from({ length: ws }, () => emptyLike(len));
+    allGather(lens, len);
+    const max = Math.max(...lens.map((l) => Number(l.item())));
+    // F.pad's list runs from the last dim: pad only the end of dim 1
+    if (max > x.size(1)) x = F.pad(x, [...new Array(2 * (x.ndim - 2)).fill(0), 0, max - x.size(1)], padIndex);
+  }
+  const outs = Array.from({ length: ws }, () => emptyLike(x));
+  allGather(outs, x);
+  const all = cat(outs, 0);
+  return keep === null ? all : all.narrow(0, 0, Math.min(keep, all.size(0)));
 }

@@ -2,7 +2,8 @@
 // predict, evaluation_loop, prediction_step): per-batch losses and predictions under noGrad,
 // each batch one tidy() scope, gathered into NDArrays (padded with -100 where lengths differ),
 // then compute_metrics and the `<prefix>_` keys.
-import { Tensor, noGrad, tidy } from '../torch/index.js';
+import { Tensor, full, noGrad, tidy } from '../torch/index.js';
+import { gatherForMetrics } from './distributed.js';
 import type { DataLoader } from '../data/dataloader.js';
 import type { Batch, Feature } from '../data/collators/index.js';
 import { nestedConcat, speedMetrics, toNDArray, type EvalPrediction, type NDArrays, type PredictionOutput } from './arrays.js';
@@ -42,23 +43,36 @@ export function evaluationLoop(ctx: TrainerContext, loader: DataLoader<Feature, 
   let preds: NDArrays | null = null, labels: NDArrays | null = null, inputsAll: NDArrays | null = null;
   const pack = (ts: Tensor[]): NDArrays => (ts.length === 1 ? toNDArray(ts[0]!) : ts.map(toNDArray));
   let numSamples = 0;
+  // several processes: each evaluates its shard; every batch is gathered in rank order (accelerate's
+  // gather_for_metrics), the last round keeping only the rows even_batches did not duplicate
+  const ws = t.args.world_size, nb = loader.length;
+  const remainder = ws > 1 ? loader.numRows % (loader.batchSize * ws) : 0;
+  let b = 0;
   for (const raw of loader.iterEpoch(0)) {
+    const keep = ws > 1 && b === nb - 1 && remainder > 0 ? remainder : null;
+    const g = (x: Tensor): Tensor => (ws > 1 ? gatherForMetrics(x, keep) : x);
+    b += 1;
     tidy(() => {
       const batch = ctx.hooks.prepareInputs(raw);
       const first = Object.values(batch).find((v) => v instanceof Tensor && v.ndim > 0);
       const bs = first ? first.size(0) : 1;
-      numSamples += bs;
       const out = t.predictionStep(batch, opts.predictionLossOnly, opts.ignoreKeys);
-      if (out.loss) { const l = out.loss.mean().item(); for (let i = 0; i < bs; i++) losses.push(l); }
+      // HF: the batch's mean loss repeated per row, gathered with the rows
+      const rows = ws > 1 ? g(full([bs], out.loss ? out.loss.mean().item() : 0, { dtype: 'float32' })) : null;
+      numSamples += rows ? rows.size(0) : bs;
+      if (out.loss) {
+        if (rows) for (const l of rows.toTypedArray() as Float32Array) losses.push(l);
+        else { const l = out.loss.mean().item(); for (let i = 0; i < bs; i++) losses.push(l); }
+      }
       let logits = out.logits;
       if (logits && logits.length && t.preprocessLogitsForMetrics) {
         const p = t.preprocessLogitsForMetrics(logits.length === 1 ? logits[0]! : logits, out.labels?.[0] ?? null);
         logits = Array.isArray(p) ? p : [p];
       }
-      if (logits && logits.length) preds = nestedConcat(preds, pack(logits));
-      if (out.labels) labels = nestedConcat(labels, pack(out.labels));
+      if (logits && logits.length) preds = nestedConcat(preds, pack(logits.map(g)));
+      if (out.labels) labels = nestedConcat(labels, pack(out.labels.map(g)));
       const main = batch[t.model.mainInputName ?? 'input_ids'];
-      if (includeInputs && main) inputsAll = nestedConcat(inputsAll, toNDArray(main));
+      if (includeInputs && main) inputsAll = nestedConcat(inputsAll, toNDArray(g(main)));
     });
     for (const v of Object.values(raw)) if (v instanceof Tensor) v.dispose();
     t.control = t.callbackHandler.call('onPredictionStep', t.args, t.state, t.control);

@@ -83,7 +83,12 @@ export function getEvalDataloader(ctx: TrainerContext, ds?: TrainerDataset): Dat
   if (!('at' in src) || typeof src.at !== 'function') throw new TypeError('Trainer: pass one eval dataset here (a named set of them is evaluated by evaluate() without an argument)');
   ctx.hooks.checkLabels(src as TrainerDataset, ds ? 'the evaluated dataset' : 'eval_dataset', false);
   const { dataset, collate } = ctx.hooks.prepareDataset(src as TrainerDataset);
-  return new DataLoader<Feature, Batch>(dataset, { batchSize: t.args.eval_batch_size, shuffle: false, dropLast: t.args.dataloader_drop_last, collateFn: collate });
+  const a = t.args;
+  return new DataLoader<Feature, Batch>(dataset, {
+    batchSize: a.eval_batch_size, shuffle: false, dropLast: a.dataloader_drop_last, collateFn: collate,
+    // several processes: each evaluates its batches; evaluationLoop gathers them back in order
+    shard: a.world_size > 1 ? { numProcesses: a.world_size, processIndex: a.process_index } : undefined,
+  });
 }
 
 /** Moves a batch to the training device (HF _prepare_inputs); a no-op on CPU. */

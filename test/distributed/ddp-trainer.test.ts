@@ -12,7 +12,7 @@ import { freePort, launch } from '../../src/distributed/index.js';
 import { safetensors } from '../../src/torch/index.js';
 
 const script = new URL('./fixtures/bert-ddp.ts', import.meta.url).pathname;
-type Result = { worldSize: number; log_history: Record<string, number>[]; sums: Record<string, [number, number]> };
+type Result = { worldSize: number; log_history: Record<string, number>[]; sums: Record<string, [number, number]>; eval: Record<string, number>; predictions: number[]; pred_shape: number[]; label_ids: number[] };
 const read = (dir: string, rank = 0): Result => JSON.parse(readFileSync(join(dir, `result-rank${rank}.json`), 'utf8')) as Result;
 
 function single(dir: string, bs: number, gas: number, steps: number): Result {
@@ -40,6 +40,15 @@ function compare(one: Result, two: Result[]): void {
     // both ranks log the same, reduced values
     assert.equal(c[i]!.loss, b[i]!.loss);
     assert.equal(c[i]!.grad_norm, b[i]!.grad_norm);
+  }
+  // evaluate() / predict() on 13 rows, sharded 3 per process and gathered back: the same rows, in order
+  for (const r of two) {
+    assert.deepEqual(r.pred_shape, [13, 3]);
+    assert.deepEqual(r.label_ids, one.label_ids);
+    r.predictions.forEach((p, i) => assert.ok(Math.abs(p - one.predictions[i]!) <= 1e-5, `prediction ${i}: ${p} vs ${one.predictions[i]}`));
+    // (eval_loss is HF's mean of batch-mean losses repeated per row: batches group rows differently
+    // on 2 processes, and the last one holds duplicated rows, so it differs slightly, as in HF)
+    assert.ok(Number.isFinite(r.eval.eval_loss) && Math.abs(r.eval.eval_loss! - one.eval.eval_loss!) < 0.05 * one.eval.eval_loss!);
   }
   // the loss went down: the run learned something, so equal curves are not equal nothing
   assert.ok(a[19]!.loss! < a[0]!.loss!, `loss ${a[0]!.loss} -> ${a[19]!.loss}`);
