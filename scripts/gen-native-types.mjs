@@ -37,6 +37,9 @@ const READERS = {
   OGEN: { type: 'NativeGenerator', optional: true },
   // helpers of the ops files (common.h, creation.cc, device.cc, pointwise.cc)
   alphaArg: { type: 'number | boolean', optional: true },
+  // dist.cc: integers in a range, timeouts in ms
+  rangeArg: { type: 'number', optional: false },
+  timeoutArg: { type: 'number', optional: false },
   OS: { type: 'number | boolean', optional: true },
   reductionArg: { type: "'mean' | 'sum' | 'none'", optional: true },
   roundingArg: { type: "'trunc' | 'floor'", optional: true },

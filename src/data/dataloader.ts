@@ -154,6 +154,11 @@ export class DataLoader<T = Feature, B = Batch> implements Iterable<B> {
     this.opts = opts;
   }
 
+  /** The rows this loader reads (Accelerator.prepare builds a sharded copy from them). */
+  get dataset(): RowSource<T> { return this.source; }
+  /** The constructor's options, as given. */
+  get options(): Readonly<DataLoaderOptions<T, B>> { return this.opts; }
+
   /** Rows in the dataset. */
   get numRows(): number {
     return this.source.numRows ?? this.source.length ?? NaN;

@@ -29,9 +29,11 @@ struct Table {
     if (it == items.end()) throw ArgError(std::string(what) + " " + std::to_string(id) + " does not exist (destroyed?)");
     return it->second;
   }
-  bool erase(int64_t id) {
+  // Destroying an id that does not exist is an error (TS destroys each object once).
+  bool erase(int64_t id, const char* what) {
     std::lock_guard<std::mutex> g(mu);
-    return items.erase(id) > 0;
+    if (items.erase(id) == 0) throw ArgError(std::string(what) + " " + std::to_string(id) + " does not exist (destroyed twice?)");
+    return true;
   }
 };
 Table<c10::intrusive_ptr<c10d::Store>> stores;
@@ -45,7 +47,18 @@ c10d::ReduceOp reduceOp(const std::string& op) {
   if (op == "max") return c10d::ReduceOp::MAX;
   throw ArgError("reduce op must be 'sum', 'avg', 'product', 'min' or 'max', got '" + op + "'");
 }
-std::chrono::milliseconds ms(double v) { return std::chrono::milliseconds(static_cast<int64_t>(v)); }
+// A timeout argument: whole milliseconds, 1 ms .. 7 days (a longer wait is a mistake, and an
+// unbounded one would hang the caller forever on a rendezvous nobody serves).
+std::chrono::milliseconds timeoutArg(const Info& info, size_t i) {
+  const int64_t v = I(info, i);
+  if (v < 1 || v > 7LL * 24 * 3600 * 1000) throw ArgError("argument " + std::to_string(i) + ": timeout must be 1 ms .. 7 days, got " + std::to_string(v) + " ms");
+  return std::chrono::milliseconds(v);
+}
+int64_t rangeArg(const Info& info, size_t i, int64_t lo, int64_t hi, const char* what) {
+  const int64_t v = I(info, i);
+  if (v < lo || v > hi) throw ArgError("argument " + std::to_string(i) + ": " + what + " must be " + std::to_string(lo) + ".." + std::to_string(hi) + ", got " + std::to_string(v));
+  return v;
+}
 }  // namespace
 
 // distStoreCreate(host, port, isServer, worldSize, timeoutMs) -> store id.  The server (rank 0)
@@ -53,14 +66,13 @@ std::chrono::milliseconds ms(double v) { return std::chrono::milliseconds(static
 // returns once worldSize ranks have connected (torch's _create_c10d_store).
 TK_OP(distStoreCreate) {
   std::string host = STR(info, 0);
-  int64_t port = I(info, 1);
-  if (port < 0 || port > 65535) throw ArgError("port must be 0..65535, got " + std::to_string(port));
+  const int64_t port = rangeArg(info, 1, 0, 65535, "port");
   c10d::TCPStoreOptions o;
   o.port = static_cast<uint16_t>(port);
   o.isServer = B(info, 2);
-  o.numWorkers = static_cast<size_t>(I(info, 3));
+  o.numWorkers = static_cast<size_t>(rangeArg(info, 3, 1, 1 << 20, "world size"));
   o.waitWorkers = true;
-  o.timeout = ms(D(info, 4));
+  o.timeout = timeoutArg(info, 4);
   auto store = c10::make_intrusive<c10d::TCPStore>(host, o);
   return Napi::Number::New(info.Env(), static_cast<double>(stores.put(store)));
 }
@@ -76,7 +88,7 @@ TK_OP(distStoreGet) {
   return Napi::String::New(info.Env(), std::string(v.begin(), v.end()));
 }
 TK_OP(distStoreAdd) { return Napi::Number::New(info.Env(), static_cast<double>(stores.get(I(info, 0), "store")->add(STR(info, 1), I(info, 2)))); }
-TK_OP(distStoreDestroy) { return Napi::Boolean::New(info.Env(), stores.erase(I(info, 0))); }
+TK_OP(distStoreDestroy) { return Napi::Boolean::New(info.Env(), stores.erase(I(info, 0), "store")); }
 
 // distGroupCreate(storeId, prefix, rank, size, timeoutMs, hostname ('' = this host), threads)
 // -> group id.  Gloo exchanges its transport addresses through the store under `prefix`
@@ -84,11 +96,15 @@ TK_OP(distStoreDestroy) { return Napi::Boolean::New(info.Env(), stores.erase(I(i
 TK_OP(distGroupCreate) {
   auto base = stores.get(I(info, 0), "store");
   auto store = c10::make_intrusive<c10d::PrefixStore>(STR(info, 1), base);
-  const int rank = static_cast<int>(I(info, 2)), size = static_cast<int>(I(info, 3));
-  auto pg = compat::makeGlooGroup(store, rank, size, ms(D(info, 4)), STR(info, 5), static_cast<int>(I(info, 6)));
+  const int size = static_cast<int>(rangeArg(info, 3, 1, 1 << 20, "world size"));
+  const int rank = static_cast<int>(rangeArg(info, 2, 0, size - 1, "rank"));
+  const auto timeout = timeoutArg(info, 4);
+  const std::string host = STR(info, 5);
+  const int threads = static_cast<int>(rangeArg(info, 6, 1, 64, "Gloo threads"));
+  auto pg = compat::makeGlooGroup(store, rank, size, timeout, host, threads);
   return Napi::Number::New(info.Env(), static_cast<double>(groups.put(pg)));
 }
-TK_OP(distGroupDestroy) { return Napi::Boolean::New(info.Env(), groups.erase(I(info, 0))); }
+TK_OP(distGroupDestroy) { return Napi::Boolean::New(info.Env(), groups.erase(I(info, 0), "process group")); }
 
 // distAllReduce(group, tensors[], op): in place on every tensor, blocking until done.  'avg'
 // divides the sum by the group size (Gloo has no AVG op).
@@ -110,7 +126,7 @@ TK_OP(distBroadcast) {
   auto& pg = groups.get(I(info, 0), "process group");
   auto ts = TL(info, 1);
   c10d::BroadcastOptions o;
-  o.rootRank = static_cast<int64_t>(I(info, 2));
+  o.rootRank = rangeArg(info, 2, 0, pg->getSize() - 1, "source rank");
   o.rootTensor = 0;
   pg->broadcast(ts, o)->wait();
   UNDEF;
@@ -120,7 +136,8 @@ TK_OP(distBroadcast) {
 TK_OP(distBroadcastCoalesced) {
   auto pg = groups.get(I(info, 0), "process group");
   auto ts = TL(info, 1);
-  c10d::broadcast_coalesced(pg, ts, static_cast<size_t>(I(info, 2)), static_cast<int>(I(info, 3)));
+  const auto bytes = static_cast<size_t>(rangeArg(info, 2, 1, int64_t(1) << 40, "buffer bytes"));
+  c10d::broadcast_coalesced(pg, ts, bytes, static_cast<int>(rangeArg(info, 3, 0, pg->getSize() - 1, "source rank")));
   UNDEF;
 }
 // distAllGather(group, outputs[] (one per rank, shaped as input), input): outputs[r] <- rank r's input.
@@ -150,10 +167,14 @@ TK_OP(distReducerCreate) {
   auto namesArr = info[2].As<Napi::Array>();
   std::unordered_map<size_t, std::string> names;
   for (uint32_t i = 0; i < namesArr.Length(); ++i) names[i] = Napi::Value(namesArr[i]).ToString().Utf8Value();
-  const int64_t cap = I(info, 3), firstCap = I(info, 4);
+  const int64_t cap = rangeArg(info, 3, 1, int64_t(1) << 40, "bucket bytes"), firstCap = rangeArg(info, 4, 1, int64_t(1) << 40, "first bucket bytes");
   const bool findUnused = B(info, 5), asView = B(info, 6);
+  if (params.empty()) throw ArgError("distReducerCreate: no parameters");
+  if (names.size() != params.size()) throw ArgError("distReducerCreate: " + std::to_string(names.size()) + " names for " + std::to_string(params.size()) + " parameters");
+  // the reducer hooks each parameter's gradient accumulator: only floating leaves that require grad have one
   for (auto& p : params)
-    if (!p.requires_grad()) throw ArgError("distReducerCreate: every parameter must require grad (pass only trainable ones)");
+    if (!p.requires_grad() || !p.is_leaf() || !p.is_floating_point())
+      throw ArgError("distReducerCreate: every parameter must be a floating-point leaf tensor that requires grad (pass only trainable ones)");
   std::vector<size_t> limits = findUnused ? std::vector<size_t>{static_cast<size_t>(firstCap), static_cast<size_t>(cap)}
                                           : std::vector<size_t>{std::numeric_limits<size_t>::max()};
   auto [buckets, perLimits] = c10d::compute_bucket_assignment_by_size(params, limits, std::vector<bool>(params.size(), false));
@@ -176,4 +197,4 @@ TK_OP(distReducerPrepareBackward) {
   r->prepare_for_backward(TL(info, 1));
   UNDEF;
 }
-TK_OP(distReducerDestroy) { return Napi::Boolean::New(info.Env(), reducers.erase(I(info, 0))); }
+TK_OP(distReducerDestroy) { return Napi::Boolean::New(info.Env(), reducers.erase(I(info, 0), "reducer")); }
