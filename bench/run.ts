@@ -19,6 +19,8 @@ const benches: [string, string[]][] = [
   ['Greedy generation vs transformers generate() (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON, see the file)', ['bench/generate.ts', ...(quick ? ['--quick'] : [])]],
   ['SFT packing (bfd, padding-free) vs padding, tunekit and TRL SFTTrainer (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON)', ['bench/sft-packing.ts', ...(quick ? ['--quick'] : [])]],
   ['LoRA SFT: tunekit SFTTrainer vs TRL SFTTrainer + peft (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON)', ['bench/sft-lora.ts', ...(quick ? ['--quick'] : [])]],
+  ['Data-parallel training, 1 vs 2 processes: tunekit DDP vs PyTorch DDP (same libtorch: set TUNEKIT_NATIVE and HF_PYTHON)', ['bench/distributed.ts', ...(quick ? ['--rounds', '1', '--steps', '3'] : [])]],
+  ['OpenAI-compatible server: requests/s and latency under 16 concurrent clients', ['bench/serve.ts', ...(quick ? ['--requests', '24'] : [])]],
 ];
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 console.log(`## ${new Date().toISOString().slice(0, 10)} — ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);
