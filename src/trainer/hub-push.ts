@@ -177,6 +177,11 @@ export async function pushToHub(t: Trainer, hub: HubPushState, opts: PushToHubOp
   for (const k of Object.keys(opts))
     if (!PUSH_OPTION_NAMES.includes(k)) throw new TypeError(`Trainer.pushToHub: unknown option '${k}' (known: ${PUSH_OPTION_NAMES.join(', ')})`);
   const a = t.args;
+  // several processes: only the main one pushes (HF returns None on the others); nothing to commit here
+  if (!a.should_save) {
+    const none: CommitInfo = { commitOid: '', commitUrl: '' };
+    return opts.blocking === false ? { future: Promise.resolve(none) } : none;
+  }
   onPushBegin(t);
   const { commit_message, commitMessage, blocking = true, token: tokenOpt, revision, model_name, ...card } = opts;
   const message = commit_message !== undefined ? commit_message : commitMessage !== undefined ? commitMessage : 'End of training';

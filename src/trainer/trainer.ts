@@ -164,7 +164,8 @@ export class Trainer {
     });
     this.control = this.callbackHandler.call('onInitEnd', a, this.state, this.control);
     // HF init_hf_repo: the repo is created now; a failure (no write token, ...) is thrown by train() / pushToHub()
-    if (a.push_to_hub) this.#hub.start(a);
+    // (the main process only, as HF's init_hf_repo)
+    if (a.push_to_hub && a.should_save) this.#hub.start(a);
     memory.stop('init');
   }
 
@@ -181,7 +182,7 @@ export class Trainer {
    */
   async train(opts: { resumeFromCheckpoint?: string | boolean | null } = {}): Promise<loop.TrainOutput> {
     // push_to_hub: the repo must exist before the first save pushes (HF raised in __init__)
-    if (this.args.push_to_hub) await this.#hub.ready(this.args);
+    if (this.args.push_to_hub && this.args.should_save) await this.#hub.ready(this.args);
     try {
       return await loop.train(this.#ctx, opts);
     } finally {
