@@ -29,14 +29,20 @@ export function localProcessIndex(): number { return getLocalRank(); }
 export function wrapModel(ctx: TrainerContext): DistributedDataParallel | null {
   const a = ctx.trainer.args;
   if (getWorldSize() === 1) return null;
-  if (a.gradient_checkpointing)
-    throw new Error('gradient_checkpointing with several processes is not supported yet: tunekit recomputes checkpointed layers after the native backward, ' +
-      "where DDP's reducer has already synchronized the gradients");
   return new DistributedDataParallel(ctx.trainer.model as never, {
     find_unused_parameters: a.ddp_find_unused_parameters ?? false,
     bucket_cap_mb: a.ddp_bucket_cap_mb ?? 25,
     broadcast_buffers: a.ddp_broadcast_buffers ?? true,
+    // tunekit's gradient checkpointing backpropagates the checkpointed layers after the native
+    // backward, where the reducer's hooks would already have synchronized: average afterwards
+    delay_all_reduce: a.gradient_checkpointing,
   });
+}
+
+/** After a micro-batch's whole backward: the delayed all-reduce, on the update's last micro-batch. */
+export function afterBackward(ctx: TrainerContext): void {
+  const ddp = ctx.run.ddp;
+  if (ddp && ddp.delaysAllReduce && ctx.run.ddpSync) ddp.allReduceGradients();
 }
 
 /** One training forward under DDP: synchronized on the update's last micro-batch, no_sync before it. */

@@ -7,7 +7,7 @@ import type { Batch } from '../data/collators/index.js';
 import { callForward, type ModelOutput } from './model.js';
 import type { TrainerContext } from './context.js';
 import { underAutocast } from './precision.js';
-import { ddpForward } from './distributed.js';
+import { afterBackward, ddpForward } from './distributed.js';
 
 /** See Trainer.computeLoss. */
 export function computeLoss(ctx: TrainerContext, inputs: Batch, numItemsInBatch: Tensor | null | undefined): { loss: Tensor; outputs: ModelOutput } {
@@ -55,6 +55,7 @@ export function trainingStep(ctx: TrainerContext, inputs: Batch, numItemsInBatch
   // Checkpointed layers are recomputed and backpropagated after the native backward (see
   // models/utils/gradient-checkpointing.ts); a no-op without checkpointing.
   (t.model as { finishCheckpointedBackward?: () => void }).finishCheckpointedBackward?.();
+  afterBackward(ctx);
   return loss.detach();
 }
 

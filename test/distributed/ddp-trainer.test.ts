@@ -15,14 +15,14 @@ const script = new URL('./fixtures/bert-ddp.ts', import.meta.url).pathname;
 type Result = { worldSize: number; log_history: Record<string, number>[]; sums: Record<string, [number, number]>; eval: Record<string, number>; predictions: number[]; pred_shape: number[]; label_ids: number[] };
 const read = (dir: string, rank = 0): Result => JSON.parse(readFileSync(join(dir, `result-rank${rank}.json`), 'utf8')) as Result;
 
-function single(dir: string, bs: number, gas: number, steps: number): Result {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script, dir, String(bs), String(gas), String(steps)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+function single(dir: string, bs: number, gas: number, steps: number, env: NodeJS.ProcessEnv = {}): Result {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, dir, String(bs), String(gas), String(steps)], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', ...env } });
   assert.equal(r.status, 0, r.stderr);
   return read(dir);
 }
-async function twoRanks(dir: string, bs: number, gas: number, steps: number, extra: string[] = []): Promise<Result[]> {
+async function twoRanks(dir: string, bs: number, gas: number, steps: number, env: NodeJS.ProcessEnv = {}): Promise<Result[]> {
   const lines: string[] = [];
-  const res = await launch({ nproc_per_node: 2, master_port: 0, script, args: [dir, String(bs), String(gas), String(steps), ...extra], log: (l) => lines.push(l) });
+  const res = await launch({ nproc_per_node: 2, master_port: 0, script, args: [dir, String(bs), String(gas), String(steps)], env, log: (l) => lines.push(l) });
   assert.ok(res.ok, lines.join('\n'));
   return [read(dir, 0), read(dir, 1)];
 }
@@ -75,6 +75,11 @@ test('2 processes x batch 4 reproduce 1 process x batch 8 (BERT classifier, Trai
 test('with gradient accumulation: 2 x batch 2 x 2 micro-batches = 1 x batch 4 x 2 (no_sync on the first)', { timeout: 240_000 }, async () => {
   const d1 = mkdtempSync(join(tmpdir(), 'tk-ddp3-')), d2 = mkdtempSync(join(tmpdir(), 'tk-ddp4-'));
   compare(single(d1, 4, 2, 20), await twoRanks(d2, 2, 2, 20));
+});
+
+test('with gradient checkpointing: the gradients are averaged after the recomputed backward (delayed all-reduce)', { timeout: 240_000 }, async () => {
+  const d1 = mkdtempSync(join(tmpdir(), 'tk-ddp5-')), d2 = mkdtempSync(join(tmpdir(), 'tk-ddp6-'));
+  compare(single(d1, 4, 2, 20, { TK_GC: '1' }), await twoRanks(d2, 2, 2, 20, { TK_GC: '1' }));
 });
 
 test('two "nodes" on loopback (two launcher invocations, --nnodes 2) train together: the same run as one process x batch 8', { timeout: 240_000 }, async () => {
