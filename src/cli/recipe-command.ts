@@ -28,7 +28,8 @@ export function recipeCommand(kind: RecipeKind, summary: string, help: string): 
       const { buildTrainer } = await import('./build/trainer.js');
       const { trainAndSave } = await import('./run.js');
       const built = await buildTrainer(recipe, { train: true, eval: false });
-      console.log(`tunekit ${kind}: ${built.summary}`);
+      // under `tunekit launch`, the main process speaks for every rank
+      if (recipe.args.should_save) console.log(`tunekit ${kind}: ${built.summary}`);
       await trainAndSave(recipe, built.trainer, built.hasEval);
       return EXIT.OK;
     },

@@ -32,7 +32,8 @@ export function savedRecipe(r: Recipe): Record<string, unknown> {
 }
 
 /** HF's save_metrics: `<split>_results.json`, merged into all_results.json. */
-async function saveMetrics(dir: string, split: string, metrics: Record<string, number>, all: Record<string, number>): Promise<void> {
+async function saveMetrics(dir: string, split: string, metrics: Record<string, number>, all: Record<string, number>, write = true): Promise<void> {
+  if (!write) return;
   await writeFile(join(dir, `${split}_results.json`), JSON.stringify(metrics, null, 4) + '\n');
   Object.assign(all, metrics);
   await writeFile(join(dir, 'all_results.json'), JSON.stringify(all, null, 4) + '\n');
@@ -46,21 +47,27 @@ export function formatMetrics(m: Record<string, number>): string {
 /** Trains, evaluates (when there is an eval split), saves; prints a summary; resolves to the exit code. */
 export async function trainAndSave(r: Recipe, trainer: Trainer, hasEval: boolean, log: (s: string) => void = console.log): Promise<number> {
   const dir = r.args.output_dir;
-  await mkdir(dir, { recursive: true });
-  const effective = savedRecipe(r);
-  await writeFile(join(dir, RECIPE_NAME), `# tunekit ${r.kind} recipe of this run (${r.source.file}, command-line overrides applied)\n${stringify(effective)}`);
+  // under `tunekit launch` every rank runs this; only the main process writes files (HF should_save)
+  // and prints (the others are quiet: their numbers are the main process's)
+  const main = r.args.should_save;
+  if (!main) log = () => {};
+  if (main) {
+    await mkdir(dir, { recursive: true });
+    const effective = savedRecipe(r);
+    await writeFile(join(dir, RECIPE_NAME), `# tunekit ${r.kind} recipe of this run (${r.source.file}, command-line overrides applied)\n${stringify(effective)}`);
+  }
   const t0 = performance.now();
   const out = await trainer.train({ resumeFromCheckpoint: r.args.resume_from_checkpoint ?? undefined });
   const all: Record<string, number> = {};
   await trainer.saveModel();
   await trainer.saveState();
-  await saveMetrics(dir, 'train', out.metrics, all);
+  await saveMetrics(dir, 'train', out.metrics, all, main);
   const losses = trainer.state.log_history.filter((h) => typeof h.loss === 'number').map((h) => h.loss as number);
   log(`trained ${out.global_step} steps in ${((performance.now() - t0) / 1000).toFixed(1)} s: ` +
     (losses.length ? `loss ${losses[0]!.toFixed(4)} -> ${losses.at(-1)!.toFixed(4)}` : `training loss ${out.training_loss.toFixed(4)}`));
   if (hasEval) {
     const m = trainer.evaluate();
-    await saveMetrics(dir, 'eval', m, all);
+    await saveMetrics(dir, 'eval', m, all, main);
     log(`eval: ${formatMetrics(m)}`);
   }
   log(`saved ${r.lora ? 'the LoRA adapter' : 'the model'} and tokenizer to ${dir}`);
