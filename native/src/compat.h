@@ -285,6 +285,14 @@ inline c10::intrusive_ptr<c10d::ProcessGroup> makeGlooGroup(const c10::intrusive
   return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank, size, opts);
 #endif
 }
+// NCCL (CUDA builds of 2.x whose headers compile: see native/src/nccl/dist_nccl.cc and CMakeLists.txt).
+#ifdef TUNEKIT_WITH_NCCL
+c10::intrusive_ptr<c10d::ProcessGroup> makeNcclGroup(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size,
+                                                     std::chrono::milliseconds timeout, const std::string& hostname, int threads);
+inline bool hasNccl() { return true; }
+#else
+inline bool hasNccl() { return false; }
+#endif
 // The DDP gradient reducer (torch.nn.parallel.DistributedDataParallel's C++ half).  1.13 takes
 // per-bucket size limits next to the bucket indices; 2.x dropped them and added flags that
 // tunekit leaves at DDP's defaults.

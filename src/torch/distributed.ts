@@ -13,6 +13,9 @@ export type Backend = 'gloo' | 'nccl';
 /** torch.distributed.ReduceOp, lower-case; 'avg' is sum / world size (Gloo has no AVG). */
 export type ReduceOp = 'sum' | 'avg' | 'product' | 'min' | 'max';
 
+/** Whether this build has the NCCL backend (a CUDA libtorch 2.x with NCCL's headers at build time). */
+export function hasNccl(): boolean { return N.distHasNccl(); }
+
 /** torch's default process-group timeout (30 minutes), as HF's ddp_timeout (1800 s). */
 export const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
 
@@ -58,13 +61,15 @@ export class ProcessGroup {
   private id: number;
   constructor(store: TCPStore, rank: number, size: number, opts: { backend?: Backend; timeoutMs?: number; prefix?: string; hostname?: string; threads?: number } = {}) {
     const backend = opts.backend ?? 'gloo';
-    if (backend !== 'gloo') throw new TorchError(`ProcessGroup: backend '${backend}' is not available in this build (libtorch ${N.torchVersion()} CPU): use 'gloo'`, 'ProcessGroup');
+    if (backend !== 'gloo' && backend !== 'nccl') throw new TorchError(`ProcessGroup: backend must be 'gloo' or 'nccl', got '${String(backend)}'`, 'ProcessGroup');
+    if (backend === 'nccl' && !hasNccl())
+      throw new TorchError(`ProcessGroup: backend 'nccl' is not in this build (libtorch ${N.torchVersion()}; it needs a CUDA libtorch 2.x with NCCL's headers when the addon is built): use 'gloo'`, 'ProcessGroup');
     if (!Number.isInteger(size) || size < 1) throw new TorchError(`ProcessGroup: world size must be a positive integer, got ${size}`, 'ProcessGroup');
     if (!Number.isInteger(rank) || rank < 0 || rank >= size) throw new TorchError(`ProcessGroup: rank ${rank} is outside 0..${size - 1} (WORLD_SIZE=${size})`, 'ProcessGroup');
     this.rank = rank;
     this.size = size;
     this.backend = backend;
-    this.id = N.distGroupCreate(store._id, opts.prefix ?? '0/', rank, size, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.hostname ?? '', opts.threads ?? 2);
+    this.id = N.distGroupCreate(store._id, opts.prefix ?? '0/', rank, size, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, opts.hostname ?? '', opts.threads ?? 2, backend);
   }
   /** In place on each tensor: every rank ends with the reduction over all ranks. */
   allReduce(tensors: Tensor | Tensor[], op: ReduceOp = 'sum'): void {

@@ -143,12 +143,15 @@ export interface NativeOps {
   distStoreGet(a0: number, a1: string): string;
   distStoreAdd(a0: number, a1: string, a2: number): number;
   distStoreDestroy(a0: number): boolean;
+  /** distHasNccl() -> whether this build has the NCCL backend (CUDA libtorch 2.x with NCCL's headers). */
+  distHasNccl(): boolean;
   /**
-   * distGroupCreate(storeId, prefix, rank, size, timeoutMs, hostname ('' = this host), threads)
-   * -> group id.  Gloo exchanges its transport addresses through the store under `prefix`
-   * (torch names the default group's keys "0/").  Blocks until every rank has joined.
+   * distGroupCreate(storeId, prefix, rank, size, timeoutMs, hostname ('' = this host), threads
+   * [, backend 'gloo' | 'nccl']) -> group id.  The backends exchange their addresses through the
+   * store under `prefix` (torch names the default group's keys "0/").  Blocks until every rank has
+   * joined.  'nccl' also registers Gloo for CPU tensors (torch's "cpu:gloo,cuda:nccl").
    */
-  distGroupCreate(a0: number, a1: string, a2: number, a3: number, a4: number, a5: string, a6: number): number;
+  distGroupCreate(a0: number, a1: string, a2: number, a3: number, a4: number, a5: string, a6: number, a7?: string | null): number;
   distGroupDestroy(a0: number): boolean;
   /**
    * distAllReduce(group, tensors[], op): in place on every tensor, blocking until done.  'avg'
@@ -531,39 +534,39 @@ export const NATIVE_OP_NAMES = [
   'bernoulli', 'bernoulliP', 'multinomial', 'manualSeed', 'generatorNew', 'generatorSeed', 'getRngState', 'setRngState',
   'cudaIsAvailable', 'cudaDeviceCount', 'cudaBuilt', 'cudaSynchronize', 'cudaMemoryAllocated', 'cudaMemoryReserved', 'cudaEmptyCache', 'cudaMaxMemoryAllocated',
   'cudaResetPeakMemoryStats', 'setNumThreads', 'getNumThreads', 'distStoreCreate', 'distStoreSet', 'distStoreGet', 'distStoreAdd', 'distStoreDestroy',
-  'distGroupCreate', 'distGroupDestroy', 'distAllReduce', 'distBroadcast', 'distBroadcastCoalesced', 'distAllGather', 'distBarrier', 'distReducerCreate',
-  'distReducerPreForward', 'distReducerPrepareBackward', 'distReducerDestroy', 'linearCrossEntropy', 'matmul', 'mm', 'bmm', 'dot',
-  'outer', 'linear', 'addmm', 'baddbmm', 'einsum', 'embedding', 'layerNorm', 'rmsNorm',
-  'dropout', 'softmax', 'logSoftmax', 'crossEntropy', 'fusedCrossEntropy', 'nllLoss', 'mseLoss', 'l1Loss',
-  'bceWithLogits', 'oneHot', 'sdpa', 'adamwStep', 'adamwStepFused', 'sgdStep', 'clipGradNorm', 'clipGradNormTensor',
-  'ampUnscale', 'gradNorm', 'zeroGrad', 'add', 'addS', 'add_', 'addS_', 'sub',
-  'subS', 'sub_', 'subS_', 'rsubS', 'mul', 'mulS', 'mul_', 'mulS_',
-  'pow', 'powS', 'pow_', 'powS_', 'remainder', 'remainderS', 'remainder_', 'remainderS_',
-  'fmod', 'fmodS', 'fmod_', 'fmodS_', 'eq', 'eqS', 'eq_', 'eqS_',
-  'ne', 'neS', 'ne_', 'neS_', 'lt', 'ltS', 'lt_', 'ltS_',
-  'le', 'leS', 'le_', 'leS_', 'gt', 'gtS', 'gt_', 'gtS_',
-  'ge', 'geS', 'ge_', 'geS_', 'div', 'divS', 'div_', 'divS_',
-  'powScalarBase', 'maximum', 'minimum', 'atan2', 'logicalAnd', 'logicalOr', 'logicalXor', 'bitwiseAnd',
-  'bitwiseOr', 'neg', 'neg_', 'abs', 'abs_', 'exp', 'exp_', 'log',
-  'log_', 'log1p', 'log1p_', 'expm1', 'expm1_', 'log2', 'log2_', 'sqrt',
-  'sqrt_', 'rsqrt', 'rsqrt_', 'sin', 'sin_', 'cos', 'cos_', 'tanh',
-  'tanh_', 'sigmoid', 'sigmoid_', 'relu', 'relu_', 'sign', 'floor', 'floor_',
-  'ceil', 'ceil_', 'round', 'round_', 'trunc', 'trunc_', 'reciprocal', 'reciprocal_',
-  'square', 'square_', 'erf', 'erf_', 'silu', 'silu_', 'logicalNot', 'isnan',
-  'isinf', 'isfinite', 'nanToNum', 'gelu', 'softplus', 'leakyRelu', 'elu', 'hardtanh',
-  'logsigmoid', 'clamp', 'clamp_', 'clampT', 'where', 'whereTS', 'whereST', 'whereSS',
-  'lerp', 'lerpS', 'addcmul', 'addcdiv', 'addcmul_', 'addcdiv_', 'allclose', 'equal',
-  'sum', 'mean', 'prod', 'max', 'min', 'maxDim', 'minDim', 'amax',
-  'amin', 'argmax', 'argmin', 'var', 'std', 'logsumexp', 'norm', 'all',
-  'any', 'cumsum', 'cumprod', 'countNonzero', 'topk', 'sort', 'argsort', 'view',
-  'reshape', 'flatten', 'unflatten', 'unsqueeze', 'squeeze', 'permute', 'transpose', 'expand',
-  'repeat', 'repeatInterleave', 'cat', 'stack', 'split', 'chunk', 'unbind', 'narrow',
-  'select', 'slice', 'indexSelect', 'index', 'gather', 'scatter', 'scatterS', 'scatterAdd',
-  'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_', 'maskedSelect', 'nonzero', 'triu', 'tril',
-  'flip', 'roll', 'pad', 'shape', 'strides', 'dim', 'numel', 'size',
-  'dtype', 'device', 'isContiguous', 'storageOffset', 'sameStorage', 'toBuffer', 'dataView', 'item',
-  'to', 'clone', 'detach', 'contiguous', 'alias', 'copy_', 'fill_', 'zero_',
-  'setData',
+  'distHasNccl', 'distGroupCreate', 'distGroupDestroy', 'distAllReduce', 'distBroadcast', 'distBroadcastCoalesced', 'distAllGather', 'distBarrier',
+  'distReducerCreate', 'distReducerPreForward', 'distReducerPrepareBackward', 'distReducerDestroy', 'linearCrossEntropy', 'matmul', 'mm', 'bmm',
+  'dot', 'outer', 'linear', 'addmm', 'baddbmm', 'einsum', 'embedding', 'layerNorm',
+  'rmsNorm', 'dropout', 'softmax', 'logSoftmax', 'crossEntropy', 'fusedCrossEntropy', 'nllLoss', 'mseLoss',
+  'l1Loss', 'bceWithLogits', 'oneHot', 'sdpa', 'adamwStep', 'adamwStepFused', 'sgdStep', 'clipGradNorm',
+  'clipGradNormTensor', 'ampUnscale', 'gradNorm', 'zeroGrad', 'add', 'addS', 'add_', 'addS_',
+  'sub', 'subS', 'sub_', 'subS_', 'rsubS', 'mul', 'mulS', 'mul_',
+  'mulS_', 'pow', 'powS', 'pow_', 'powS_', 'remainder', 'remainderS', 'remainder_',
+  'remainderS_', 'fmod', 'fmodS', 'fmod_', 'fmodS_', 'eq', 'eqS', 'eq_',
+  'eqS_', 'ne', 'neS', 'ne_', 'neS_', 'lt', 'ltS', 'lt_',
+  'ltS_', 'le', 'leS', 'le_', 'leS_', 'gt', 'gtS', 'gt_',
+  'gtS_', 'ge', 'geS', 'ge_', 'geS_', 'div', 'divS', 'div_',
+  'divS_', 'powScalarBase', 'maximum', 'minimum', 'atan2', 'logicalAnd', 'logicalOr', 'logicalXor',
+  'bitwiseAnd', 'bitwiseOr', 'neg', 'neg_', 'abs', 'abs_', 'exp', 'exp_',
+  'log', 'log_', 'log1p', 'log1p_', 'expm1', 'expm1_', 'log2', 'log2_',
+  'sqrt', 'sqrt_', 'rsqrt', 'rsqrt_', 'sin', 'sin_', 'cos', 'cos_',
+  'tanh', 'tanh_', 'sigmoid', 'sigmoid_', 'relu', 'relu_', 'sign', 'floor',
+  'floor_', 'ceil', 'ceil_', 'round', 'round_', 'trunc', 'trunc_', 'reciprocal',
+  'reciprocal_', 'square', 'square_', 'erf', 'erf_', 'silu', 'silu_', 'logicalNot',
+  'isnan', 'isinf', 'isfinite', 'nanToNum', 'gelu', 'softplus', 'leakyRelu', 'elu',
+  'hardtanh', 'logsigmoid', 'clamp', 'clamp_', 'clampT', 'where', 'whereTS', 'whereST',
+  'whereSS', 'lerp', 'lerpS', 'addcmul', 'addcdiv', 'addcmul_', 'addcdiv_', 'allclose',
+  'equal', 'sum', 'mean', 'prod', 'max', 'min', 'maxDim', 'minDim',
+  'amax', 'amin', 'argmax', 'argmin', 'var', 'std', 'logsumexp', 'norm',
+  'all', 'any', 'cumsum', 'cumprod', 'countNonzero', 'topk', 'sort', 'argsort',
+  'view', 'reshape', 'flatten', 'unflatten', 'unsqueeze', 'squeeze', 'permute', 'transpose',
+  'expand', 'repeat', 'repeatInterleave', 'cat', 'stack', 'split', 'chunk', 'unbind',
+  'narrow', 'select', 'slice', 'indexSelect', 'index', 'gather', 'scatter', 'scatterS',
+  'scatterAdd', 'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_', 'maskedSelect', 'nonzero', 'triu',
+  'tril', 'flip', 'roll', 'pad', 'shape', 'strides', 'dim', 'numel',
+  'size', 'dtype', 'device', 'isContiguous', 'storageOffset', 'sameStorage', 'toBuffer', 'dataView',
+  'item', 'to', 'clone', 'detach', 'contiguous', 'alias', 'copy_', 'fill_',
+  'zero_', 'setData',
 ] as const satisfies readonly (keyof NativeOps)[];
 // NATIVE_OP_NAMES lists every method of NativeOps (a compile error otherwise).
 const allListed: Exclude<keyof NativeOps, (typeof NATIVE_OP_NAMES)[number]> extends never ? true : false = true;

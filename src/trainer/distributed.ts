@@ -3,7 +3,7 @@
 // DistributedDataParallel for train(), gradient sync only on an update's last micro-batch
 // (accelerate's no_sync for the others), the logged loss averaged over ranks (HF _nested_gather
 // (tr_loss).mean()), and only the main process writing files (args.should_save).
-import { F, cat, emptyLike, tensor, type Tensor } from '../torch/index.js';
+import { F, c10d, cat, cuda, emptyLike, tensor, type Tensor } from '../torch/index.js';
 import { DistributedDataParallel, allGather, allReduce, barrier, getRank, getLocalRank, getWorldSize, initProcessGroup, isInitialized, readDistEnv } from '../distributed/index.js';
 import type { TrainingArguments } from './training-args.js';
 import type { TrainerContext } from './context.js';
@@ -16,7 +16,9 @@ export function setupDistributed(args: TrainingArguments): void {
   if (isInitialized()) return;
   const env = readDistEnv();
   if (env === null || env.worldSize === 1) return;
-  const backend = (args.ddp_backend ?? 'gloo') as 'gloo' | 'nccl';
+  // accelerate's default: NCCL when the run is on CUDA (and this build has it), Gloo otherwise
+  const onCuda = !args.use_cpu && cuda.isAvailable();
+  const backend = (args.ddp_backend ?? (onCuda && c10d.hasNccl() ? 'nccl' : 'gloo')) as 'gloo' | 'nccl';
   if (backend !== 'gloo' && backend !== 'nccl') throw new RangeError(`TrainingArguments: ddp_backend '${args.ddp_backend}' is not supported (use 'gloo' or 'nccl')`);
   initProcessGroup({ backend, timeout: args.ddp_timeout * 1000 });
 }

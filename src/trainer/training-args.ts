@@ -291,7 +291,11 @@ export class TrainingArguments implements TrainingArgumentsFields {
   /** HF should_save: the main process (of each node with save_on_each_node) writes checkpoints and models. */
   get should_save(): boolean { return this.save_on_each_node ? this.local_process_index === 0 : this.process_index === 0; }
   /** 'cpu' when use_cpu or no CUDA device is visible, else 'cuda' (HF picks the accelerator the same way). */
-  get device(): Device { return !this.use_cpu && cuda.isAvailable() ? 'cuda' : 'cpu'; }
+  get device(): Device {
+    if (this.use_cpu || !cuda.isAvailable()) return 'cpu';
+    // several processes on a node: one GPU each, cuda:LOCAL_RANK (HF: torch.device('cuda', local_rank))
+    return this.world_size > 1 ? (`cuda:${this.local_process_index}` as Device) : 'cuda';
+  }
 
   /** HF get_warmup_steps: warmup_steps if > 0, else ceil(warmup_ratio * numTrainingSteps). */
   getWarmupSteps(numTrainingSteps: number): number {

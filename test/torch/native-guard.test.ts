@@ -19,10 +19,11 @@ const NO_ARGS_OK = new Set([
   'getRngState', // the default generator's state
   'isLive', // false for anything that is not a live handle
   'allowTF32', // the current TF32 setting
+  'distHasNccl', // whether this build has NCCL
 ]);
 // Of those, the ones that take no arguments at all (and so ignore whatever they are given).
 const TAKES_NOTHING = new Set(['liveTensorCount', 'torchVersion', 'hasSdpa', 'flushExternalMemory', 'isGradEnabled',
-  'getNumThreads', 'cudaIsAvailable', 'cudaDeviceCount', 'cudaBuilt', 'cudaEmptyCache', 'allowTF32']);
+  'getNumThreads', 'cudaIsAvailable', 'cudaDeviceCount', 'cudaBuilt', 'cudaEmptyCache', 'allowTF32', 'distHasNccl']);
 // Bad values (see BAD in the fuzz) that an export may accept when given in every position.
 const GARBAGE_OK: Record<string, string[]> = {
   isLive: ['string', 'object', 'array', 'boolean', 'NaN', '-1', '1.5', '2^53', '1e300', '-Infinity', 'stale handle', '[-1]', '[2^62]',
@@ -55,7 +56,7 @@ test('every native export refuses bad arguments with a TorchError and never cras
   assert.deepEqual(report.failures, []);
   assert.equal(report.live, 0, 'tensors leaked by error paths');
 
-  assert.ok(NO_ARGS_OK.size <= 16, 'the no-argument allow-list must stay small');
+  assert.ok(NO_ARGS_OK.size <= 18, 'the no-argument allow-list must stay small');
   const unexpected = report.noArgsOk.filter((n) => !NO_ARGS_OK.has(n));
   assert.deepEqual(unexpected, [], 'exports that returned when called with no arguments');
   for (const [name, values] of Object.entries(report.accepted)) {

@@ -90,9 +90,13 @@ TK_OP(distStoreGet) {
 TK_OP(distStoreAdd) { return Napi::Number::New(info.Env(), static_cast<double>(stores.get(I(info, 0), "store")->add(STR(info, 1), I(info, 2)))); }
 TK_OP(distStoreDestroy) { return Napi::Boolean::New(info.Env(), stores.erase(I(info, 0), "store")); }
 
-// distGroupCreate(storeId, prefix, rank, size, timeoutMs, hostname ('' = this host), threads)
-// -> group id.  Gloo exchanges its transport addresses through the store under `prefix`
-// (torch names the default group's keys "0/").  Blocks until every rank has joined.
+// distHasNccl() -> whether this build has the NCCL backend (CUDA libtorch 2.x with NCCL's headers).
+TK_OP(distHasNccl) { return Napi::Boolean::New(info.Env(), compat::hasNccl()); }
+
+// distGroupCreate(storeId, prefix, rank, size, timeoutMs, hostname ('' = this host), threads
+// [, backend 'gloo' | 'nccl']) -> group id.  The backends exchange their addresses through the
+// store under `prefix` (torch names the default group's keys "0/").  Blocks until every rank has
+// joined.  'nccl' also registers Gloo for CPU tensors (torch's "cpu:gloo,cuda:nccl").
 TK_OP(distGroupCreate) {
   auto base = stores.get(I(info, 0), "store");
   auto store = c10::make_intrusive<c10d::PrefixStore>(STR(info, 1), base);
@@ -101,7 +105,19 @@ TK_OP(distGroupCreate) {
   const auto timeout = timeoutArg(info, 4);
   const std::string host = STR(info, 5);
   const int threads = static_cast<int>(rangeArg(info, 6, 1, 64, "Gloo threads"));
-  auto pg = compat::makeGlooGroup(store, rank, size, timeout, host, threads);
+  const std::string backend = isMissing(info, 7) ? std::string("gloo") : STR(info, 7);
+  c10::intrusive_ptr<c10d::ProcessGroup> pg;
+  if (backend == "gloo") {
+    pg = compat::makeGlooGroup(store, rank, size, timeout, host, threads);
+  } else if (backend == "nccl") {
+#ifdef TUNEKIT_WITH_NCCL
+    pg = compat::makeNcclGroup(store, rank, size, timeout, host, threads);
+#else
+    throw ArgError("argument 7: backend 'nccl' is not in this build (it needs a CUDA libtorch 2.x with NCCL's headers at build time); use 'gloo'");
+#endif
+  } else {
+    throw ArgError("argument 7: backend must be 'gloo' or 'nccl', got '" + backend + "'");
+  }
   return Napi::Number::New(info.Env(), static_cast<double>(groups.put(pg)));
 }
 TK_OP(distGroupDestroy) { return Napi::Boolean::New(info.Env(), groups.erase(I(info, 0), "process group")); }
