@@ -38,11 +38,15 @@ export function initProcessGroup(opts: InitProcessGroupOptions = {}): c10d.Proce
     nodeRank: fromEnv?.nodeRank ?? 0,
   };
   if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new RangeError(`initProcessGroup: rank ${rank} is outside 0..${worldSize - 1} (world_size ${worldSize})`);
+  const backend = opts.backend ?? 'gloo';
+  if (backend === 'nccl' && !c10d.hasNccl())
+    throw new Error("initProcessGroup: backend 'nccl' is not in this build of tunekit (it needs a CUDA libtorch 2.x with NCCL's headers when the addon is built); use 'gloo'");
+  if (backend !== 'gloo' && backend !== 'nccl') throw new RangeError(`initProcessGroup: backend must be 'gloo' or 'nccl', got '${String(backend)}'`);
   const timeoutMs = opts.timeout ?? c10d.DEFAULT_TIMEOUT_MS;
   const store = new c10d.TCPStore(env.masterAddr, env.masterPort, { isMaster: rank === 0, worldSize, timeoutMs });
   let group: c10d.ProcessGroup;
   try {
-    group = new c10d.ProcessGroup(store, rank, worldSize, { backend: opts.backend ?? 'gloo', timeoutMs, hostname: env.masterAddr === '127.0.0.1' || env.masterAddr === 'localhost' ? '127.0.0.1' : '' });
+    group = new c10d.ProcessGroup(store, rank, worldSize, { backend, timeoutMs, hostname: env.masterAddr === '127.0.0.1' || env.masterAddr === 'localhost' ? '127.0.0.1' : '' });
   } catch (e) {
     store.close();
     throw new Error(`torch.distributed: rank ${rank} could not form the group of WORLD_SIZE=${worldSize} ranks at ${env.masterAddr}:${env.masterPort} ` +

@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, launch, readDistEnv } from '../../src/distributed/index.js';
+import { freePort, initProcessGroup, isInitialized, launch, readDistEnv } from '../../src/distributed/index.js';
+import { c10d } from '../../src/torch/index.js';
 
 const script = new URL('./fixtures/bert-ddp.ts', import.meta.url).pathname;
 type Result = { log_history: Record<string, number>[]; sums: Record<string, [number, number]> };
@@ -90,4 +91,11 @@ test('a world of 3 whose third rank never comes: rank 0 and 1 fail within the ti
   // joined"); 1.13's lets everyone in and the Gloo group cannot form
   const missing = /could not form the group of WORLD_SIZE=3 ranks at 127\.0\.0\.1:\d+ within 3 s: not every rank joined|serving the rendezvous on 127\.0\.0\.1:\d+ and waiting for 3 ranks within 3 s/;
   for (const r of [r0, r1]) assert.match(r.stderr, missing);
+});
+
+test("backend 'nccl' in a build without it: a clear error before any rendezvous", () => {
+  if (c10d.hasNccl()) return; // a CUDA build with NCCL: nothing to refuse (scripts/device/nccl_check.mts covers it)
+  assert.throws(() => initProcessGroup({ backend: 'nccl', world_size: 1, rank: 0, master_port: 1 }), /backend 'nccl' is not in this build of tunekit/);
+  assert.throws(() => initProcessGroup({ backend: 'mpi' as never, world_size: 1, rank: 0 }), /backend must be 'gloo' or 'nccl', got 'mpi'/);
+  assert.equal(isInitialized(), false);
 });
