@@ -17,11 +17,7 @@ if [ -n "${DRY:-}" ]; then
   export STEPS=2 WARMUP=1 BATCH=2 SEQ=16 HIDDEN=32 LAYERS=2 HEADS=4 KV=2 FFN=64 VOCAB=500
   PY=${HF_PYTHON:-/tmp/venv-hf/bin/python}
 else
-  if ! command -v xz >/dev/null 2>&1; then
-    mkdir -p /tmp/xzshim
-    printf '#!/usr/bin/env python3\nimport lzma, shutil, sys\nfiles=[a for a in sys.argv[1:] if not a.startswith("-")]\nsrc=open(files[0],"rb") if files else sys.stdin.buffer\nshutil.copyfileobj(lzma.open(src), sys.stdout.buffer, 1<<20)\n' > /tmp/xzshim/xz
-    chmod +x /tmp/xzshim/xz; export PATH=/tmp/xzshim:$PATH
-  fi
+  source scripts/device/xz-shim.sh
   source .device/boot.sh
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   PY=python3

@@ -8,11 +8,7 @@ set -u
 T0=$(date +%s)
 OUT=${OUT:-/tmp/gpu-out14}; mkdir -p "$OUT"
 exec > >(tee -a "$OUT/run.log") 2>&1
-if ! command -v xz >/dev/null 2>&1; then
-  mkdir -p /tmp/xzshim
-  printf '#!/usr/bin/env python3\nimport lzma, shutil, sys\nfiles=[a for a in sys.argv[1:] if not a.startswith("-")]\nsrc=open(files[0],"rb") if files else sys.stdin.buffer\nshutil.copyfileobj(lzma.open(src), sys.stdout.buffer, 1<<20)\n' > /tmp/xzshim/xz
-  chmod +x /tmp/xzshim/xz; export PATH=/tmp/xzshim:$PATH
-fi
+source scripts/device/xz-shim.sh
 source .device/boot.sh
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 export CMAKE_BUILD_PARALLEL_LEVEL=$(nproc)

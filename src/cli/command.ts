@@ -30,3 +30,11 @@ export interface Command {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/** Resolves with the signal when the process gets SIGINT or SIGTERM (long-running commands: serve, dashboard). */
+export function untilStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+}

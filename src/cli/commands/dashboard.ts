@@ -3,7 +3,7 @@
 // (report_to: ['dashboard']).  Plain Node I/O, libtorch never loads.  Runs until SIGINT / SIGTERM,
 // then closes and exits 130 (EXIT.INTERRUPTED), as `tunekit serve` does.
 import { existsSync, statSync } from 'node:fs';
-import { EXIT, UsageError, type Command } from '../command.js';
+import { EXIT, UsageError, untilStopSignal, type Command } from '../command.js';
 import { expectPositionals, flagsHelp, parseArgs, type FlagSpecs } from '../argv.js';
 
 const FLAGS: FlagSpecs = {
@@ -67,10 +67,7 @@ const dashboard: Command = {
     }
     const n = (await listRuns(dir, maxDepth)).length;
     console.log(`tunekit dashboard: ${n} run${n === 1 ? '' : 's'} under ${dir}, at ${d.url} (Ctrl-C stops)`);
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
+    const signal = await untilStopSignal();
     console.log(`tunekit dashboard: ${signal}, closing`);
     await d.close();
     return EXIT.INTERRUPTED;

@@ -3,7 +3,7 @@
 // serve's names where they have one (--host, --port, --served-model-name, --chat-template,
 // --max-tokens ...). Runs until SIGINT / SIGTERM, then closes and exits 130 (EXIT.INTERRUPTED).
 import { existsSync } from 'node:fs';
-import { EXIT, UsageError, type Command } from '../command.js';
+import { EXIT, UsageError, untilStopSignal, type Command } from '../command.js';
 import { flagsHelp, parseArgs, expectPositionals, type FlagSpecs } from '../argv.js';
 
 const FLAGS: FlagSpecs = {
@@ -111,10 +111,7 @@ const serve: Command = {
       maxBatchSize, batchWaitMs, maxQueue, maxTokens, maxPromptTokens: maxPromptTokens ?? null, requestTimeout: timeout,
     });
     console.log(`tunekit serve: ${name}${adapter ? ` + adapter ${adapter}` : ''} on ${device}, OpenAI API at ${server.url}/v1 (Ctrl-C stops)`);
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    });
+    const signal = await untilStopSignal();
     console.log(`tunekit serve: ${signal}, closing`);
     await server.close();
     return EXIT.INTERRUPTED;
