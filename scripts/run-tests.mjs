@@ -2,7 +2,7 @@
 // Runs every test/**/*.test.ts with node's built-in test runner (through tsx).
 // Extra arguments are passed on: `npm test -- --test-name-pattern=adamw`, or file filters:
 // `npm test -- test/torch/ops.test.ts`.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -24,6 +24,14 @@ const reporter = process.env.CI ? ['--test-reporter=spec'] : [];
 // OpenBLAS picks kernels by CPU (AVX-512 ones round differently from AVX2 ones); the references
 // were computed with the AVX2 (Haswell) kernels, so x86 machines with AVX2 use those here too.
 const env = { ...process.env };
+// The python that checks tunekit's files with the Python stack itself (TensorBoard's event reader):
+// HF_PYTHON if set, else the venv of scripts/torch2-venv.sh (CI's, or its default one, which
+// scripts/quickstart.sh makes).
+if (!env.HF_PYTHON) {
+  const tmp = env.TMPDIR || '/tmp';
+  const found = [`${tmp}/tunekit-ci-torch2/bin/python`, `${tmp}/tunekit-torch2-venv/bin/python`].find((p) => existsSync(p));
+  if (found) env.HF_PYTHON = found;
+}
 if (process.arch === 'x64' && !env.OPENBLAS_CORETYPE && /\bavx2\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) env.OPENBLAS_CORETYPE = 'Haswell';
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--test', ...reporter, ...flags, ...files], { cwd: root, stdio: 'inherit', env });
 process.exit(r.status ?? 1);
