@@ -15,7 +15,7 @@ import type { GenerationConfig } from './configuration.js';
 interface EncoderOutputLike { last_hidden_state: Tensor }
 /** An encoder-decoder LM as generate() calls it (T5ForConditionalGeneration). */
 export interface Seq2SeqGenerationModel {
-  getEncoder(): { forward(inputs: { input_ids?: Tensor | null; attention_mask?: Tensor | null }): EncoderOutputLike };
+  getEncoder(): { forward(inputs: { input_ids?: Tensor | null; attention_mask?: Tensor | null; unpad?: boolean }): EncoderOutputLike; acceptsUnpad?: boolean };
   forward(inputs: {
     encoder_outputs: EncoderOutputLike & { decoder_rows_per_source?: number }; attention_mask: Tensor; decoder_input_ids: Tensor;
     past_key_values?: EncoderDecoderCache | null; use_cache: boolean;
@@ -92,7 +92,9 @@ export class EncoderState {
     [this.hidden, this.mask] = tidy(() => {
       const ids = i64(prompt.inputIds.flat(), [b, ts]).to(device); // (B, Ts)
       const mask = i64(prompt.mask.flat(), [b, ts]).to(device); // (B, Ts)
-      const out = model.getEncoder().forward({ input_ids: ids, attention_mask: mask });
+      // an encoder that can skip its padding does (T5Stack unpad): the cross-attention masks those positions
+      const encoder = model.getEncoder();
+      const out = encoder.forward({ input_ids: ids, attention_mask: mask, ...(encoder.acceptsUnpad === true ? { unpad: true } : {}) });
       const h = out?.last_hidden_state;
       if (!h || h.ndim !== 3) throw new TypeError(`${who}: the encoder returned no (B, Ts, d_model) last_hidden_state`);
       if (e === 1 || sharesEncoderRows(model)) return [keep(h), keep(mask)] as const;

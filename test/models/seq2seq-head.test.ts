@@ -60,6 +60,9 @@ test("T5 lossType 'chunked_nll': the same loss and gradients as the logits path,
     for (const p of model.parameters()) p.grad?.zero_();
     const out = model.forward({ input_ids: ids, attention_mask: mask, labels });
     out.loss!.backward();
+    // the chunked forward's encoder skips the padding (T5Stack unpad): zeros there, values elsewhere
+    const padRows = out.encoder_last_hidden_state!.select(0, 1).narrow(0, 3, 2).abs().max().item();
+    assert.equal(padRows === 0, lossType === 'chunked_nll', `${lossType}: encoder output at the padding ${padRows}`);
     return { loss: out.loss!.item(), logits: out.logits.shape, grads: model.parameters().map((p) => p.grad!.clone().keep()) };
   });
   const want = run('nll'), got = run('chunked_nll');

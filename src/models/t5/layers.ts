@@ -6,7 +6,7 @@
 // (`decoder.block.0.layer.1.EncDecAttention.q.weight`). The shared attention() does the math; the
 // position bias and masks arrive as one additive (B | 1, H, Tq, Tk) tensor built by the stack.
 import { F, type Tensor } from '../../torch/index.js';
-import { Module, ModuleList, Linear, Embedding, RMSNorm, attention, getActivation, type EncoderDecoderCache, type KVCache } from '../../nn/index.js';
+import { Module, ModuleList, Linear, Embedding, RMSNorm, attention, getActivation, padInput, type EncoderDecoderCache, type KVCache } from '../../nn/index.js';
 import type { T5Config } from './configuration.js';
 
 /** What an attention sublayer gets from its stack each forward. */
@@ -15,6 +15,19 @@ export interface T5AttentionContext {
   bias: Tensor | null;
   /** Decoder self-attention: the cache to extend; cross-attention: the cache holding the encoder k/v. */
   cache: KVCache | null;
+  /**
+   * Encoder self-attention over a packed batch (T5Stack `unpad`): x holds only the real tokens (N,
+   * d_model); `indices` (N) are their flat b * T + t places in the (B, T) batch the scores need.
+   */
+  unpadded?: T5Unpadded | null;
+}
+
+/** Where a packed batch's tokens sit in the padded (B, T) one. */
+export interface T5Unpadded {
+  /** (N) int64 flat indices b * T + t of the real tokens */
+  indices: Tensor;
+  batch: number;
+  seqLen: number;
 }
 
 /** T5Attention: multi-head attention with HF's q / k / v / o and, in the first block, the bucket table. */
@@ -57,6 +70,7 @@ export class T5Attention extends Module {
    * (ignored when the cache already holds its projections), else null. -> (B, Tq, d_model)
    */
   forward(x: Tensor, kv: Tensor | null, ctx: T5AttentionContext): Tensor {
+    if (ctx.unpadded) return this.#packedSelf(x, ctx.bias, ctx.unpadded);
     const [b, t] = x.shape as [number, number];
     const q = this.#heads(this.q.forward(x)); // (B, H, Tq, d_kv)
     let k: Tensor, v: Tensor;
@@ -84,6 +98,21 @@ export class T5Attention extends Module {
       eager: bias !== null && bias.requiresGrad,
     }); // (B, H, Tq, d_kv)
     return this.o.forward(out.transpose(1, 2).reshape(b, t, this.numHeads * this.dKv)); // (B, Tq, d_model)
+  }
+
+  /**
+   * Self-attention of a packed batch (encoder only): the projections run on the N real tokens, the
+   * scores on the padded (B, H, T, T) layout the position bias and mask have (zeros at the padding,
+   * masked as keys; their query rows are dropped again).  x (N, d_model) -> (N, d_model)
+   */
+  #packedSelf(x: Tensor, bias: Tensor | null, u: T5Unpadded): Tensor {
+    if (this.isCross || x.ndim !== 2) throw new Error('T5Attention: only encoder self-attention runs packed (N, d_model)');
+    const heads = (p: Tensor): Tensor => this.#heads(padInput(p, u.indices, u.batch, u.seqLen)); // (N, inner) -> (B, H, T, d_kv)
+    const out = attention(heads(this.q.forward(x)), heads(this.k.forward(x)), heads(this.v.forward(x)), {
+      mask: bias, scale: 1, dropoutP: this.dropout, training: this.training, eager: bias !== null && bias.requiresGrad,
+    }); // (B, H, T, d_kv)
+    const rows = out.transpose(1, 2).reshape(u.batch * u.seqLen, this.numHeads * this.dKv).indexSelect(0, u.indices); // (N, inner)
+    return this.o.forward(rows); // (N, d_model)
   }
 
   /**
@@ -200,6 +229,8 @@ export interface T5BlockContext {
   selfBias: Tensor | null;
   /** Cross-attention mask (B, 1, 1, Ts) or null. */
   crossBias: Tensor | null;
+  /** Encoder: x is the packed real tokens (N, d_model) of this padded batch. */
+  unpadded?: T5Unpadded | null;
   /** (B, Ts, d_model) in the decoder, null in the encoder. */
   encoderHidden: Tensor | null;
   cache: KVCache | null;
@@ -217,10 +248,10 @@ export class T5Block extends Module {
     parts.push(new T5LayerFF(c));
     this.layer = new ModuleList(parts);
   }
-  /** x: (B, T, d_model) -> (B, T, d_model) */
+  /** x: (B, T, d_model) -> (B, T, d_model); packed (ctx.unpadded): (N, d_model) -> (N, d_model) */
   forward(x: Tensor, ctx: T5BlockContext): Tensor {
     const [self, second, third] = [...this.layer] as [T5LayerSelfAttention, Module, Module?];
-    let h = clampFp16(self.forward(x, { bias: ctx.selfBias, cache: ctx.cache }));
+    let h = clampFp16(self.forward(x, { bias: ctx.selfBias, cache: ctx.cache, unpadded: ctx.unpadded ?? null }));
     if (this.isDecoder) h = clampFp16((second as T5LayerCrossAttention).forward(h, ctx.encoderHidden, { bias: ctx.crossBias, cache: ctx.cache }));
     const ff = (this.isDecoder ? third : second) as T5LayerFF;
     return clampFp16(ff.forward(h));

@@ -55,12 +55,12 @@ export abstract class T5PreTrainedModel extends PreTrainedModel<T5Config> {
 }
 
 /** Runs the encoder unless its output was given (generate() passes it at every step). */
-function encode(model: { encoder: T5Stack }, inputs: Seq2SeqLMInputs): EncoderOutput {
+function encode(model: { encoder: T5Stack }, inputs: Seq2SeqLMInputs, unpad = false): EncoderOutput {
   if (inputs.encoder_outputs) {
     if (!inputs.encoder_outputs.last_hidden_state) throw new TypeError('encoder_outputs must have last_hidden_state (B, Ts, d_model)');
     return inputs.encoder_outputs;
   }
-  return model.encoder.forward({ input_ids: inputs.input_ids, attention_mask: inputs.attention_mask, inputs_embeds: inputs.inputs_embeds, output_hidden_states: inputs.output_hidden_states });
+  return model.encoder.forward({ input_ids: inputs.input_ids, attention_mask: inputs.attention_mask, inputs_embeds: inputs.inputs_embeds, output_hidden_states: inputs.output_hidden_states, ...(unpad ? { unpad } : {}) });
 }
 
 function checkSeq2SeqInputs(inputs: object, who: string, names: ReadonlySet<string>): void {
@@ -149,7 +149,7 @@ export class T5ForConditionalGeneration extends T5PreTrainedModel {
   lm_head: Linear;
   /** forward() takes encoder_outputs.decoder_rows_per_source: generate()'s beams share their prompt's encoder row. */
   readonly sharesEncoderRows = true;
-  /** 'chunked_nll': a training forward with labels returns the loss and (B, 0, V) logits, never making them (head.ts). */
+  /** 'chunked_nll': a training forward with labels returns the loss and (B, 0, V) logits, never making them (head.ts), and its encoder runs on the real tokens only (encoder_last_hidden_state zero at the padding). */
   lossType: CausalLossType = 'nll';
   constructor(config: T5Config) {
     super(config);
@@ -172,12 +172,13 @@ export class T5ForConditionalGeneration extends T5PreTrainedModel {
 
   override forward(inputs: Seq2SeqLMInputs): Seq2SeqLMOutput {
     checkSeq2SeqInputs(inputs, this.constructor.name, SEQ2SEQ_INPUT_SET);
-    const enc = encode(this, inputs);
+    // a chunked training forward returns no logits; its encoder skips the padding too (the loss never reads it)
+    const chunked = !!inputs.labels && this.lossType === 'chunked_nll' && isGradEnabled();
+    const enc = encode(this, inputs, chunked);
     const out = decode(this, inputs, enc);
     let h = out.last_hidden_state; // (B, Tt, d_model)
     // the original T5 ties the head to the embeddings and rescales the decoder output (mesh-tf)
     if (this.config.tie_word_embeddings) h = h.mul(this.config.d_model ** -0.5);
-    const chunked = !!inputs.labels && this.lossType === 'chunked_nll' && isGradEnabled();
     const logits = chunked ? empty([h.size(0), 0, this.config.vocab_size], { device: h.device }) : lmHeadLogits(this.lm_head, h); // (B, Tt | 0, V)
     const loss = !inputs.labels ? undefined : chunked ? chunkedSeq2SeqLoss(this.lm_head, h, inputs.labels) : seq2seqLmLoss(logits, inputs.labels);
     return {

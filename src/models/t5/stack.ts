@@ -4,9 +4,9 @@
 // (encoder) or the causal + padding mask (decoder), and the cross-attention mask over the encoder's
 // padding; each block reuses them, as HF passes position_bias on from the first layer.
 import { F, type Tensor } from '../../torch/index.js';
-import { Module, ModuleList, Embedding, RMSNorm, causalMask, paddingMask, type KVCache } from '../../nn/index.js';
+import { Module, ModuleList, Embedding, RMSNorm, causalMask, paddingMask, unpadInput, padInput, type KVCache } from '../../nn/index.js';
 import { checkInputs, type InputLimits } from '../modeling.js';
-import { T5Block } from './layers.js';
+import { T5Block, type T5Unpadded } from './layers.js';
 import { computePositionBias } from './relative-bias.js';
 import type { T5Config } from './configuration.js';
 
@@ -23,6 +23,15 @@ export interface T5StackInputs {
   /** Decoder: the EncoderDecoderCache to read and extend. */
   past_key_values?: KVCache | null;
   output_hidden_states?: boolean;
+  /**
+   * Encoder only (tunekit's, no HF name): the outputs at padded positions will not be read — by
+   * generate(), whose cross-attention masks them, or a training forward whose loss never sees them —
+   * so the embeddings, projections, feed-forwards and norms run on the real tokens only (the scores
+   * keep their padded (B, H, T, T) layout) and last_hidden_state is zero at the padding.  The real
+   * tokens' values and every gradient are those of the padded forward.  Ignored without padding,
+   * with output_hidden_states, or in the decoder.
+   */
+  unpad?: boolean;
 }
 /** A stack's output. */
 export interface T5StackOutput {
@@ -34,6 +43,7 @@ export interface T5StackOutput {
 }
 
 export const T5_ENCODER_INPUTS = ['input_ids', 'attention_mask', 'inputs_embeds', 'output_hidden_states'] as const;
+const ENCODER_STACK_INPUTS = [...T5_ENCODER_INPUTS, 'unpad'] as const;
 const STACK_INPUTS = [...T5_ENCODER_INPUTS, 'encoder_hidden_states', 'encoder_attention_mask', 'past_key_values'] as const;
 
 /** T5Stack: `embed_tokens` (the model's shared table), `block`, `final_layer_norm`. */
@@ -44,10 +54,13 @@ export class T5Stack extends Module {
   readonly isDecoder: boolean;
   readonly p: number;
   readonly maxDistance: number;
+  /** forward() takes `unpad` (the encoder): generate() asks for it, as its cross-attention never reads the padding. */
+  readonly acceptsUnpad: boolean;
 
   constructor(c: T5Config, embedTokens: Embedding, isDecoder: boolean) {
     super();
     this.isDecoder = isDecoder;
+    this.acceptsUnpad = !isDecoder;
     this.embed_tokens = embedTokens;
     const n = isDecoder ? c.decoderLayers : c.num_layers;
     this.block = new ModuleList(Array.from({ length: n }, (_, i) => new T5Block(c, { isDecoder, hasRelativeBias: i === 0, layerIdx: i })));
@@ -64,12 +77,13 @@ export class T5Stack extends Module {
   /** input_ids (B, T) -> last_hidden_state (B, T, d_model) */
   forward(inputs: T5StackInputs): T5StackOutput {
     const who = this.isDecoder ? 'T5Stack (decoder)' : 'T5Stack (encoder)';
-    checkInputs(inputs, this.isDecoder ? STACK_INPUTS : T5_ENCODER_INPUTS, who, this.limits());
-    const x0 = inputs.inputs_embeds ?? this.embed_tokens.forward(inputs.input_ids!); // (B, T, d_model)
-    const [b, t] = x0.shape as [number, number];
+    checkInputs(inputs, this.isDecoder ? STACK_INPUTS : ENCODER_STACK_INPUTS, who, this.limits());
+    const [b, t] = (inputs.inputs_embeds ?? inputs.input_ids!).shape as [number, number];
+    const am = inputs.attention_mask ?? null;
+    const packed = !this.isDecoder && inputs.unpad === true && am !== null && !inputs.output_hidden_states ? packedTokens(am) : null;
+    const x0 = packed ? this.#packedEmbeds(inputs, packed) : inputs.inputs_embeds ?? this.embed_tokens.forward(inputs.input_ids!); // (B, T, d_model) | packed (N, d_model)
     const cache = this.isDecoder ? inputs.past_key_values ?? null : null;
     const past = cache?.getSeqLength() ?? 0;
-    const am = inputs.attention_mask ?? null;
     if (am && am.size(-1) !== past + t)
       throw new RangeError(`${who}: attention_mask covers ${am.size(-1)} tokens, but ${past} are cached and ${t} are new: it must cover ${past + t}`);
     const first = this.block.at(0)?.layer.at(0) as { SelfAttention: { relative_attention_bias?: Embedding } } | undefined;
@@ -90,10 +104,30 @@ export class T5Stack extends Module {
     let x = F.dropout(x0, this.p, this.training);
     for (const block of this.block) {
       hidden?.push(x);
-      x = block.forward(x, { selfBias, crossBias, encoderHidden, cache });
+      x = block.forward(x, { selfBias, crossBias, encoderHidden, cache, unpadded: packed });
     }
-    x = F.dropout(this.final_layer_norm.forward(x), this.p, this.training); // (B, T, d_model)
+    x = F.dropout(this.final_layer_norm.forward(x), this.p, this.training); // (B, T, d_model) | (N, d_model)
+    if (packed) x = padInput(x, packed.indices, b, t); // (B, T, d_model), zeros at the padding
     hidden?.push(x);
     return { last_hidden_state: x, ...(cache ? { past_key_values: cache } : {}), ...(hidden ? { hidden_states: hidden } : {}) };
   }
+
+  /** The embeddings of the real tokens only: (N, d_model). */
+  #packedEmbeds(inputs: T5StackInputs, u: T5Unpadded): Tensor {
+    if (inputs.inputs_embeds) {
+      const e = inputs.inputs_embeds;
+      return e.reshape(u.batch * u.seqLen, e.size(2)).indexSelect(0, u.indices); // (N, d_model)
+    }
+    return this.embed_tokens.forward(inputs.input_ids!.reshape(u.batch * u.seqLen).indexSelect(0, u.indices)); // (N, d_model)
+  }
+}
+
+/** The real tokens of a padded (B, T) mask, or null when there is no padding (nothing to skip). */
+function packedTokens(am: Tensor): T5Unpadded | null {
+  const [b, t] = am.shape as [number, number];
+  if (am.ndim !== 2) return null;
+  const u = unpadInput(am);
+  if (u.total === b * t || u.total === 0) { u.indices.dispose(); u.cuSeqlens.dispose(); return null; }
+  u.cuSeqlens.dispose();
+  return { indices: u.indices, batch: b, seqLen: t };
 }
