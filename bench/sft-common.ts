@@ -33,7 +33,7 @@ export interface RunSpec {
   gc: boolean;
 }
 /** The model written once by the Python side (Llama, stories260K tokenizer + Qwen3's template). */
-export interface Shape { hidden: number; layers: number; heads: number; kvHeads: number; intermediate: number }
+export interface Shape { hidden: number; layers: number; heads: number; kvHeads: number; intermediate: number; tokenizer?: 'stories' | 'qwen3' }
 
 export interface RunResult {
   side: 'tunekit' | 'trl'; mode: string; lora: boolean; tokens_per_s: number; timed_tokens: number; seconds: number;
@@ -49,7 +49,7 @@ const last = (stdout: string): RunResult => JSON.parse(stdout.trim().split('\n')
 export function writeData(dir: string, s: Shape): void {
   if (existsSync(join(dir, 'rows.jsonl')) && existsSync(join(dir, 'model', 'model.safetensors'))) return;
   const r = spawnSync(py, [PY_SCRIPT, '--dir', dir, '--write-only', '--hidden', String(s.hidden), '--layers', String(s.layers), '--heads', String(s.heads),
-    '--kv-heads', String(s.kvHeads), '--intermediate', String(s.intermediate)], { encoding: 'utf8', env });
+    '--kv-heads', String(s.kvHeads), '--intermediate', String(s.intermediate), '--tokenizer', s.tokenizer ?? 'stories'], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`writing the data and checkpoint failed: ${r.stderr.split('\n').slice(-8).join(' / ')}`);
 }
 

@@ -10,12 +10,14 @@
 // interleaved, medians.  "packing, block-diagonal mask" is tunekit's packing with the varlen
 // attention path off (TUNEKIT_VARLEN=0: SDPA over the whole row with the block-diagonal mask, as
 // before src/nn/varlen.ts); --no-mask-baseline drops it.  "padding, unpadded" is tunekit's padding
-// with TUNEKIT_UNPAD=1 (models/causal-lm.ts withUnpaddedTraining: the layers run on the real tokens
-// only, one packed row with varlen attention); --no-unpad drops it.  "fill" = real tokens / (batch x longest
+// as its SFTTrainer runs it by default (models/causal-lm.ts withUnpaddedTraining: the layers run on
+// the real tokens only, one packed row with varlen attention); --no-unpad drops it.  "fill" = real tokens / (batch x longest
 // row) of the padded batches timed:
 // the most packing can gain by dropping padding is 1 / fill.
 // Same libtorch: TUNEKIT_NATIVE=$PWD/native/build-torch2/Release/tunekit_native.node HF_PYTHON=/tmp/venv-hf/bin/python
-// Usage: node --import tsx bench/sft-packing.ts [--rounds 3] [--batch 4] [--max-length 1024] [--steps 4] [--warmup 1]
+// --tokenizer qwen3: Qwen3's own tokenizer and template (bench/hf/sft_common.py), the lengths a real chat model sees.
+// "padding" on the tunekit side is TUNEKIT_UNPAD=0 (the SFTTrainer otherwise unpads padded batches itself).
+// Usage: node --import tsx bench/sft-packing.ts [--rounds 3] [--batch 4] [--max-length 1024] [--steps 4] [--warmup 1] [--tokenizer stories|qwen3]
 //        [--no-trl] [--no-mask-baseline] [--no-unpad] [--quick] [--json FILE] [--attention-probe]
 import { writeFileSync } from 'node:fs';
 import { interleave, loadAvg, median, runSide, threads, writeData, type RunResult, type RunSpec, type Shape } from './sft-common.js';
@@ -27,8 +29,10 @@ const ROUNDS = Number(opt('rounds', quick ? '1' : '3'));
 const B = Number(opt('batch', '4')), MAXLEN = Number(opt('max-length', quick ? '256' : '1024'));
 const STEPS = Number(opt('steps', quick ? '1' : '4')), WARMUP = Number(opt('warmup', '1'));
 const SIDES = argv.includes('--no-trl') || quick ? ['tunekit'] : ['tunekit', 'trl'];
-const SHAPE: Shape = { hidden: 256, layers: 4, heads: 4, kvHeads: 2, intermediate: 1024 };
-const dir = process.env.BENCH_SFT_DIR ?? '/tmp/tunekit-bench/sft-llama256';
+const TOKENIZER = opt('tokenizer', 'stories') as 'stories' | 'qwen3';
+if (TOKENIZER !== 'stories' && TOKENIZER !== 'qwen3') throw new Error(`--tokenizer: 'stories' or 'qwen3', got '${TOKENIZER}'`);
+const SHAPE: Shape = { hidden: 256, layers: 4, heads: 4, kvHeads: 2, intermediate: 1024, tokenizer: TOKENIZER };
+const dir = process.env.BENCH_SFT_DIR ?? (TOKENIZER === 'qwen3' ? '/tmp/tunekit-bench/sft-qwen3-llama256' : '/tmp/tunekit-bench/sft-llama256');
 
 /**
  * --attention-probe (tunekit only, in this process): one layer's attention of a padding-free batch,
@@ -75,15 +79,16 @@ const load0 = loadAvg();
 const runs = interleave(keys, ROUNDS, (key) => {
   const [side, mode] = key.split(' ') as ['tunekit' | 'trl', 'pack' | 'pad' | 'pack-mask' | 'pad-unpad'];
   if (mode === 'pack-mask') return runSide(side, dir, spec('pack'), { TUNEKIT_VARLEN: '0' });
-  if (mode === 'pad-unpad') return runSide(side, dir, spec('pad'), { TUNEKIT_UNPAD: '1' });
-  return runSide(side, dir, spec(mode));
+  // tunekit's SFTTrainer unpads padded batches by default: "padding" as TRL computes it is TUNEKIT_UNPAD=0
+  if (mode === 'pad-unpad') return runSide(side, dir, spec('pad'));
+  return runSide(side, dir, spec(mode), side === 'tunekit' && mode === 'pad' ? { TUNEKIT_UNPAD: '0' } : {});
 });
 const med = (k: string): number => median(runs[k]!.map((r) => r.tokens_per_s));
 const each = (k: string): string => runs[k]!.map((r) => r.tokens_per_s.toFixed(0)).join(', ');
 const first = (k: string): RunResult => runs[k]![0]!;
 
 const tk = first('tunekit pad'), ref = SIDES.includes('trl') ? first('trl pad') : null;
-console.log(`Llama hidden ${SHAPE.hidden}, ${SHAPE.layers} layers, ${SHAPE.heads}/${SHAPE.kvHeads} heads, FFN ${SHAPE.intermediate}, vocab 576 (tied), ` +
+console.log(`Llama hidden ${SHAPE.hidden}, ${SHAPE.layers} layers, ${SHAPE.heads}/${SHAPE.kvHeads} heads, FFN ${SHAPE.intermediate}, ${TOKENIZER === 'qwen3' ? "Qwen3's tokenizer, vocab 151,680" : 'vocab 576'} (tied), ` +
   `${tk.params_total.toLocaleString('en-US')} parameters, full fine-tuning; batch ${B}, max_length ${MAXLEN}, loss_type chunked_nll, fp32, no gradient checkpointing; ` +
   `${tk.dataset_tokens.toLocaleString('en-US')} tokens in 117 rows (${first('tunekit pack').dataset_rows} packed rows); ${STEPS} timed steps after ${WARMUP}, ` +
   `${ROUNDS} interleaved round(s); tunekit on libtorch ${tk.torch}${ref ? `, TRL ${String(ref.trl)} + transformers ${String(ref.transformers)} on torch ${ref.torch} (${String(ref.attn)})` : ''}, ` +
@@ -101,7 +106,7 @@ for (const s of SIDES) {
     const ratio = mode === 'pack' ? `**${(m / med(`${s} pad`)).toFixed(2)}**` : '';
     const vs = s === 'tunekit' && SIDES.includes('trl') ? `**${(m / med(`trl ${mode}`)).toFixed(2)}**` : '';
     const stepS = median(runs[k]!.map((r) => r.seconds / STEPS));
-    console.log(`| ${s === 'tunekit' ? 'tunekit SFTTrainer' : 'TRL SFTTrainer'} | ${mode === 'pack' ? 'packing (bfd, padding-free)' : 'padding'} | ${each(k)} | ${m.toFixed(0)} | ${stepS.toFixed(2)} | ${ratio} | ${vs} |`);
+    console.log(`| ${s === 'tunekit' ? 'tunekit SFTTrainer' : 'TRL SFTTrainer'} | ${mode === 'pack' ? 'packing (bfd, padding-free)' : s === 'tunekit' ? 'padding (TUNEKIT_UNPAD=0: as TRL computes it)' : 'padding'} | ${each(k)} | ${m.toFixed(0)} | ${stepS.toFixed(2)} | ${ratio} | ${vs} |`);
   }
 }
 if (MASK_BASELINE) {
@@ -113,7 +118,7 @@ if (MASK_BASELINE) {
 if (UNPAD) {
   const k = 'tunekit pad-unpad', m = med(k);
   const vs = SIDES.includes('trl') ? (m / med('trl pad')).toFixed(2) : '';
-  console.log(`| tunekit SFTTrainer | padding, unpadded (TUNEKIT_UNPAD=1) | ${each(k)} | ${m.toFixed(0)} | ${median(runs[k]!.map((r) => r.seconds / STEPS)).toFixed(2)} |  | ${vs} |`);
+  console.log(`| tunekit SFTTrainer | padding, unpadded (the SFTTrainer's default) | ${each(k)} | ${m.toFixed(0)} | ${median(runs[k]!.map((r) => r.seconds / STEPS)).toFixed(2)} |  | ${vs} |`);
   console.log(`unpadded / padded (padding): ${(m / med('tunekit pad')).toFixed(2)}×; packing / unpadded padding: ${(med('tunekit pack') / m).toFixed(2)}×`);
 }
 const json = opt('json', '');

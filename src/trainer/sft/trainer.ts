@@ -91,7 +91,10 @@ export class SFTTrainer extends Trainer {
   readonly #formattingFunc: ((row: SftRow) => string) | null;
   readonly #metrics: Record<'train' | 'eval', Acc> = { train: { entropy: [], accuracy: [], numTokens: false }, eval: { entropy: [], accuracy: [], numTokens: false } };
   #totalTrainTokens: T | null = null;
-  /** Padded training batches run unpadded (models/causal-lm.ts withUnpaddedTraining): the families that mask packed rows. */
+  /**
+   * Padded training batches run unpadded (models/causal-lm.ts withUnpaddedTraining): the families that
+   * mask packed rows.  TUNEKIT_UNPAD=0 turns it off (bench/sft-packing.ts: padding as TRL computes it).
+   */
   readonly #unpad: boolean;
 
   /** Loads the model (a path) and clones a chat template (chat_template_path of another tokenizer), then constructs and prepares. */
@@ -176,7 +179,7 @@ export class SFTTrainer extends Trainer {
     this.chatTemplate = chatTemplate;
     this.#formattingFunc = o.formattingFunc ?? null;
     if (args.loss_type === 'chunked_nll') setTokenStats(model, true);
-    this.#unpad = UNPAD_MODEL_TYPES.includes(String((baseOf(model) as { config?: { model_type?: string } }).config?.model_type));
+    this.#unpad = process.env.TUNEKIT_UNPAD !== '0' && UNPAD_MODEL_TYPES.includes(String((baseOf(model) as { config?: { model_type?: string } }).config?.model_type));
     const skip = args.dataset_kwargs?.skip_prepare_dataset === true;
     this.ready = this.#prepareAll(trainRows, o.evalDataset ?? null, skip);
     this.ready.catch(() => {}); // surfaced by train() / create(); not an unhandled rejection meanwhile
