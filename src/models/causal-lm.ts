@@ -14,7 +14,7 @@ import {
   varlenAttentionEnabled, type KVCache, type Unpadded,
 } from '../nn/index.js';
 import { hostRange } from './inputs.js';
-import { chunkedTokenStats, type TokenStats } from './token-stats.js';
+import type { TokenStats } from './token-stats.js';
 
 /**
  * The key under which causalLmForward hands an unpadded batch's cu_seqlens (withUnpaddedTraining) to the
@@ -272,6 +272,12 @@ export function checkLossType(v: unknown, where: string): CausalLossType {
  * head must be a plain Linear: a LoRA-wrapped lm_head would lose its adapter (TRL refuses it too).
  */
 export function chunkedNllLoss(hidden: Tensor, lmHead: { forward(x: Tensor): Tensor }, labels: Tensor, numItemsInBatch?: number | Tensor | null): Tensor {
+  return chunkedNll(hidden, lmHead, labels, numItemsInBatch, false).loss;
+}
+
+/** chunkedNllLoss, and with `stats` TRL's token statistics from the same blocks of logits. */
+function chunkedNll(hidden: Tensor, lmHead: { forward(x: Tensor): Tensor }, labels: Tensor, numItemsInBatch: number | Tensor | null | undefined,
+  stats: boolean): { loss: Tensor; stats?: TokenStats } {
   // peft's ModulesToSaveWrapper (lm_head in modules_to_save): the copy in use is a plain Linear, whose
   // weight is what trains (TRL allows it; only a LoRA-wrapped head is refused)
   const cur = (lmHead as { current?: unknown }).current;
@@ -282,10 +288,21 @@ export function chunkedNllLoss(hidden: Tensor, lmHead: { forward(x: Tensor): Ten
   const [b, t, hs] = hidden.shape as [number, number, number];
   const v = lmHead.outFeatures;
   const shifted = F.pad(labels.long(), [0, 1], -100).narrow(-1, 1, labels.size(-1)).reshape(-1).to(hidden.device); // (B*T)
-  const chunkRows = Math.max(64, Math.floor(2 ** 26 / v));
-  const sum = F.linearCrossEntropySum(hidden.reshape(b * t, hs), lmHead.weight, lmHead.bias, shifted, { ignoreIndex: -100, chunkRows }); // 0-d float32
-  if (numItemsInBatch === undefined || numItemsInBatch === null) return sum.div(shifted.ne(-100).sum());
-  return typeof numItemsInBatch === 'number' ? sum.div(numItemsInBatch) : sum.div(numItemsInBatch.to(sum.device));
+  // two (rows, V) float32 buffers of ~128 MiB each (the op reuses them block after block)
+  const chunkRows = Math.max(64, Math.floor(2 ** 25 / v));
+  const flat = hidden.reshape(b * t, hs);
+  const valid = shifted.ne(-100).sum(); // 0-d int64
+  let sum: Tensor, tokenStats: TokenStats | undefined;
+  if (stats) {
+    const r = F.linearCrossEntropyWithStats(flat, lmHead.weight, lmHead.bias, shifted, { ignoreIndex: -100, chunkRows });
+    sum = r.sum;
+    tokenStats = { num_correct_tokens: r.numCorrect, entropy_sum: r.entropySum, num_valid_tokens: valid };
+  } else {
+    sum = F.linearCrossEntropySum(flat, lmHead.weight, lmHead.bias, shifted, { ignoreIndex: -100, chunkRows }); // 0-d float32
+  }
+  const loss = numItemsInBatch === undefined || numItemsInBatch === null ? sum.div(valid)
+    : typeof numItemsInBatch === 'number' ? sum.div(numItemsInBatch) : sum.div(numItemsInBatch.to(sum.device));
+  return { loss, ...(tokenStats ? { stats: tokenStats } : {}) };
 }
 
 /**
@@ -311,12 +328,10 @@ export function causalLmForward(inputs: CausalLMInputs, base: (inputs: DecoderIn
   const out = plan ? unpaddedBase(rest, plan, base) : base(rest);
   let h = out.last_hidden_state; // (B, T, H)
   if (labels && lossType === 'chunked_nll' && isGradEnabled()) {
-    const loss = chunkedNllLoss(h, lmHead, labels, n);
+    // TRL's chunked output also carries what its metrics need (mean_token_accuracy, entropy), from the same pass
+    const { loss, stats } = chunkedNll(h, lmHead, labels, n, tokenStats);
     const logits = empty([h.size(0), 0, (lmHead as { outFeatures?: number }).outFeatures ?? 0], { device: h.device }); // (B, 0, V): none made
-    // TRL's chunked output also carries what its metrics need (mean_token_accuracy, entropy)
-    const head = (lmHead instanceof Linear ? lmHead : (lmHead as { current?: Linear }).current ?? lmHead) as Linear;
-    const stats = tokenStats ? chunkedTokenStats(h, head.weight, head.bias, labels) : {};
-    return { loss, logits, ...stats, ...(out.past_key_values ? { past_key_values: out.past_key_values } : {}), ...(out.hidden_states ? { hidden_states: out.hidden_states } : {}) };
+    return { loss, logits, ...(stats ?? {}), ...(out.past_key_values ? { past_key_values: out.past_key_values } : {}), ...(out.hidden_states ? { hidden_states: out.hidden_states } : {}) };
   }
   if (keep && keep > 0 && keep < h.size(1)) h = h.narrow(1, h.size(1) - keep, keep); // (B, keep, H)
   const logits = lmHead.forward(h); // (B, T, V)

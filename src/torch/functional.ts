@@ -78,6 +78,18 @@ export function fusedCrossEntropySum(logits: Tensor, target: Tensor, ignoreIndex
 export function linearCrossEntropySum(hidden: Tensor, weight: Tensor, bias: Tensor | null, target: Tensor, opts: { ignoreIndex?: number; chunkRows?: number } = {}): Tensor {
   return wrap(N.linearCrossEntropy(hOf(hidden), hOf(weight), hOpt(bias ?? undefined), hOf(target), opts.ignoreIndex ?? -100, opts.chunkRows ?? 1024));
 }
+/**
+ * linearCrossEntropySum and, from the same blocks of logits, what TRL's chunked pass logs with it:
+ * `numCorrect` (rows whose argmax logit is the target) and `entropySum` (the Shannon entropy of each
+ * row's softmax, nats, summed), both 0-d float32 without grad (float64 for float64 inputs), over
+ * the rows whose target is not ignoreIndex.  No second projection.
+ */
+export function linearCrossEntropyWithStats(hidden: Tensor, weight: Tensor, bias: Tensor | null, target: Tensor,
+  opts: { ignoreIndex?: number; chunkRows?: number } = {}): { sum: Tensor; numCorrect: Tensor; entropySum: Tensor } {
+  const stats = wrap(N.zeros([2], dtypeCode(hidden.dtype === 'float64' ? 'float64' : 'float32'), hidden.device)); // (2), filled by the op
+  const sum = wrap(N.linearCrossEntropy(hOf(hidden), hOf(weight), hOpt(bias ?? undefined), hOf(target), opts.ignoreIndex ?? -100, opts.chunkRows ?? 1024, hOf(stats)));
+  return { sum, numCorrect: stats.select(0, 0), entropySum: stats.select(0, 1) };
+}
 export function nllLoss(input: Tensor, target: Tensor, opts: { weight?: Tensor; reduction?: Reduction; ignoreIndex?: number } = {}): Tensor {
   return wrap(N.nllLoss(hOf(input), hOf(target), hOpt(opts.weight), opts.reduction ?? 'mean', opts.ignoreIndex ?? -100));
 }

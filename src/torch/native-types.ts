@@ -189,11 +189,12 @@ export interface NativeOps {
   distReducerDestroy(a0: number): boolean;
   // ---- native/src/ops/lce.cc ----
   /**
-   * linearCrossEntropy(hidden (N, H), weight (V, H), bias (V)?, target (N) int64, ignoreIndex, chunkRows)
+   * linearCrossEntropy(hidden (N, H), weight (V, H), bias (V)?, target (N) int64, ignoreIndex, chunkRows, stats (2)?)
    * -> 0-d float32 (float64 for float64 inputs): cross_entropy(hidden @ weight^T + bias, target, reduction='sum') over the rows
-   * whose target is not ignoreIndex, its gradients made block by block in the forward pass.
+   * whose target is not ignoreIndex, its gradients made block by block in the forward pass; stats, when
+   * given, receives [num_correct_tokens, entropy_sum] over those rows.
    */
-  linearCrossEntropy(a0: Handle, a1: Handle, a2: Handle | null | undefined, a3: Handle, a4?: number | null, a5?: number | null): Handle;
+  linearCrossEntropy(a0: Handle, a1: Handle, a2: Handle | null | undefined, a3: Handle, a4?: number | null, a5?: number | null, a6?: Handle | null): Handle;
   // ---- native/src/ops/linalg.cc ----
   matmul(a0: Handle, a1: Handle): Handle;
   mm(a0: Handle, a1: Handle): Handle;

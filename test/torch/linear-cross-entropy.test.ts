@@ -1,7 +1,8 @@
 // F.linearCrossEntropySum (native linearCrossEntropy: TRL's chunked_nll) against libtorch's own
 // cross_entropy of the explicit projection: loss and every gradient, for block sizes that split
 // the rows unevenly, with and without bias, ignored rows, a frozen weight (no weight gradient is
-// made), float64, and the errors for bad shapes and out-of-range targets.
+// made), float64, and the errors for bad shapes and out-of-range targets; linearCrossEntropyWithStats
+// against TRL's token statistics (correct argmax, entropy) of the explicit logits.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
@@ -63,3 +64,56 @@ test('linearCrossEntropySum: a frozen weight gets no gradient; all rows ignored 
     assert.throws(() => F.linearCrossEntropySum(hidden, frozen.double(), null, target), /share one floating dtype/);
   });
 });
+
+// TRL's _chunk: correct = (logits.argmax(-1) == label).sum(), entropy = -(exp(log_p) * log_p).sum()
+// over the counted rows, from the explicit (N, V) logits in float32.
+function statsRef(hidden: T, weight: T, bias: T | null, target: T): { sum: number; correct: number; entropy: number } {
+  return torch.noGrad(() => torch.tidy(() => {
+    const acc = hidden.dtype === 'float64' ? 'float64' : 'float32';
+    let logits = hidden.matmul(weight.transpose(0, 1)).to(acc);
+    if (bias) logits = logits.add(bias.to(acc));
+    const valid = target.ne(-100);
+    const logp = logits.logSoftmax(-1); // (N, V)
+    const sum = F.crossEntropy(logits, target, { reduction: 'sum' }).item();
+    const correct = logits.argmax(-1).eq(target).logicalAnd(valid).sum().item();
+    const entropy = logp.exp().mul(logp).sum(-1).neg().mul(valid.float()).sum().item();
+    return { sum, correct, entropy };
+  }));
+}
+
+for (const [dtype, withBias, grad] of [['float32', true, true], ['float32', false, false], ['float64', true, true], ['bfloat16', false, true]] as const) {
+  test(`linearCrossEntropyWithStats, ${dtype}${withBias ? ', bias' : ''}${grad ? '' : ', no grad'}: loss, correct tokens and entropy as TRL's chunked pass, any block size; gradients unchanged`, () => {
+    torch.tidy(() => {
+      const s = setup(dtype === 'bfloat16' ? 'float32' : dtype, withBias);
+      const cast = (t: T | null) => (t && dtype === 'bfloat16' ? t.detach().to('bfloat16').requiresGrad_(grad) : t && !grad ? t.detach() : t);
+      const [hidden, weight, bias] = [cast(s.hidden)!, cast(s.weight)!, cast(s.bias)];
+      // every third counted row's target is its argmax, so numCorrect is neither 0 nor all
+      const top = torch.noGrad(() => (bias ? hidden.matmul(weight.transpose(0, 1)).add(bias) : hidden.matmul(weight.transpose(0, 1))).float().argmax(-1));
+      const pick = torch.tensor(Array.from({ length: 37 }, (_, i) => i % 3 === 0 && i % 5 !== 0), { dtype: 'bool' });
+      const target = torch.where(pick, top, s.target);
+      const ref = statsRef(hidden, weight, bias, target);
+      assert.ok(ref.correct > 0 && ref.correct < 29, `a test that can fail: ${ref.correct} of 29 rows correct`);
+      const plain = F.linearCrossEntropySum(hidden, weight, bias, target, { chunkRows: 5 });
+      if (grad) plain.backward();
+      const want = grad ? [hidden, weight, ...(bias ? [bias] : [])].map((p) => { const g = p.grad!.clone(); p.grad = null; return g; }) : [];
+      const tol = dtype === 'float64' ? 1e-12 : 1e-5;
+      for (const chunkRows of [1, 7, 4096]) {
+        const got = F.linearCrossEntropyWithStats(hidden, weight, bias, target, { chunkRows });
+        assert.equal(got.numCorrect.item(), ref.correct, `chunk ${chunkRows}: correct`);
+        assert.equal(got.numCorrect.requiresGrad, false);
+        assert.ok(Math.abs(got.entropySum.item() - ref.entropy) <= tol * ref.entropy, `chunk ${chunkRows}: entropy ${got.entropySum.item()} vs ${ref.entropy}`);
+        assert.ok(Math.abs(got.sum.item() - ref.sum) <= tol * ref.sum, `chunk ${chunkRows}: loss ${got.sum.item()} vs ${ref.sum}`);
+        if (!grad) continue;
+        got.sum.backward();
+        [hidden, weight, ...(bias ? [bias] : [])].forEach((p, i) => {
+          // bfloat16: the (r, H) products are made and rounded in bfloat16 per block (a 1-row block takes
+          // another kernel): a few bfloat16 ulps of the largest entry
+          const scale = dtype === 'bfloat16' ? 2 ** -5 * want[i]!.float().abs().max().item() : 1e-5;
+          assert.ok(maxDiff(p.grad!.float(), want[i]!.float()) <= scale, `chunk ${chunkRows}: gradient ${i} off by ${maxDiff(p.grad!.float(), want[i]!.float())}`);
+          p.grad = null;
+        });
+      }
+      assert.throws(() => torch.noGrad(() => F.linearCrossEntropyWithStats(hidden.detach(), weight.detach(), null, target.narrow(0, 0, 5))), /target must be int64 \(N\)/);
+    });
+  });
+}
