@@ -118,13 +118,13 @@ for (const s of SIDES) {
   }
 }
 if (runs['trl pad']) console.log(`tunekit packing / TRL padding: ${(med('tunekit pack') / med('trl pad')).toFixed(2)}×`);
-if (MASK_BASELINE) {
+if (MASK_BASELINE && runs['tunekit pack-mask']) {
   const k = 'tunekit pack-mask', m = med(k);
   const vs = SIDES.includes('trl') ? (m / med('trl pack')).toFixed(2) : '';
   console.log(`| tunekit SFTTrainer | packing, block-diagonal mask (TUNEKIT_VARLEN=0) | ${each(k)} | ${m.toFixed(0)} | ${median(runs[k]!.map((r) => r.seconds / STEPS)).toFixed(2)} | ${(m / med('tunekit pad')).toFixed(2)} | ${vs} |`);
   console.log(`varlen / mask (packing): ${(med('tunekit pack') / m).toFixed(2)}×`);
 }
-if (UNPAD) {
+if (UNPAD && runs['tunekit pad-unpad']) {
   const k = 'tunekit pad-unpad', m = med(k);
   const vs = SIDES.includes('trl') ? (m / med('trl pad')).toFixed(2) : '';
   console.log(`| tunekit SFTTrainer | padding, unpadded (the SFTTrainer's default) | ${each(k)} | ${m.toFixed(0)} | ${median(runs[k]!.map((r) => r.seconds / STEPS)).toFixed(2)} |  | ${vs} |`);
