@@ -111,7 +111,7 @@ for (const s of SIDES) {
   for (const mode of ['pack', 'pad'] as const) {
     const k = `${s} ${mode}`, m = med(k);
     const ratio = mode === 'pack' ? `**${(m / med(`${s} pad`)).toFixed(2)}**` : '';
-    const vs = s === 'tunekit' && SIDES.includes('trl') ? `**${(m / med(`trl ${mode}`)).toFixed(2)}**` : '';
+    const vs = s === 'tunekit' && runs[`trl ${mode}`] ? `**${(m / med(`trl ${mode}`)).toFixed(2)}**` : '';
     if (!runs[k]) { console.log(`| ${s === 'tunekit' ? 'tunekit SFTTrainer' : 'TRL SFTTrainer'} | ${mode} | skipped (--skip) | | | | |`); continue; }
     const stepS = median(runs[k]!.map((r) => r.seconds / STEPS));
     console.log(`| ${s === 'tunekit' ? 'tunekit SFTTrainer' : 'TRL SFTTrainer'} | ${mode === 'pack' ? 'packing (bfd, padding-free)' : s === 'tunekit' ? 'padding (TUNEKIT_UNPAD=0: as TRL computes it)' : 'padding'} | ${each(k)} | ${m.toFixed(0)} | ${stepS.toFixed(2)} | ${ratio} | ${vs} |`);
