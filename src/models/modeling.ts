@@ -5,7 +5,7 @@
 // input / output types and checks are in inputs.ts.
 import { mkdir } from 'node:fs/promises';
 import { safetensors, type Tensor, type DType, type Device } from '../torch/index.js';
-import { Module, Linear, Embedding, LayerNorm, init, checkAttnImplementation, withEagerAttention, type AttnImplementation } from '../nn/index.js';
+import { Module, Linear, Embedding, LayerNorm, init, parameter, checkAttnImplementation, withEagerAttention, type AttnImplementation } from '../nn/index.js';
 import { PretrainedConfig, type ConfigClass } from './config/pretrained.js';
 import { loadPretrained, type FromPretrainedOptions, type LoadingInfo } from './loading/pretrained.js';
 import type { EncoderInputs, InputLimits } from './inputs.js';
@@ -158,10 +158,33 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
    * one it replaces.
    */
   protected tie(owner: Linear, source: Tensor): void {
-    if (owner.weight === source) return;
+    if (this.headUntied || owner.weight === source) return;
     const old = owner.weight;
     owner.weight = source;
     old.dispose();
+  }
+
+  /** Set by untieOutputEmbeddings: tieWeights() leaves the head alone from then on. */
+  private headUntied = false;
+
+  /**
+   * Gives the output head a weight of its own (a copy of the embeddings it was tied to), and keeps
+   * later tieWeights() calls from tying it again.  The loader calls it where transformers 5 does: the
+   * config ties the head, but the checkpoint holds the head and the embeddings with different values
+   * (an mT5 / Flan-T5 head saved by transformers 5, whose configs always say tie_word_embeddings true).
+   * Returns the head's state-dict key, or null when the head was not tied.
+   */
+  untieOutputEmbeddings(): string | null {
+    const head = this.getOutputEmbeddings();
+    if (!head) return null;
+    let emb: Embedding;
+    try { emb = this.getInputEmbeddings(); } catch { return null; }
+    if (head.weight !== emb.weight) return null;
+    this.headUntied = true;
+    const old = head.weight;
+    head.weight = parameter(old.detach().clone(), old.requiresGrad);
+    const name = this.namedModules().find(([, m]) => m === head)?.[0];
+    return name === undefined ? null : `${name}.weight`;
   }
 
   // ---- embeddings (HF EmbeddingAccessMixin, resize_token_embeddings) ----

@@ -2,7 +2,7 @@
 // with code overrides, weights, base-model prefix handling (a bare `BertModel` checkpoint into
 // BertForSequenceClassification and a `bert.`-prefixed one into BertModel), LayerNorm
 // gamma/beta renames, tied weights, and HF's missing / unexpected / mismatched-size reports.
-import { noGrad, type Tensor, type DType, type Device } from '../../torch/index.js';
+import { noGrad, equal, type Tensor, type DType, type Device } from '../../torch/index.js';
 import { PretrainedConfig, readConfigDict, type ProblemType } from '../config/pretrained.js';
 import { ConfigError } from '../config/fields.js';
 import type { ModelClass, PreTrainedModel } from '../modeling.js';
@@ -77,7 +77,7 @@ const torchSize = (s: number[]): string => `torch.Size([${s.join(', ')}])`;
  */
 export function loadStateIntoModel(model: PreTrainedModel, ckpt: Record<string, Tensor>, opts: { ignoreMismatchedSizes?: boolean; source?: string } = {}): Omit<LoadingInfo, 'file'> {
   const cls = model.constructor as ModelClass;
-  const own = model.stateDict();
+  let own = model.stateDict();
   const ownKeys = new Set(own.keys());
   const renamedKeys: [string, string][] = [];
   let entries = Object.entries(ckpt).map(([k, t]): [string, Tensor] => {
@@ -100,6 +100,7 @@ export function loadStateIntoModel(model: PreTrainedModel, ckpt: Record<string, 
     if (ownKeys.has(k)) src.set(k, t);
     else if (!buffers.has(k) && !cls.keysToIgnoreOnLoadUnexpected.some((re) => re.test(k))) unexpected.push(k);
   }
+  if (untiedByCheckpoint(model, own, src)) own = model.stateDict();
   const mismatched: LoadingInfo['mismatchedKeys'] = [];
   for (const [k, t] of [...src]) {
     const a = t.shape, b = own.get(k)!.shape;
@@ -118,6 +119,27 @@ export function loadStateIntoModel(model: PreTrainedModel, ckpt: Record<string, 
   model.loadStateDict(src, { strict: false });
   model.tieWeights();
   return { missingKeys: missing.sort(), unexpectedKeys: unexpected.sort(), mismatchedKeys: mismatched, renamedKeys };
+}
+
+/**
+ * transformers 5's rule for tied weights: when the config ties the output head to the embeddings but the
+ * checkpoint holds both, with different values, they are not tied (mT5 and Flan-T5 saved by transformers 5
+ * say tie_word_embeddings true and keep their own lm_head.weight).  Unties the model's head then.
+ */
+function untiedByCheckpoint(model: PreTrainedModel, own: Map<string, Tensor>, src: Map<string, Tensor>): boolean {
+  const head = model.getOutputEmbeddings();
+  if (!head) return false;
+  const tiedKeys = [...own].filter(([, t]) => t === head.weight).map(([k]) => k).filter((k) => src.has(k));
+  if (tiedKeys.length < 2) return false;
+  const headName = model.namedModules().find(([, m]) => m === head)?.[0];
+  const headKey = headName === undefined ? null : `${headName}.weight`;
+  if (headKey === null || !src.has(headKey)) return false;
+  const h = src.get(headKey)!;
+  const differs = tiedKeys.some((k) => {
+    const t = src.get(k)!;
+    return k !== headKey && (t.shape.length !== h.shape.length || t.shape.some((v, i) => v !== h.shape[i]) || t.dtype !== h.dtype || !equal(t, h));
+  });
+  return differs && model.untieOutputEmbeddings() !== null;
 }
 
 /** transformers' warnings for a load, worded as transformers prints them. */

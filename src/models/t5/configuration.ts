@@ -60,10 +60,11 @@ export class T5Config extends PretrainedConfig {
     hidden_size: 'd_model', num_attention_heads: 'num_heads', num_hidden_layers: 'num_layers', head_dim: 'd_kv',
   };
   constructor(init: T5ConfigInit = {}, opts?: ConfigOptions) {
-    super(T5Config.derive(init as Record<string, unknown>), opts);
+    super((new.target as typeof T5Config).derive(init as Record<string, unknown>), opts);
   }
-  /** HF __init__: num_decoder_layers, dense_act_fn and is_gated_act resolved before the fields are set. */
-  private static derive(init: Record<string, unknown>): Record<string, unknown> {
+  /** HF __init__: num_decoder_layers, dense_act_fn and is_gated_act resolved before the fields are set (from this class's defaults). */
+  protected static derive(init: Record<string, unknown>): Record<string, unknown> {
+    const fields = this.fields as typeof T5_FIELDS;
     if (init === null || typeof init !== 'object') return init;
     const out = { ...init };
     // transformers 5.x writes tie_word_embeddings: true always and keeps the 4.x meaning in
@@ -73,8 +74,8 @@ export class T5Config extends PretrainedConfig {
       out.tie_word_embeddings = out.scale_decoder_outputs;
       delete out.scale_decoder_outputs;
     }
-    if (out.num_decoder_layers === undefined || out.num_decoder_layers === null) out.num_decoder_layers = out.num_layers ?? out.num_hidden_layers ?? T5_FIELDS.num_layers.default;
-    const ffp = out.feed_forward_proj ?? T5_FIELDS.feed_forward_proj.default;
+    if (out.num_decoder_layers === undefined || out.num_decoder_layers === null) out.num_decoder_layers = out.num_layers ?? out.num_hidden_layers ?? fields.num_layers.default;
+    const ffp = out.feed_forward_proj ?? fields.feed_forward_proj.default;
     if (typeof ffp === 'string') {
       const [act, gated] = parseFeedForwardProj(ffp);
       if (out.dense_act_fn === undefined || out.dense_act_fn === null) out.dense_act_fn = act;
@@ -88,6 +89,11 @@ export class T5Config extends PretrainedConfig {
   get head_dim(): number { return this.d_kv; }
   /** Decoder blocks (num_decoder_layers, resolved). */
   get decoderLayers(): number { return this.num_decoder_layers ?? this.num_layers; }
+  /**
+   * Whether the decoder output is scaled by d_model^-0.5 before the head: the original T5's tied head
+   * (4.x: tie_word_embeddings; 5.x writes the same as scale_decoder_outputs, read back above).
+   */
+  get scalesDecoderOutput(): boolean { return this.tie_word_embeddings; }
   /** The activation of the feed-forward (dense_act_fn, resolved). */
   get activation(): string { return this.dense_act_fn ?? parseFeedForwardProj(this.feed_forward_proj)[0]; }
 
@@ -97,5 +103,35 @@ export class T5Config extends PretrainedConfig {
     parseFeedForwardProj(this.feed_forward_proj, who);
     if (!Object.hasOwn(ACT2FN, this.activation))
       throw new ConfigError(`${who}.dense_act_fn must be one of ${Object.keys(ACT2FN).join(', ')}, got ${JSON.stringify(this.activation)} (from feed_forward_proj ${JSON.stringify(this.feed_forward_proj)})`);
+  }
+}
+
+/** mT5 (transformers' MT5Config): T5 v1.1's architecture with mT5's defaults (mt5-small: 250,112 ids, 8 layers, 6 heads, d_ff 1024, gated-gelu, untied head). */
+export const MT5_FIELDS = {
+  ...T5_FIELDS,
+  vocab_size: int(250112, { min: 1 }),
+  d_ff: int(1024, { min: 1 }),
+  num_layers: int(8, { min: 0 }),
+  num_heads: int(6, { min: 1 }),
+  feed_forward_proj: str('gated-gelu'),
+} as const;
+
+/**
+ * Configuration of an mT5 model (model_type 'mt5'; defaults: google/mt5-small). The head is tied and the
+ * decoder output rescaled as in T5 (tie_word_embeddings, default false here) — except in configs
+ * written by transformers 5, whose MT5Config always says tie_word_embeddings true and whose mT5 never
+ * rescales: there the head is tied unless the checkpoint holds its own lm_head.weight (the loader's
+ * rule), and never rescaled.
+ * @example new MT5Config({ d_model: 64, d_kv: 16, d_ff: 128, num_layers: 2, num_heads: 4 })
+ */
+export class MT5Config extends T5Config {
+  static override readonly modelType: string = 'mt5';
+  static override readonly fields = MT5_FIELDS;
+  static override readonly commonDefaults: Partial<CommonValues> = {
+    pad_token_id: 0, eos_token_id: 1, is_encoder_decoder: true, decoder_start_token_id: 0, tie_word_embeddings: false, tokenizer_class: 'T5Tokenizer',
+  };
+  override get scalesDecoderOutput(): boolean {
+    const major = Number.parseInt(String(this.transformers_version ?? ''), 10);
+    return this.tie_word_embeddings && !(major >= 5);
   }
 }

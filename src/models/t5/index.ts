@@ -1,11 +1,13 @@
 // t5 — T5, T5 v1.1 and Flan-T5 (one config: feed_forward_proj and tie_word_embeddings tell them
-// apart): the encoder-decoder LM, the bare encoder-decoder and the encoder alone.
+// apart): the encoder-decoder LM, the bare encoder-decoder and the encoder alone; mT5 (model_type 'mt5') on the same classes.
 import type { Architecture } from '../auto/registry.js';
-import { T5Config } from './configuration.js';
+import { T5Config, MT5Config } from './configuration.js';
+import { MT5Model, MT5ForConditionalGeneration } from './mt5.js';
 import { T5Model, T5ForConditionalGeneration } from './modeling.js';
 
-export { T5Config, T5_FIELDS, parseFeedForwardProj, type T5ConfigInit, type T5FieldValues } from './configuration.js';
+export { T5Config, MT5Config, MT5_FIELDS, T5_FIELDS, parseFeedForwardProj, type T5ConfigInit, type T5FieldValues } from './configuration.js';
 export { T5PreTrainedModel, T5Model, T5EncoderModel, T5ForConditionalGeneration } from './modeling.js';
+export { MT5Model, MT5EncoderModel, MT5ForConditionalGeneration } from './mt5.js';
 export { T5Stack, type T5StackInputs, type T5StackOutput } from './stack.js';
 export { T5Attention, T5Block, T5LayerFF, T5LayerSelfAttention, T5LayerCrossAttention, T5DenseActDense, T5DenseGatedActDense } from './layers.js';
 export { relativePositionBucket, computePositionBias } from './relative-bias.js';
@@ -13,4 +15,9 @@ export { relativePositionBucket, computePositionBias } from './relative-bias.js'
 export const T5: Architecture<T5Config> = {
   modelType: 't5', configClass: T5Config,
   models: { base: T5Model, 'seq2seq-lm': T5ForConditionalGeneration },
+};
+
+export const MT5: Architecture<MT5Config> = {
+  modelType: 'mt5', configClass: MT5Config,
+  models: { base: MT5Model, 'seq2seq-lm': MT5ForConditionalGeneration },
 };

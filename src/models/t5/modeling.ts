@@ -178,7 +178,7 @@ export class T5ForConditionalGeneration extends T5PreTrainedModel {
     const out = decode(this, inputs, enc);
     let h = out.last_hidden_state; // (B, Tt, d_model)
     // the original T5 ties the head to the embeddings and rescales the decoder output (mesh-tf)
-    if (this.config.tie_word_embeddings) h = h.mul(this.config.d_model ** -0.5);
+    if (this.config.scalesDecoderOutput) h = h.mul(this.config.d_model ** -0.5);
     const logits = chunked ? empty([h.size(0), 0, this.config.vocab_size], { device: h.device }) : lmHeadLogits(this.lm_head, h); // (B, Tt | 0, V)
     const loss = !inputs.labels ? undefined : chunked ? chunkedSeq2SeqLoss(this.lm_head, h, inputs.labels) : seq2seqLmLoss(logits, inputs.labels);
     return {

@@ -1,0 +1,110 @@
+// mt5.test.ts — mT5 (model_type 'mt5') against transformers 5.18 (test/fixtures/mt5, scripts/fixtures/gen_mt5.py):
+// one tiny model as google/mt5-* ship it (transformers 4: tie_word_embeddings false, a head of its own), the
+// same saved again by transformers 5 (tie_word_embeddings true, no scale flag, the head still its own: 5.x
+// does not tie a head the checkpoint holds with other values, and never rescales mT5's decoder output), and
+// a fresh mT5 saved by transformers 5 (tied, not rescaled). Logits, loss and every gradient; the head's
+// tying; the save round trip.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as torch from '../../src/torch/index.js';
+import { AutoConfig, AutoModel, AutoModelForSeq2SeqLM, MT5Config, MT5ForConditionalGeneration, T5Config, type PreTrainedModel } from '../../src/models/index.js';
+
+const DIR = new URL('../fixtures/mt5/', import.meta.url).pathname;
+// As test/models/t5.test.ts: float32 runs of the same math differ by ~1e-6; a hundredfold margin.
+const OUT_RTOL = 1e-4, OUT_ATOL = 1e-5, GRAD_RTOL = 1e-4, GRAD_ATOL = 1e-6;
+type Ref = Record<string, torch.Tensor>;
+const load = (name: string): Promise<Ref> => torch.safetensors.loadFile(join(DIR, name, 'reference.safetensors'));
+const noWarnings = { onWarning: (m: string) => assert.fail(`unexpected load warning: ${m}`) };
+const group = (ref: Ref, prefix: string): Ref => Object.fromEntries(Object.entries(ref).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
+const dispose = (r: Ref): void => Object.values(r).forEach((t) => t.dispose());
+const FIXTURES = ['mt5_v4_untied', 'mt5_v5_untied', 'mt5_v5_tied'] as const;
+
+function maxExcess(got: torch.Tensor, want: torch.Tensor): number {
+  return torch.tidy(() => got.sub(want).abs().sub(want.abs().mul(OUT_RTOL).add(OUT_ATOL)).relu().max().item());
+}
+
+function checkGrads(model: PreTrainedModel, ref: Ref): void {
+  const grads = group(ref, 'grad.');
+  assert.deepEqual(model.namedParameters().map(([n]) => n).sort(), Object.keys(grads).sort(), 'named_parameters = the reference gradients');
+  torch.tidy(() => {
+    for (const [n, p] of model.namedParameters()) {
+      const err = p.grad!.sub(grads[n]!).norm().item(), norm = grads[n]!.norm().item();
+      assert.ok(err <= GRAD_RTOL * norm + GRAD_ATOL, `${n}: ||grad - ref|| = ${err.toExponential(3)} > ${GRAD_RTOL}·${norm.toExponential(3)} + ${GRAD_ATOL}`);
+    }
+  });
+}
+
+for (const name of FIXTURES) {
+  test(`${name}: logits, loss and every gradient match transformers; the head tied as there`, async () => {
+    const ref = await load(name);
+    const model = await AutoModelForSeq2SeqLM.fromPretrained(join(DIR, name), noWarnings) as MT5ForConditionalGeneration;
+    assert.equal(model.constructor.name, 'MT5ForConditionalGeneration');
+    assert.ok(model.config instanceof MT5Config);
+    const tied = ref['meta.tied']!.item() === 1;
+    assert.equal(model.lm_head.weight === model.shared.weight, tied, `${name}: lm_head tied = ${tied} in transformers`);
+    assert.equal(model.config.scalesDecoderOutput, false, 'mT5 checkpoints never rescale the decoder output');
+    model.train();
+    torch.tidy(() => {
+      const out = model.forward(group(ref, 'input.'));
+      assert.equal(maxExcess(out.logits, ref['output.logits']!), 0, `${name}: logits`);
+      assert.equal(maxExcess(out.loss!, ref['output.loss']!), 0, `${name}: loss`);
+      out.loss!.backward();
+    });
+    checkGrads(model, ref);
+    model.dispose();
+    dispose(ref);
+  });
+}
+
+test('MT5Config: mT5-small defaults (transformers MT5Config), 4.x rescaling rule kept for configs 4.x wrote', () => {
+  const c = new MT5Config();
+  assert.deepEqual([c.vocab_size, c.d_model, c.d_kv, c.d_ff, c.num_layers, c.num_decoder_layers, c.num_heads, c.feed_forward_proj, c.activation, c.is_gated_act],
+    [250112, 512, 64, 1024, 8, 8, 6, 'gated-gelu', 'gelu_new', true]);
+  assert.deepEqual([c.tie_word_embeddings, c.decoder_start_token_id, c.pad_token_id, c.eos_token_id, c.tokenizer_class], [false, 0, 0, 1, 'T5Tokenizer']);
+  assert.equal(new MT5Config({ num_layers: 3 }).num_decoder_layers, 3);
+  // transformers 4.x's MT5ForConditionalGeneration (copied from T5) rescales when the config ties the head
+  assert.equal(new MT5Config({ tie_word_embeddings: true, transformers_version: '4.47.1' }).scalesDecoderOutput, true);
+  assert.equal(new MT5Config({ tie_word_embeddings: true, transformers_version: '5.18.0' }).scalesDecoderOutput, false);
+  // T5 keeps its own defaults
+  assert.deepEqual([new T5Config().vocab_size, new T5Config().feed_forward_proj, new T5Config().num_layers], [32128, 'relu', 6]);
+});
+
+test('AutoConfig / AutoModel resolve mt5 to the mT5 classes', async () => {
+  const c = await AutoConfig.fromPretrained(join(DIR, 'mt5_v4_untied'));
+  assert.ok(c instanceof MT5Config);
+  const base = await AutoModel.fromPretrained(join(DIR, 'mt5_v4_untied'), { onWarning: () => {} });
+  assert.equal(base.constructor.name, 'MT5Model');
+  base.dispose();
+});
+
+test('savePretrained -> fromPretrained: model_type mt5, the head stored iff untied, the same logits', async () => {
+  for (const name of FIXTURES) {
+    const ref = await load(name);
+    const model = await AutoModelForSeq2SeqLM.fromPretrained(join(DIR, name), noWarnings) as MT5ForConditionalGeneration;
+    const out = mkdtempSync(join(tmpdir(), 'mt5-roundtrip-'));
+    try {
+      await model.savePretrained(out);
+      const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(cfg.model_type, 'mt5');
+      assert.deepEqual(cfg.architectures, ['MT5ForConditionalGeneration']);
+      const stored = Object.keys((await torch.safetensors.readHeader(join(out, 'model.safetensors'))).tensors);
+      const tied = ref['meta.tied']!.item() === 1;
+      assert.equal(stored.includes('lm_head.weight'), !tied, `${name}: lm_head.weight stored iff untied`);
+      const back = await AutoModelForSeq2SeqLM.fromPretrained(out, noWarnings) as MT5ForConditionalGeneration;
+      assert.equal(back.lm_head.weight === back.shared.weight, tied);
+      for (const m of [model, back]) m.eval();
+      torch.noGrad(() => torch.tidy(() => {
+        const inputs = group(ref, 'input.');
+        assert.ok(torch.equal(back.forward(inputs).logits, model.forward(inputs).logits), `${name}: logits changed in the round trip`);
+      }));
+      back.dispose();
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+    model.dispose();
+    dispose(ref);
+  }
+});
