@@ -3,13 +3,14 @@
 // same saved again by transformers 5 (tie_word_embeddings true, no scale flag, the head still its own: 5.x
 // does not tie a head the checkpoint holds with other values, and never rescales mT5's decoder output), and
 // a fresh mT5 saved by transformers 5 (tied, not rescaled). Logits, loss and every gradient; the head's
-// tying; the save round trip.
+// tying; greedy and beam generate(); the save round trip.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
+import '../../src/generation/index.js';
 import { AutoConfig, AutoModel, AutoModelForSeq2SeqLM, MT5Config, MT5ForConditionalGeneration, T5Config, type PreTrainedModel } from '../../src/models/index.js';
 
 const DIR = new URL('../fixtures/mt5/', import.meta.url).pathname;
@@ -58,6 +59,21 @@ for (const name of FIXTURES) {
     dispose(ref);
   });
 }
+
+test('generate(): greedy and beam-3 tokens equal transformers\' for all three checkpoints', async () => {
+  for (const name of FIXTURES) {
+    const ref = await load(name);
+    const model = await AutoModelForSeq2SeqLM.fromPretrained(join(DIR, name), noWarnings);
+    model.eval();
+    for (const [key, beams] of [['generate.greedy', 1], ['generate.beam3', 3]] as const) {
+      const out = model.generate({ input_ids: ref['input.input_ids']!, attention_mask: ref['input.attention_mask']!, max_new_tokens: 8, do_sample: false, num_beams: beams });
+      assert.deepEqual(out.toArray(), ref[key]!.toArray(), `${name}: ${key}`);
+      out.dispose();
+    }
+    model.dispose();
+    dispose(ref);
+  }
+});
 
 test('MT5Config: mT5-small defaults (transformers MT5Config), 4.x rescaling rule kept for configs 4.x wrote', () => {
   const c = new MT5Config();
