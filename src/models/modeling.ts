@@ -298,6 +298,10 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     await mkdir(dir, { recursive: true });
     const config = this.config.clone();
     config.architectures = [this.constructor.name];
+    // a head the checkpoint untied (untieOutputEmbeddings) is written as untied, so transformers 4 reads it
+    // untied too (5 unties it by its values either way) — unless tie_word_embeddings also means T5's rescaling
+    const rescales = (config as unknown as { scalesDecoderOutput?: boolean }).scalesDecoderOutput === true;
+    if (this.headUntied && config.tie_word_embeddings && !rescales) config.tie_word_embeddings = false;
     const dt = this.dtype;
     if (dt === 'float32' || dt === 'float16' || dt === 'bfloat16' || dt === 'float64') config.torch_dtype = dt;
     const seen = new Set<Tensor>();

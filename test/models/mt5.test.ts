@@ -106,6 +106,9 @@ test('savePretrained -> fromPretrained: model_type mt5, the head stored iff unti
       const cfg = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
       assert.equal(cfg.model_type, 'mt5');
       assert.deepEqual(cfg.architectures, ['MT5ForConditionalGeneration']);
+      const tiedRef = ref['meta.tied']!.item() === 1;
+      // an untied head is saved as untied, so transformers 4 reads it untied (and unscaled) too
+      assert.equal(cfg.tie_word_embeddings, tiedRef, `${name}: tie_word_embeddings written`);
       const stored = Object.keys((await torch.safetensors.readHeader(join(out, 'model.safetensors'))).tensors);
       const tied = ref['meta.tied']!.item() === 1;
       assert.equal(stored.includes('lm_head.weight'), !tied, `${name}: lm_head.weight stored iff untied`);
