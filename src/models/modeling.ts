@@ -171,20 +171,19 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
    * Gives the output head a weight of its own (a copy of the embeddings it was tied to), and keeps
    * later tieWeights() calls from tying it again.  The loader calls it where transformers 5 does: the
    * config ties the head, but the checkpoint holds the head and the embeddings with different values
-   * (an mT5 / Flan-T5 head saved by transformers 5, whose configs always say tie_word_embeddings true).
-   * Returns the head's state-dict key, or null when the head was not tied.
+   * (an mT5 head saved by transformers 5, whose MT5Config always says tie_word_embeddings true).
+   * Returns false when the head was not tied to the input embeddings.
    */
-  untieOutputEmbeddings(): string | null {
+  untieOutputEmbeddings(): boolean {
     const head = this.getOutputEmbeddings();
-    if (!head) return null;
+    if (!head) return false;
     let emb: Embedding;
-    try { emb = this.getInputEmbeddings(); } catch { return null; }
-    if (head.weight !== emb.weight) return null;
+    try { emb = this.getInputEmbeddings(); } catch { return false; }
+    if (head.weight !== emb.weight) return false;
     this.headUntied = true;
     const old = head.weight;
     head.weight = parameter(old.detach().clone(), old.requiresGrad);
-    const name = this.namedModules().find(([, m]) => m === head)?.[0];
-    return name === undefined ? null : `${name}.weight`;
+    return true;
   }
 
   // ---- embeddings (HF EmbeddingAccessMixin, resize_token_embeddings) ----

@@ -123,8 +123,8 @@ export function loadStateIntoModel(model: PreTrainedModel, ckpt: Record<string, 
 
 /**
  * transformers 5's rule for tied weights: when the config ties the output head to the embeddings but the
- * checkpoint holds both, with different values, they are not tied (mT5 and Flan-T5 saved by transformers 5
- * say tie_word_embeddings true and keep their own lm_head.weight).  Unties the model's head then.
+ * checkpoint holds both, with different values, they are not tied (an mT5 saved by transformers 5 says
+ * tie_word_embeddings true and keeps its own lm_head.weight).  Unties the model's head then.
  */
 function untiedByCheckpoint(model: PreTrainedModel, own: Map<string, Tensor>, src: Map<string, Tensor>): boolean {
   const head = model.getOutputEmbeddings();
@@ -139,7 +139,7 @@ function untiedByCheckpoint(model: PreTrainedModel, own: Map<string, Tensor>, sr
     const t = src.get(k)!;
     return k !== headKey && (t.shape.length !== h.shape.length || t.shape.some((v, i) => v !== h.shape[i]) || t.dtype !== h.dtype || !equal(t, h));
   });
-  return differs && model.untieOutputEmbeddings() !== null;
+  return differs && model.untieOutputEmbeddings();
 }
 
 /** transformers' warnings for a load, worded as transformers prints them. */
