@@ -104,7 +104,8 @@ inline at::Tensor sdpaMath(const at::Tensor& q, const at::Tensor& k, const at::T
                            const c10::optional<at::Tensor>& mask, double dropoutP, bool isCausal,
                            c10::optional<double> scale) {
   const double s = scale.has_value() ? *scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).mul(s);  // (B, H, Tq, Tk)
+  at::Tensor scores = at::matmul(q, k.transpose(-2, -1));  // (B, H, Tq, Tk)
+  if (s != 1.0) scores = scores.mul(s);  // T5 folds the scale into its init (scale 1)
   const int64_t tq = q.size(-2), tk = k.size(-2);
   if (isCausal) {
     at::Tensor keep = at::ones({tq, tk}, q.options().dtype(at::kBool)).tril();

@@ -66,7 +66,7 @@ export function* beamLoop(run: Run): Generator<StepEvent, GenerateOutput, void> 
     for (;;) {
       const step = tidy(() => {
         const logits = state.forward(); // (B*nb, V)
-        const processed = processors.call(state.inputIds(), logits.logSoftmax(-1)); // (B*nb, V)
+        const processed = processors.call(state.inputIds(), logits.contiguous().logSoftmax(-1), { owned: true }); // (B*nb, V): a fresh tensor
         const v = processed.size(-1);
         const sums = processed.add(tensor(beamScores, { shape: [total, 1] }).to(processed.device)).view(batch, nb * v); // (B, nb*V)
         let values: Tensor, indices: Tensor;

@@ -1,13 +1,19 @@
 // logits-process.ts — logits processors and warpers (transformers/generation/logits_process.py):
 // each maps the next-token scores (B, V) float32 of one decoding step, given the sequences so far
 // (B, T) int64, to new scores. Filtered tokens get -inf (HF's filter_value). Processors never
-// modify their inputs. The order they run in is buildLogitsProcessors' (processors-list.ts).
+// modify their inputs, except through callInPlace when the caller says it owns the scores. The
+// order they run in is buildLogitsProcessors' (processors-list.ts).
 import { F, arange, tensor, tidy, where, type Tensor } from '../torch/index.js';
 
 /** One processing step (HF LogitsProcessor.__call__). */
 export interface LogitsProcessor {
   /** inputIds (B, T) int64: the sequences so far; scores (B, V) float32 -> processed (B, V). */
   call(inputIds: Tensor, scores: Tensor): Tensor;
+  /**
+   * The same, writing into `scores` (which the caller owns and will not read again) and returning
+   * it: a decode step's column masks without a copy of the (B, V) scores. Optional.
+   */
+  callInPlace?(inputIds: Tensor, scores: Tensor): Tensor;
 }
 
 /** Runs processors in order (HF LogitsProcessorList). */
@@ -16,9 +22,19 @@ export class LogitsProcessorList implements LogitsProcessor {
   constructor(processors: LogitsProcessor[] = []) { this.processors = [...processors]; }
   get length(): number { return this.processors.length; }
   push(...p: LogitsProcessor[]): void { this.processors.push(...p); }
-  call(inputIds: Tensor, scores: Tensor): Tensor {
-    let s = scores;
-    for (const p of this.processors) s = p.call(inputIds, s);
+  /**
+   * `owned`: the caller will not read `scores` again (generate() when it keeps no raw logits), so
+   * processors with callInPlace may write into it. A processor that returns a new tensor through
+   * call() ends that (its result may be a view of something else).
+   */
+  call(inputIds: Tensor, scores: Tensor, opts: { owned?: boolean } = {}): Tensor {
+    let s = scores, owned = opts.owned ?? false;
+    for (const p of this.processors) {
+      if (owned && p.callInPlace) { s = p.callInPlace(inputIds, s); continue; }
+      const r = p.call(inputIds, s);
+      if (r !== s) owned = false;
+      s = r;
+    }
     return s;
   }
 }
@@ -46,6 +62,13 @@ function fillIds(scores: Tensor, ids: readonly number[], value: number): Tensor 
   if (scores.ndim !== 2) return scores.maskedFill(idMask(keep, scores), value);
   const index = tensor(keep, { dtype: 'int64' }).to(scores.device).unsqueeze(0).expand(scores.size(0), keep.length); // (B, k)
   return scores.scatter(1, index, value);
+}
+/** fillIds in place: one index_fill_ of the k columns, no copy of the scores. */
+function fillIds_(scores: Tensor, ids: readonly number[], value: number): Tensor {
+  const v = scores.size(-1);
+  const keep = [...new Set(ids.filter((i) => i >= 0 && i < v))];
+  if (keep.length === 0) return scores;
+  return scores.indexFill_(scores.ndim - 1, tensor(keep, { dtype: 'int64' }).to(scores.device), value);
 }
 /** The sequences as host rows (one device-to-host copy). */
 function rowsOf(inputIds: Tensor): number[][] {
@@ -146,6 +169,9 @@ export class MinLengthLogitsProcessor implements LogitsProcessor {
     if (inputIds.size(-1) >= this.minLength) return scores;
     return fillIds(scores, this.eosTokenId, -Infinity);
   }
+  callInPlace(inputIds: Tensor, scores: Tensor): Tensor {
+    return inputIds.size(-1) >= this.minLength ? scores : fillIds_(scores, this.eosTokenId, -Infinity);
+  }
 }
 
 /** HF MinNewTokensLengthLogitsProcessor: EOS gets -inf until minNewTokens tokens follow the prompt. */
@@ -156,6 +182,9 @@ export class MinNewTokensLengthLogitsProcessor implements LogitsProcessor {
   call(inputIds: Tensor, scores: Tensor): Tensor {
     if (inputIds.size(-1) - this.promptLengthToSkip >= this.minNewTokens) return scores;
     return fillIds(scores, this.eosTokenId, -Infinity);
+  }
+  callInPlace(inputIds: Tensor, scores: Tensor): Tensor {
+    return inputIds.size(-1) - this.promptLengthToSkip >= this.minNewTokens ? scores : fillIds_(scores, this.eosTokenId, -Infinity);
   }
 }
 
@@ -183,6 +212,9 @@ export class SuppressTokensLogitsProcessor implements LogitsProcessor {
   call(_inputIds: Tensor, scores: Tensor): Tensor {
     return fillIds(scores, this.suppressTokens, -Infinity);
   }
+  callInPlace(_inputIds: Tensor, scores: Tensor): Tensor {
+    return fillIds_(scores, this.suppressTokens, -Infinity);
+  }
 }
 
 /** HF SuppressTokensAtBeginLogitsProcessor: these tokens get -inf when the sequence is `beginIndex` long. */
@@ -191,6 +223,9 @@ export class SuppressTokensAtBeginLogitsProcessor implements LogitsProcessor {
   call(inputIds: Tensor, scores: Tensor): Tensor {
     if (inputIds.size(-1) !== this.beginIndex) return scores;
     return fillIds(scores, this.beginSuppressTokens, -Infinity);
+  }
+  callInPlace(inputIds: Tensor, scores: Tensor): Tensor {
+    return inputIds.size(-1) !== this.beginIndex ? scores : fillIds_(scores, this.beginSuppressTokens, -Infinity);
   }
 }
 

@@ -212,10 +212,6 @@ export interface NativeOps {
   embedding(a0: Handle, a1: Handle, a2?: number | null): Handle;
   /** layerNorm(x, normalizedShape, weight?, bias?, eps) */
   layerNorm(a0: Handle, a1: number[], a2?: Handle | null, a3?: Handle | null, a4?: number | null): Handle;
-  /**
-   * rmsNorm(x, weight?, eps): HF LlamaRMSNorm — statistics in float32, result cast back to x's
-   * dtype before the weight multiply: w * (x * rsqrt(mean(x^2, -1) + eps)).to(dtype).
-   */
   rmsNorm(a0: Handle, a1?: Handle | null, a2?: number | null): Handle;
   dropout(a0: Handle, a1: number, a2: boolean): Handle;
   softmax(a0: Handle, a1: number, a2?: DTypeCode | null): Handle;
@@ -487,6 +483,8 @@ export interface NativeOps {
   maskedFill(a0: Handle, a1: Handle, a2: number | boolean): Handle;
   maskedFillT(a0: Handle, a1: Handle, a2: Handle): Handle;
   maskedFill_(a0: Handle, a1: Handle, a2: number | boolean): void;
+  /** indexFill_(t, dim, index (k) int64, value): the entries at `index` along dim set to value, in place */
+  indexFill_(a0: Handle, a1: number, a2: Handle, a3: number | boolean): void;
   maskedSelect(a0: Handle, a1: Handle): Handle;
   nonzero(a0: Handle): Handle;
   triu(a0: Handle, a1?: number | null): Handle;
@@ -563,11 +561,11 @@ export const NATIVE_OP_NAMES = [
   'view', 'reshape', 'flatten', 'unflatten', 'unsqueeze', 'squeeze', 'permute', 'transpose',
   'expand', 'repeat', 'repeatInterleave', 'cat', 'stack', 'split', 'chunk', 'unbind',
   'narrow', 'select', 'slice', 'indexSelect', 'index', 'gather', 'scatter', 'scatterS',
-  'scatterAdd', 'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_', 'maskedSelect', 'nonzero', 'triu',
-  'tril', 'flip', 'roll', 'pad', 'shape', 'strides', 'dim', 'numel',
-  'size', 'dtype', 'device', 'isContiguous', 'storageOffset', 'sameStorage', 'toBuffer', 'dataView',
-  'item', 'to', 'clone', 'detach', 'contiguous', 'alias', 'copy_', 'fill_',
-  'zero_', 'setData',
+  'scatterAdd', 'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_', 'indexFill_', 'maskedSelect', 'nonzero',
+  'triu', 'tril', 'flip', 'roll', 'pad', 'shape', 'strides', 'dim',
+  'numel', 'size', 'dtype', 'device', 'isContiguous', 'storageOffset', 'sameStorage', 'toBuffer',
+  'dataView', 'item', 'to', 'clone', 'detach', 'contiguous', 'alias', 'copy_',
+  'fill_', 'zero_', 'setData',
 ] as const satisfies readonly (keyof NativeOps)[];
 // NATIVE_OP_NAMES lists every method of NativeOps (a compile error otherwise).
 const allListed: Exclude<keyof NativeOps, (typeof NATIVE_OP_NAMES)[number]> extends never ? true : false = true;

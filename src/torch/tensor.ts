@@ -355,6 +355,8 @@ export class Tensor implements Owned {
   indexAdd(dim: number, index: Tensor, src: Tensor): Tensor { return wrap(N.indexAdd(this._h, dim, hOf(index), hOf(src))); }
   maskedFill(mask: Tensor, value: number | Tensor): Tensor { return wrap(typeof value === 'number' ? N.maskedFill(this._h, hOf(mask), value) : N.maskedFillT(this._h, hOf(mask), hOf(value))); }
   maskedFill_(mask: Tensor, value: number): this { N.maskedFill_(this._h, hOf(mask), value); return this; }
+  /** In place: the entries at `index` (1-D int64) along `dim` set to `value` (torch index_fill_). */
+  indexFill_(dim: number, index: Tensor, value: number): this { N.indexFill_(this._h, dim, hOf(index), value); return this; }
   maskedSelect(mask: Tensor): Tensor { return wrap(N.maskedSelect(this._h, hOf(mask))); }
   nonzero(): Tensor { return wrap(N.nonzero(this._h)); }
   triu(diagonal = 0): Tensor { return wrap(N.triu(this._h, diagonal)); }

@@ -25,7 +25,8 @@ test('lmHeadLogits: (B, T, V) logits equal to the linear for 1 .. 8 rows and bey
       const want = lm.forward(h).detach(); // (B, T, V)
       const got = torch.noGrad(() => lmHeadLogits(lm, h));
       assert.deepEqual(got.shape, [...shape, 8192], `shape for ${shape}`);
-      assert.equal(got.isContiguous(), true, `contiguous for ${shape}`);
+      // up to 8 rows: a view with the vocabulary as the outer axis in memory (no transposing copy)
+      assert.equal(got.isContiguous(), shape[0] * shape[1] > 8, `layout for ${shape}`);
       assertClose(got, want, { rtol: RTOL, atol: ATOL, msg: `rows ${shape}` });
       // every row is its own: a wrong transpose mixes rows and vocabulary entries
       const rowArgmax = got.reshape(-1, 8192).argmax(-1).toArray();

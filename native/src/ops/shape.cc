@@ -57,6 +57,8 @@ TK_OP(indexAdd) { RET(at::index_add(T(info, 0), I(info, 1), T(info, 2), T(info, 
 TK_OP(maskedFill) { RET(at::masked_fill(T(info, 0), T(info, 1), S(info, 2))); }
 TK_OP(maskedFillT) { RET(at::masked_fill(T(info, 0), T(info, 1), T(info, 2))); }
 TK_OP(maskedFill_) { T(info, 0).masked_fill_(T(info, 1), S(info, 2)); UNDEF; }
+// indexFill_(t, dim, index (k) int64, value): the entries at `index` along dim set to value, in place
+TK_OP(indexFill_) { T(info, 0).index_fill_(I(info, 1), T(info, 2), S(info, 3)); UNDEF; }
 TK_OP(maskedSelect) { RET(at::masked_select(T(info, 0), T(info, 1))); }
 TK_OP(nonzero) { RET(at::nonzero(T(info, 0))); }
 TK_OP(triu) { RET(at::triu(T(info, 0), isMissing(info, 1) ? 0 : I(info, 1))); }

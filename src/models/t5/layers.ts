@@ -82,7 +82,15 @@ export class T5Attention extends Module {
         if (!kv) throw new Error('T5Attention: cross-attention needs the encoder hidden states');
         k = this.#heads(this.k.forward(kv)); // (B, H, Ts, d_kv)
         v = this.#heads(this.v.forward(kv));
-        if (ed && typeof ed.updateCross === 'function') ed.updateCross(k, v, this.layerIdx);
+        if (ed && typeof ed.updateCross === 'function') {
+          // cached for every decode step: stored contiguous, so each (row, head) block of keys is one
+          // run of memory instead of Ts rows H * d_kv apart. The step reads them cold (the LM head
+          // streams through the cache in between): 4 cross-attention calls of a t5-small-shaped
+          // batch-8 step 1.64 -> 0.99 ms (docs/benchmarks.md 2026-12-06 (e)); one copy per generate().
+          k = k.contiguous();
+          v = v.contiguous();
+          ed.updateCross(k, v, this.layerIdx);
+        }
       }
     } else {
       k = this.#heads(this.k.forward(x)); // (B, H, Tq, d_kv)
