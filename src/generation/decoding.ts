@@ -47,6 +47,8 @@ export class DecodingState {
   readonly #promptPos: number[][];
   /** Columns filled. */
   length: number;
+  /** The model's beginDecoding() handle, if it has one. */
+  readonly #decoding: { dispose(): void } | null;
 
   constructor(readonly run: Run) {
     const { rows, mask, maxLength, hasPadding, pad } = run;
@@ -69,14 +71,21 @@ export class DecodingState {
     });
     this.#count = mask.map((r) => r.reduce((a, x) => a + x, 0));
     let encoder: EncoderState | null = null;
+    let decoding: { dispose(): void } | null = null;
+    let cache: KVCache | null = null;
     try {
       encoder = run.encoder ? new EncoderState(run.model as unknown as Seq2SeqGenerationModel, run.encoder, run.device, run.who) : null;
-      this.cache = run.makeCache();
+      cache = run.makeCache();
+      // what the model keeps for its decode steps while this run lasts (T5: a transposed LM head)
+      const begin = (run.model as { beginDecoding?: (o: { rows: number }) => { dispose(): void } }).beginDecoding;
+      decoding = typeof begin === 'function' ? begin.call(run.model, { rows: b }) : null;
     } catch (e) {
-      this.ids.dispose(); this.mask?.dispose(); encoder?.dispose();
+      this.ids.dispose(); this.mask?.dispose(); encoder?.dispose(); cache?.dispose();
       throw e;
     }
+    this.cache = cache;
     this.encoder = encoder;
+    this.#decoding = decoding;
   }
 
   /** The sequences so far (B, length): a view, valid inside the current step. */
@@ -141,6 +150,7 @@ export class DecodingState {
     this.mask?.dispose();
     this.cache?.dispose();
     this.encoder?.dispose();
+    this.#decoding?.dispose();
   }
 }
 

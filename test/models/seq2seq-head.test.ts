@@ -5,9 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
 import { Linear } from '../../src/nn/index.js';
-import { lmHeadLogits } from '../../src/models/t5/head.js';
+import { lmHeadLogits, decodeHeadWeight } from '../../src/models/t5/head.js';
 import { T5Config, T5ForConditionalGeneration } from '../../src/models/index.js';
 import { assertClose } from '../helpers.js';
+import '../../src/generation/index.js'; // generate()
 
 // float32 products over d_model = 256 summed in another order: ~1e-6 relative; a tenfold margin
 const RTOL = 1e-5, ATOL = 1e-5;
@@ -75,5 +76,47 @@ test("T5 lossType 'chunked_nll': the same loss and gradients as the logits path,
   const evalOut = torch.noGrad(() => model.forward({ input_ids: ids, attention_mask: mask, labels }));
   assert.deepEqual(evalOut.logits.shape, [2, 4, 96]);
   assertClose(evalOut.loss!.item(), want.loss, { rtol: RTOL, atol: ATOL });
+  model.dispose();
+});
+
+test('decodeHeadWeight: a transposed head for more than 8 rows gives the linear\'s logits; none for 8 rows or fewer', () => {
+  const lm = head();
+  assert.equal(decodeHeadWeight(lm, 8), null);
+  const wT = decodeHeadWeight(lm, 32)!;
+  assert.deepEqual(wT.shape, [256, 8192]);
+  for (const shape of [[9, 1], [32, 1], [4, 5]] as const) {
+    torch.tidy(() => {
+      const h = torch.randn([...shape, 256]);
+      const want = lm.forward(h).detach();
+      const got = torch.noGrad(() => lmHeadLogits(lm, h, wT));
+      assert.deepEqual(got.shape, [...shape, 8192]);
+      assertClose(got, want, { rtol: RTOL, atol: ATOL, msg: `rows ${shape}` });
+    });
+  }
+  // with a gradient to make it is the linear (the weight gets its gradient), copy or not
+  torch.tidy(() => {
+    const out = lmHeadLogits(lm, torch.randn([16, 1, 256]), wT);
+    out.sum().backward();
+    assert.ok(lm.weight.grad);
+  });
+  wT.dispose();
+  lm.dispose();
+});
+
+test('T5 beam search over more than 8 rows: the same beams with and without the transposed head, which is freed after', () => {
+  torch.manualSeed(5);
+  // vocab x d_model = 32768 x 32: above head.ts' 1M-element threshold, so decode steps use the copy
+  const model = new T5ForConditionalGeneration(new T5Config({ vocab_size: 32768, d_model: 32, d_kv: 8, d_ff: 64, num_layers: 2, num_heads: 4, dropout_rate: 0, decoder_start_token_id: 0 }));
+  model.eval();
+  const ids = torch.tensor([[5, 6, 7, 8, 1], [9, 10, 1, 0, 0], [11, 12, 13, 1, 0]], { dtype: 'int64' }).keep();
+  const mask = ids.ne(0).long().keep();
+  const gen = () => { const out = model.generate({ input_ids: ids, attention_mask: mask, num_beams: 4, max_new_tokens: 6, min_new_tokens: 6 }); const r = out.toArray(); out.dispose(); return r; };
+  let ended = 0;
+  const begin = model.beginDecoding.bind(model);
+  model.beginDecoding = (o) => { assert.equal(o.rows, 12); const h = begin(o); return { dispose: () => { ended++; h.dispose(); } }; };
+  const withCopy = gen();
+  assert.equal(ended, 1, 'generate() ended the decoding scope');
+  model.beginDecoding = () => ({ dispose: () => {} });
+  assert.deepEqual(withCopy, gen());
   model.dispose();
 });

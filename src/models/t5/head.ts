@@ -5,7 +5,7 @@
 // on every call, and its 1-row gemv on the transposed layout is the slow one, while W h^T streams W
 // once. From ~12 rows, and for weights that fit in cache, the plain linear is as fast or faster.
 // This belongs in nn.Linear for every model; it lives here, beside the mainline, until it is proven.
-import { F, cat, isGradEnabled, zerosLike, type Tensor } from '../../torch/index.js';
+import { F, cat, isGradEnabled, noGrad, zerosLike, type Tensor } from '../../torch/index.js';
 import { Linear } from '../../nn/index.js';
 
 /** Rows up to which the transposed product wins at 1 and 2 threads (1 thread: 12-16 tie, 24+ lose; 2 threads: 24-48 lose). */
@@ -13,11 +13,34 @@ const MAX_ROWS = 8;
 /** Weights below this many elements stay in cache: the plain linear is faster there. */
 const MIN_WEIGHT = 1 << 20;
 
-/** head(h) for h (B, T, d_model) -> (B, T, V); the transposed product when no gradient is needed. */
-export function lmHeadLogits(head: Linear, h: Tensor): Tensor {
+/** The head's weight is one the transposed products are for: a big float32 CPU matrix of a plain Linear. */
+function bigCpuHead(head: Linear): boolean {
+  const w = head.weight;
+  return head.constructor === Linear && head.bias === null && w.numel() >= MIN_WEIGHT && w.device === 'cpu' && w.dtype === 'float32';
+}
+
+/**
+ * A transposed copy of the head's weight, (d_model, V) contiguous, for decode steps of more than
+ * MAX_ROWS rows (beam search, big batches): h W^T with W^T already in memory needs no packing of the
+ * transposed weight by MKL — (32, 256) x (256, 32128) on 1 thread: 13.2 -> 10.0 ms (docs/benchmarks.md
+ * 2026-12-06 (e)). It costs a copy of the weight for the length of one generate() (made and freed by
+ * T5ForConditionalGeneration.beginDecoding), so it is made only where it is used. Null otherwise.
+ */
+export function decodeHeadWeight(head: Linear, rows: number): Tensor | null {
+  if (rows <= MAX_ROWS || !bigCpuHead(head)) return null;
+  return noGrad(() => head.weight.detach().transpose(0, 1).contiguous()).keep(); // (d_model, V)
+}
+
+/**
+ * head(h) for h (B, T, d_model) -> (B, T, V); the transposed product when no gradient is needed.
+ * `weightT`: decodeHeadWeight's copy, used for more than MAX_ROWS rows.
+ */
+export function lmHeadLogits(head: Linear, h: Tensor, weightT: Tensor | null = null): Tensor {
   const w = head.weight, rows = h.numel() / h.size(-1);
-  const plain = head.constructor !== Linear || head.bias !== null || rows > MAX_ROWS || w.numel() < MIN_WEIGHT ||
-    w.device !== 'cpu' || w.dtype !== 'float32' || h.dtype !== 'float32' || (isGradEnabled() && (w.requiresGrad || h.requiresGrad));
+  const noGradient = !(isGradEnabled() && (w.requiresGrad || h.requiresGrad));
+  if (weightT && rows > MAX_ROWS && noGradient && h.dtype === 'float32' && bigCpuHead(head) && weightT.size(1) === w.size(0))
+    return h.reshape(rows, h.size(-1)).matmul(weightT).view(...h.shape.slice(0, -1), w.size(0)); // (B, T, V)
+  const plain = rows > MAX_ROWS || !bigCpuHead(head) || h.dtype !== 'float32' || !noGradient;
   if (plain) return head.forward(h);
   const x = h.reshape(rows, h.size(-1)); // (R, d_model)
   // one row: MKL's matrix-vector path is the slow one; a zero second row makes it a matrix product

@@ -10,7 +10,7 @@ import { SEQ2SEQ_LM_INPUTS, seq2seqLmLoss, shiftRight, type EncoderOutput, type 
 import { T5Config } from './configuration.js';
 import { T5Attention, T5DenseActDense, T5DenseGatedActDense } from './layers.js';
 import { T5Stack, T5_ENCODER_INPUTS, type T5StackOutput } from './stack.js';
-import { lmHeadLogits, chunkedSeq2SeqLoss } from './head.js';
+import { lmHeadLogits, chunkedSeq2SeqLoss, decodeHeadWeight } from './head.js';
 import type { CausalLossType } from '../causal-lm.js';
 
 const SEQ2SEQ_INPUT_SET = new Set<string>(SEQ2SEQ_LM_INPUTS);
@@ -163,6 +163,22 @@ export class T5ForConditionalGeneration extends T5PreTrainedModel {
   override tieWeights(): void {
     if (this.config.tie_word_embeddings) this.tie(this.lm_head, this.shared.weight);
   }
+
+  /** head.ts decodeHeadWeight's copy while generate() runs (beginDecoding), else null. */
+  #decodeHeadT: Tensor | null = null;
+  /**
+   * Called by generate() before its first decode step with the number of decoder rows (batch x beams):
+   * the model may keep what makes its decode steps cheaper for as long as the weights cannot change —
+   * here a transposed copy of the LM head for more than 8 rows. Returns what ends that; generate()
+   * calls it when it finishes or is abandoned.
+   */
+  beginDecoding(opts: { rows: number }): { dispose(): void } {
+    const t = decodeHeadWeight(this.lm_head, opts.rows);
+    if (!t) return { dispose: () => {} };
+    this.#decodeHeadT?.dispose();
+    this.#decodeHeadT = t;
+    return { dispose: () => { if (this.#decodeHeadT === t) this.#decodeHeadT = null; t.dispose(); } };
+  }
   getEncoder(): T5Stack { return this.encoder; }
   getDecoder(): T5Stack { return this.decoder; }
   /** HF prepare_decoder_input_ids_from_labels: labels (B, Tt) shifted right with decoder_start_token_id, -100 -> pad. */
@@ -179,7 +195,7 @@ export class T5ForConditionalGeneration extends T5PreTrainedModel {
     let h = out.last_hidden_state; // (B, Tt, d_model)
     // the original T5 ties the head to the embeddings and rescales the decoder output (mesh-tf)
     if (this.config.scalesDecoderOutput) h = h.mul(this.config.d_model ** -0.5);
-    const logits = chunked ? empty([h.size(0), 0, this.config.vocab_size], { device: h.device }) : lmHeadLogits(this.lm_head, h); // (B, Tt | 0, V)
+    const logits = chunked ? empty([h.size(0), 0, this.config.vocab_size], { device: h.device }) : lmHeadLogits(this.lm_head, h, this.#decodeHeadT); // (B, Tt | 0, V)
     const loss = !inputs.labels ? undefined : chunked ? chunkedSeq2SeqLoss(this.lm_head, h, inputs.labels) : seq2seqLmLoss(logits, inputs.labels);
     return {
       ...(loss ? { loss } : {}), logits, ...(out.past_key_values ? { past_key_values: out.past_key_values as EncoderDecoderCache } : {}),
