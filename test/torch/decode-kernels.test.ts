@@ -71,3 +71,25 @@ test('indexFill_: the given columns of every row, in place', () => {
     assert.deepEqual(t.toArray(), [[0, -Infinity, 2, -Infinity], [4, -Infinity, 6, -Infinity], [8, -Infinity, 10, -Infinity]]);
   });
 });
+
+test('topk (R, V) float32, small k: libtorch\'s values and indices; ties by index; NaN largest', () => {
+  torch.manualSeed(6);
+  torch.tidy(() => {
+    for (const [r, v, k] of [[8, 4 * 32128, 8], [1, 7, 7], [3, 100, 1], [2, 1000, 64]] as const) {
+      const x = torch.randn([r, v]);
+      const got = x.topk(k, 1, true, true);
+      const want = x.double().topk(k, 1, true, true); // libtorch's own path (float64 is not the loop's)
+      assert.deepEqual(got.indices.toArray(), want.indices.toArray(), `indices ${r}x${v} k ${k}`);
+      assert.deepEqual(got.values.toArray(), want.values.float().toArray(), `values ${r}x${v} k ${k}`);
+    }
+    const t = torch.tensor([[1, 5, 5, 3, 5, Number.NaN, -Infinity, Number.NaN]]);
+    const { values, indices } = t.topk(5, -1);
+    assert.deepEqual(indices.toArray(), [[5, 7, 1, 2, 4]]);
+    assert.deepEqual(values.narrow(1, 2, 3).toArray(), [[5, 5, 5]]);
+    assert.equal(Number.isNaN((values.toArray() as number[][])[0]![0]), true);
+    // smallest, and k beyond the loop's 64: libtorch's path, same answers as float64
+    const y = torch.randn([2, 300]);
+    assert.deepEqual(y.topk(3, 1, false).indices.toArray(), y.double().topk(3, 1, false).indices.toArray());
+    assert.deepEqual(y.topk(100, 1).indices.toArray(), y.double().topk(100, 1).indices.toArray());
+  });
+});

@@ -1,5 +1,6 @@
 // reduction.cc — sum/mean/max/min/var/std/logsumexp/norm, arg- and sort-style reductions.
 // Dims arrive as an int array, or null/undefined for "all dims".
+#include <algorithm>
 #include <cmath>
 #include <vector>
 #include "common.h"
@@ -40,8 +41,9 @@ TK_OP(amin) { RET(at::amin(T(info, 0), hasDims(info, 1) ? IL(info, 1) : std::vec
 namespace {
 // argmax over the last dim of a (R, V) float32 CPU matrix — generate()'s next token from (B, V)
 // logits, rows contiguous or, as the T5 head leaves them, columns contiguous ((V, R) in memory).
-// libtorch's reduction spends ~0.9 ns per element there (225 us per step at 8 x 32128); one compare
-// per element, rarely taken, is ~3x faster. torch.argmax's rules: the first maximum wins, and a NaN
+// libtorch's reduction spends ~0.9 ns per element there (225 us at 8 x 32128 rows contiguous, 300
+// on the column layout); one compare per element, rarely taken: 144 / 219 us (bench/hf/decode_micro.py
+// for libtorch's, docs/benchmarks.md 2026-12-06 (e)). torch.argmax's rules: the first maximum wins, and a NaN
 // counts as the maximum (the first NaN's index).
 bool argmaxRowsFast(const at::Tensor& t, c10::optional<int64_t> dim, bool keepdim, at::Tensor& out) {
   if (!dim.has_value() || t.dim() != 2 || !t.device().is_cpu() || t.scalar_type() != at::kFloat) return false;
@@ -131,9 +133,53 @@ TK_OP(any) {
 TK_OP(cumsum) { RET(at::cumsum(T(info, 0), I(info, 1), ODT(info, 2))); }
 TK_OP(cumprod) { RET(at::cumprod(T(info, 0), I(info, 1), ODT(info, 2))); }
 TK_OP(countNonzero) { RET(at::count_nonzero(T(info, 0), OI(info, 1))); }
+namespace {
+// torch.topk's order: a NaN is larger than any number.
+inline bool greaterNan(float a, float b) { return (std::isnan(a) && !std::isnan(b)) || a > b; }
+// The k largest along the last dim of a float32 (R, V) CPU matrix with contiguous rows, for small k
+// — beam search's 2 x num_beams best continuations among num_beams x V scores. libtorch pairs every
+// element with its index and partially sorts them (1.29 ms for (8, 4 x 32128), k = 8); one pass
+// keeping a sorted list of k, where most elements cost one compare against the k-th: 0.59 ms.
+// Values in descending order; equal values by ascending index (libtorch leaves their order open).
+bool topkFast(const at::Tensor& t, int64_t k, int64_t dim, bool largest, at::Tensor& values, at::Tensor& indices) {
+  constexpr int64_t kMaxK = 64;
+  if (t.dim() != 2 || !t.device().is_cpu() || t.scalar_type() != at::kFloat || !largest) return false;
+  if ((dim < 0 ? dim + 2 : dim) != 1) return false;
+  const int64_t rows = t.size(0), n = t.size(1);
+  if (k < 1 || k > kMaxK || k > n || t.stride(1) != 1) return false;
+  values = at::empty({rows, k}, t.options());
+  indices = at::empty({rows, k}, t.options().dtype(at::kLong));
+  const float* p = t.data_ptr<float>();
+  float* pv = values.data_ptr<float>();
+  int64_t* pi = indices.data_ptr<int64_t>();
+  for (int64_t r = 0; r < rows; r++) {
+    const float* x = p + r * t.stride(0);
+    float bv[kMaxK];
+    int64_t bi[kMaxK];
+    int64_t m = 0;  // filled slots, bv[0 .. m) in descending order
+    for (int64_t i = 0; i < n; i++) {
+      const float v = x[i];
+      if (m == k && !greaterNan(v, bv[k - 1])) continue;  // the common case: not among the k so far
+      int64_t pos = m < k ? m : k - 1;  // the free slot, or the k-th that v displaces
+      while (pos > 0 && greaterNan(v, bv[pos - 1])) { bv[pos] = bv[pos - 1]; bi[pos] = bi[pos - 1]; pos--; }
+      bv[pos] = v;
+      bi[pos] = i;
+      if (m < k) m++;
+    }
+    std::copy(bv, bv + k, pv + r * k);
+    std::copy(bi, bi + k, pi + r * k);
+  }
+  return true;
+}
+}  // namespace
+
 // topk(t, k, dim, largest, sorted) -> [values, indices]
 TK_OP(topk) {
-  auto r = at::topk(T(info, 0), I(info, 1), isMissing(info, 2) ? -1 : I(info, 2), OB(info, 3, true), OB(info, 4, true));
+  const int64_t k = I(info, 1), dim = isMissing(info, 2) ? -1 : I(info, 2);
+  const bool largest = OB(info, 3, true), sorted = OB(info, 4, true);
+  at::Tensor values, indices;
+  if (topkFast(T(info, 0), k, dim, largest, values, indices)) return wrapList(info.Env(), {values, indices});
+  auto r = at::topk(T(info, 0), k, dim, largest, sorted);
   return wrapList(info.Env(), {std::get<0>(r), std::get<1>(r)});
 }
 // sort(t, dim, descending, stable) -> [values, indices]
