@@ -502,6 +502,8 @@ export interface NativeOps {
   dtype(a0: Handle): number;
   device(a0: Handle): string;
   isContiguous(a0: Handle): boolean;
+  /** version(t): the counter every in-place write bumps (torch's t._version) */
+  version(a0: Handle): number;
   storageOffset(a0: Handle): number;
   sameStorage(a0: Handle, a1: Handle): boolean;
   /** toBuffer(t) -> ArrayBuffer: a contiguous CPU copy of the data (one memcpy). */
@@ -563,9 +565,9 @@ export const NATIVE_OP_NAMES = [
   'narrow', 'select', 'slice', 'indexSelect', 'index', 'gather', 'scatter', 'scatterS',
   'scatterAdd', 'indexAdd', 'maskedFill', 'maskedFillT', 'maskedFill_', 'indexFill_', 'maskedSelect', 'nonzero',
   'triu', 'tril', 'flip', 'roll', 'pad', 'shape', 'strides', 'dim',
-  'numel', 'size', 'dtype', 'device', 'isContiguous', 'storageOffset', 'sameStorage', 'toBuffer',
-  'dataView', 'item', 'to', 'clone', 'detach', 'contiguous', 'alias', 'copy_',
-  'fill_', 'zero_', 'setData',
+  'numel', 'size', 'dtype', 'device', 'isContiguous', 'version', 'storageOffset', 'sameStorage',
+  'toBuffer', 'dataView', 'item', 'to', 'clone', 'detach', 'contiguous', 'alias',
+  'copy_', 'fill_', 'zero_', 'setData',
 ] as const satisfies readonly (keyof NativeOps)[];
 // NATIVE_OP_NAMES lists every method of NativeOps (a compile error otherwise).
 const allListed: Exclude<keyof NativeOps, (typeof NATIVE_OP_NAMES)[number]> extends never ? true : false = true;

@@ -179,6 +179,8 @@ export class Tensor implements Owned {
   set requiresGrad(v: boolean) { N.requiresGrad_(this._h, v); }
   requiresGrad_(v = true): this { N.requiresGrad_(this._h, v); return this; }
   get isLeaf(): boolean { return N.isLeaf(this._h); }
+  /** The counter every in-place write to this tensor's data bumps (torch's `t._version`): a copy made at version v is stale once it differs. */
+  get _version(): number { return N.version(this._h); }
   /** Name of the autograd node that made this tensor (e.g. `AddBackward0`), or null. */
   get gradFn(): string | null { return N.gradFn(this._h); }
   /** A fresh handle to the accumulated gradient (owned by the current scope), or null. */

@@ -82,24 +82,30 @@ test("T5 lossType 'chunked_nll': the same loss and gradients as the logits path,
 test('decodeHeadWeight: a transposed head for more than 8 rows gives the linear\'s logits; none for 8 rows or fewer', () => {
   const lm = head();
   assert.equal(decodeHeadWeight(lm, 8), null);
-  const wT = decodeHeadWeight(lm, 32)!;
-  assert.deepEqual(wT.shape, [256, 8192]);
+  const copy = decodeHeadWeight(lm, 32)!;
+  assert.deepEqual(copy.weightT.shape, [256, 8192]);
   for (const shape of [[9, 1], [32, 1], [4, 5]] as const) {
     torch.tidy(() => {
       const h = torch.randn([...shape, 256]);
       const want = lm.forward(h).detach();
-      const got = torch.noGrad(() => lmHeadLogits(lm, h, wT));
+      const got = torch.noGrad(() => lmHeadLogits(lm, h, copy));
       assert.deepEqual(got.shape, [...shape, 8192]);
       assertClose(got, want, { rtol: RTOL, atol: ATOL, msg: `rows ${shape}` });
     });
   }
+  // a weight written to after the copy (an optimizer step): the copy is stale and left alone
+  torch.tidy(() => {
+    torch.noGrad(() => lm.weight.mul_(2));
+    const h = torch.randn([16, 1, 256]);
+    assertClose(torch.noGrad(() => lmHeadLogits(lm, h, copy)), lm.forward(h).detach(), { rtol: RTOL, atol: ATOL, msg: 'after a write' });
+  });
   // with a gradient to make it is the linear (the weight gets its gradient), copy or not
   torch.tidy(() => {
-    const out = lmHeadLogits(lm, torch.randn([16, 1, 256]), wT);
+    const out = lmHeadLogits(lm, torch.randn([16, 1, 256]), copy);
     out.sum().backward();
     assert.ok(lm.weight.grad);
   });
-  wT.dispose();
+  copy.weightT.dispose();
   lm.dispose();
 });
 

@@ -11,6 +11,8 @@ TK_OP(size) { return Napi::Number::New(info.Env(), static_cast<double>(T(info, 0
 TK_OP(dtype) { return Napi::Number::New(info.Env(), static_cast<double>(T(info, 0).scalar_type())); }
 TK_OP(device) { return Napi::String::New(info.Env(), T(info, 0).device().str()); }
 TK_OP(isContiguous) { return Napi::Boolean::New(info.Env(), T(info, 0).is_contiguous()); }
+// version(t): the counter every in-place write bumps (torch's t._version)
+TK_OP(version) { return Napi::Number::New(info.Env(), static_cast<double>(T(info, 0)._version())); }
 TK_OP(storageOffset) { return Napi::Number::New(info.Env(), static_cast<double>(T(info, 0).storage_offset())); }
 TK_OP(sameStorage) {
   auto& a = T(info, 0);

@@ -1,6 +1,6 @@
 // head.ts — the LM head's logits for a few decoder rows (decode steps of generate()), computed as
-// (W h^T)^T instead of h W^T, returned as a view (columns contiguous). Same values up to float rounding; measured on libtorch 2.13 CPU (MKL,
-// 1 thread), a (32128, 256) head: 1 row 3.9 -> 1.7 ms, 2 rows 7.7 -> 1.8, 4 rows 5.9 -> 2.8, 8 rows
+// (W h^T)^T instead of h W^T, returned as a view (columns contiguous). Same values up to float
+// rounding; measured on libtorch 2.13 CPU (MKL, 1 thread), a (32128, 256) head: 1 row 3.9 -> 1.7 ms, 2 rows 7.7 -> 1.8, 4 rows 5.9 -> 2.8, 8 rows
 // 6.7 -> 4.2 (the same in torch; bench/seq2seq-floor.ts, docs/benchmarks.md): for h W^T MKL packs the whole transposed weight (a 33 MB copy)
 // on every call, and its 1-row gemv on the transposed layout is the slow one, while W h^T streams W
 // once. From ~12 rows, and for weights that fit in cache, the plain linear is as fast or faster.
@@ -22,24 +22,34 @@ function bigCpuHead(head: Linear): boolean {
 /**
  * A transposed copy of the head's weight, (d_model, V) contiguous, for decode steps of more than
  * MAX_ROWS rows (beam search, big batches): h W^T with W^T already in memory needs no packing of the
- * transposed weight by MKL — (32, 256) x (256, 32128) on 1 thread: 13.2 -> 10.0 ms (docs/benchmarks.md
- * 2026-12-06 (e)). It costs a copy of the weight for the length of one generate() (made and freed by
+ * transposed weight by MKL — (32, 256) x (256, 32128) on 1 thread: 13.4 -> 10.8 ms (bench/hf/decode_micro.py,
+ * docs/benchmarks.md 2026-12-06 (e)). It costs a copy of the weight for the length of one generate() (made and freed by
  * T5ForConditionalGeneration.beginDecoding), so it is made only where it is used. Null otherwise.
  */
-export function decodeHeadWeight(head: Linear, rows: number): Tensor | null {
+export function decodeHeadWeight(head: Linear, rows: number): DecodeHeadWeight | null {
   if (rows <= MAX_ROWS || !bigCpuHead(head)) return null;
-  return noGrad(() => head.weight.detach().transpose(0, 1).contiguous()).keep(); // (d_model, V)
+  const w = head.weight;
+  return { of: w, version: w._version, weightT: noGrad(() => w.detach().transpose(0, 1).contiguous()).keep() }; // (d_model, V)
+}
+
+/** decodeHeadWeight's copy and what it was copied from: stale once the weight is another or was written to. */
+export interface DecodeHeadWeight {
+  of: Tensor;
+  version: number;
+  /** (d_model, V) contiguous */
+  weightT: Tensor;
 }
 
 /**
  * head(h) for h (B, T, d_model) -> (B, T, V); the transposed product when no gradient is needed.
- * `weightT`: decodeHeadWeight's copy, used for more than MAX_ROWS rows.
+ * `copy`: decodeHeadWeight's, used for more than MAX_ROWS rows while the weight is unchanged.
  */
-export function lmHeadLogits(head: Linear, h: Tensor, weightT: Tensor | null = null): Tensor {
+export function lmHeadLogits(head: Linear, h: Tensor, copy: DecodeHeadWeight | null = null): Tensor {
   const w = head.weight, rows = h.numel() / h.size(-1);
   const noGradient = !(isGradEnabled() && (w.requiresGrad || h.requiresGrad));
-  if (weightT && rows > MAX_ROWS && noGradient && h.dtype === 'float32' && bigCpuHead(head) && weightT.size(1) === w.size(0))
-    return h.reshape(rows, h.size(-1)).matmul(weightT).view(...h.shape.slice(0, -1), w.size(0)); // (B, T, V)
+  // the copy only while it is the weight's: a run abandoned without finishing leaves it behind
+  if (copy && rows > MAX_ROWS && noGradient && h.dtype === 'float32' && copy.of === w && copy.version === w._version && bigCpuHead(head))
+    return h.reshape(rows, h.size(-1)).matmul(copy.weightT).view(...h.shape.slice(0, -1), w.size(0)); // (B, T, V)
   const plain = rows > MAX_ROWS || !bigCpuHead(head) || h.dtype !== 'float32' || !noGradient;
   if (plain) return head.forward(h);
   const x = h.reshape(rows, h.size(-1)); // (R, d_model)

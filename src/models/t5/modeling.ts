@@ -10,7 +10,7 @@ import { SEQ2SEQ_LM_INPUTS, seq2seqLmLoss, shiftRight, type EncoderOutput, type 
 import { T5Config } from './configuration.js';
 import { T5Attention, T5DenseActDense, T5DenseGatedActDense } from './layers.js';
 import { T5Stack, T5_ENCODER_INPUTS, type T5StackOutput } from './stack.js';
-import { lmHeadLogits, chunkedSeq2SeqLoss, decodeHeadWeight } from './head.js';
+import { lmHeadLogits, chunkedSeq2SeqLoss, decodeHeadWeight, type DecodeHeadWeight } from './head.js';
 import type { CausalLossType } from '../causal-lm.js';
 
 const SEQ2SEQ_INPUT_SET = new Set<string>(SEQ2SEQ_LM_INPUTS);
@@ -165,7 +165,7 @@ export class T5ForConditionalGeneration extends T5PreTrainedModel {
   }
 
   /** head.ts decodeHeadWeight's copy while generate() runs (beginDecoding), else null. */
-  #decodeHeadT: Tensor | null = null;
+  #decodeHeadT: DecodeHeadWeight | null = null;
   /**
    * Called by generate() before its first decode step with the number of decoder rows (batch x beams):
    * the model may keep what makes its decode steps cheaper for as long as the weights cannot change —
@@ -173,11 +173,11 @@ export class T5ForConditionalGeneration extends T5PreTrainedModel {
    * calls it when it finishes or is abandoned.
    */
   beginDecoding(opts: { rows: number }): { dispose(): void } {
-    const t = decodeHeadWeight(this.lm_head, opts.rows);
+    // a generate() inside another's (a streamer's callback) uses the outer run's copy: same weights
+    const t = this.#decodeHeadT ? null : decodeHeadWeight(this.lm_head, opts.rows);
     if (!t) return { dispose: () => {} };
-    this.#decodeHeadT?.dispose();
     this.#decodeHeadT = t;
-    return { dispose: () => { if (this.#decodeHeadT === t) this.#decodeHeadT = null; t.dispose(); } };
+    return { dispose: () => { if (this.#decodeHeadT === t) this.#decodeHeadT = null; t.weightT.dispose(); } };
   }
   getEncoder(): T5Stack { return this.encoder; }
   getDecoder(): T5Stack { return this.decoder; }
