@@ -49,6 +49,11 @@ function idMask(ids: readonly number[], scores: Tensor): Tensor {
   for (const i of ids) if (i >= 0 && i < v) m[i] = 1;
   return tensor(m, { shape: [1, v] }).bool().to(scores.device);
 }
+/** The distinct ids that are columns of scores (others ignored, as idMask ignores them). */
+const columnsIn = (ids: readonly number[], scores: Tensor): number[] => {
+  const v = scores.size(-1);
+  return [...new Set(ids.filter((i) => i >= 0 && i < v))];
+};
 /**
  * scores with the columns `ids` set to `value` in every row, out of place: one scatter (a copy of
  * scores and B x k writes) instead of a (1, V) mask built and read by masked_fill over all B x V
@@ -56,8 +61,7 @@ function idMask(ids: readonly number[], scores: Tensor): Tensor {
  * are ignored, as idMask ignores them.
  */
 function fillIds(scores: Tensor, ids: readonly number[], value: number): Tensor {
-  const v = scores.size(-1);
-  const keep = [...new Set(ids.filter((i) => i >= 0 && i < v))];
+  const keep = columnsIn(ids, scores);
   if (keep.length === 0) return scores;
   if (scores.ndim !== 2) return scores.maskedFill(idMask(keep, scores), value);
   const index = tensor(keep, { dtype: 'int64' }).to(scores.device).unsqueeze(0).expand(scores.size(0), keep.length); // (B, k)
@@ -65,8 +69,7 @@ function fillIds(scores: Tensor, ids: readonly number[], value: number): Tensor 
 }
 /** fillIds in place: one index_fill_ of the k columns, no copy of the scores. */
 function fillIds_(scores: Tensor, ids: readonly number[], value: number): Tensor {
-  const v = scores.size(-1);
-  const keep = [...new Set(ids.filter((i) => i >= 0 && i < v))];
+  const keep = columnsIn(ids, scores);
   if (keep.length === 0) return scores;
   return scores.indexFill_(scores.ndim - 1, tensor(keep, { dtype: 'int64' }).to(scores.device), value);
 }
