@@ -15,6 +15,9 @@ import { EVENTS_FILE, readAllEvents, startDashboard } from '../../src/dashboard/
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const STEPS = 30;
+// per step: the page must load while the run is still going (3 losses in, ~27 steps left): at 200 ms a
+// busy CI machine once launched the page after the last step (15 s of run left now)
+const PAUSE_MS = 500;
 const root = new URL('../..', import.meta.url).pathname;
 
 async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 60_000): Promise<T> {
@@ -39,7 +42,7 @@ test('dashboard in Chromium: follows a training run live, points and last loss e
   const file = join(runs, 'tiny-lm', EVENTS_FILE);
   const events = async (): Promise<Array<Record<string, unknown>>> => (await readAllEvents(file)).map((e) => e.event);
 
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/dashboard/fixtures/slow-train.ts', join(runs, 'tiny-lm'), String(STEPS), '200'],
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/dashboard/fixtures/slow-train.ts', join(runs, 'tiny-lm'), String(STEPS), String(PAUSE_MS)],
     { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
