@@ -299,14 +299,30 @@ export abstract class PreTrainedModel<C extends PretrainedConfig = PretrainedCon
     config.architectures = [this.constructor.name];
     // a head the checkpoint untied (untieOutputEmbeddings) is written as untied, so transformers 4 reads it
     // untied too (5 unties it by its values either way) — unless tie_word_embeddings also means T5's rescaling
-    const rescales = (config as unknown as { scalesDecoderOutput?: boolean }).scalesDecoderOutput === true;
-    if (this.headUntied && config.tie_word_embeddings && !rescales) config.tie_word_embeddings = false;
+    const c = config as unknown as { scalesDecoderOutput?: boolean; tieImpliesRescale?: boolean };
+    const rescales = c.scalesDecoderOutput === true;
+    let headCopyKey: string | null = null;
+    if (config.tie_word_embeddings && !rescales) {
+      if (this.headUntied) config.tie_word_embeddings = false;
+      else if (c.tieImpliesRescale === true) {
+        // T5 / mT5 with a tied head that is not rescaled (transformers 5's): 4.x would read
+        // tie_word_embeddings true as rescaling, so write the head as its own key holding the same values
+        // with tie_word_embeddings false — 4.x then runs it untied and unscaled, 5.x (and the loader here)
+        // ties it again, the values being equal
+        const head = this.getOutputEmbeddings();
+        const name = head ? this.namedModules().find(([, m]) => m === head)?.[0] : undefined;
+        if (name !== undefined) {
+          config.tie_word_embeddings = false;
+          headCopyKey = `${name}.weight`;
+        }
+      }
+    }
     const dt = this.dtype;
     if (dt === 'float32' || dt === 'float16' || dt === 'bfloat16' || dt === 'float64') config.torch_dtype = dt;
     const seen = new Set<Tensor>();
     const entries: [string, Tensor][] = [];
     for (const [name, t] of this.stateDict()) {
-      if (seen.has(t)) continue;
+      if (seen.has(t) && name !== headCopyKey) continue;
       seen.add(t);
       entries.push([name, t]);
     }

@@ -1,7 +1,7 @@
 // t5.test.ts — T5 beyond the two shared checkpoints, against transformers 5.18 (test/fixtures/t5-variants,
 // scripts/fixtures/gen_t5_variants.py): an asymmetric stack (num_decoder_layers != num_layers, num_heads·d_kv
 // != d_model), 'gated-silu' with an untied head saved by transformers 5 (tie_word_embeddings true +
-// scale_decoder_outputs false), 48-token padded batches past relative_attention_max_distance, the encoder
+// scale_decoder_outputs false), a T5 v1.1 made by transformers 5 (head tied, not rescaled), 48-token padded batches past relative_attention_max_distance, the encoder
 // alone, cached decoding step by step, the relative-position buckets, bf16 loading, config dicts, bad
 // inputs and the savePretrained -> fromPretrained round trip.
 import { test } from 'node:test';
@@ -53,7 +53,7 @@ function assertGrads(model: PreTrainedModel, ref: Ref): string {
   return `max rel grad err ${worst.toExponential(2)} (${worstName})`;
 }
 
-for (const name of ['t5_asym', 't5_gated_silu', 't5_long_padded']) {
+for (const name of ['t5_asym', 't5_gated_silu', 't5_v11_tied', 't5_long_padded']) {
   test(`${name}: logits, loss and every gradient match transformers`, async (t) => {
     const ref = await load(name);
     const model = await AutoModelForSeq2SeqLM.fromPretrained(join(DIR, name), noWarnings);
@@ -72,16 +72,21 @@ for (const name of ['t5_asym', 't5_gated_silu', 't5_long_padded']) {
   });
 }
 
-test('t5_asym / t5_gated_silu: the stacks and the head are built from the config', async () => {
+test('t5_asym / t5_gated_silu / t5_v11_tied: the stacks and the head are built from the config (and the checkpoint)', async () => {
   const asym = await AutoModelForSeq2SeqLM.fromPretrained(join(DIR, 't5_asym'), noWarnings) as T5ForConditionalGeneration;
   assert.deepEqual([asym.encoder.block.length, asym.decoder.block.length], [2, 3]);
   assert.equal(asym.lm_head.weight, asym.shared.weight, 'original T5: the head is the embedding');
   const silu = await AutoModelForSeq2SeqLM.fromPretrained(join(DIR, 't5_gated_silu'), noWarnings) as T5ForConditionalGeneration;
-  // transformers 5's config.json says tie_word_embeddings true; scale_decoder_outputs false and the checkpoint's own lm_head.weight untie it
+  assert.equal(asym.config.scalesDecoderOutput, true);
+  // transformers 5's config.json says tie_word_embeddings true and scale_decoder_outputs false; the checkpoint's
+  // own lm_head.weight (other values) unties the head, as in transformers 5
   assert.notEqual(silu.lm_head.weight, silu.shared.weight);
-  assert.equal(silu.config.tie_word_embeddings, false);
-  asym.dispose();
-  silu.dispose();
+  assert.equal(silu.config.scalesDecoderOutput, false);
+  // the same config without a head in the file: tied and not rescaled (4.x's tie_word_embeddings could not say that)
+  const v11 = await AutoModelForSeq2SeqLM.fromPretrained(join(DIR, 't5_v11_tied'), noWarnings) as T5ForConditionalGeneration;
+  assert.equal(v11.lm_head.weight, v11.shared.weight);
+  assert.equal(v11.config.scalesDecoderOutput, false);
+  for (const m of [asym, silu, v11]) m.dispose();
 });
 
 test('t5_encoder: T5EncoderModel matches transformers on a padded batch', async () => {
@@ -184,12 +189,17 @@ test('config: T5Config to_dict agrees with transformers (default and a flan-t5-s
     for (const k of shared) assert.deepEqual(got[k], want[k], `${what}.${k}`);
     assert.equal(got.tie_word_embeddings, want.scale_decoder_outputs, `${what}: tie_word_embeddings = transformers 5's scale_decoder_outputs`);
   }
-  // a transformers 5 config.json: scale_decoder_outputs is read as 4.x's tie_word_embeddings and not written back
-  for (const scale of [false, true]) {
-    const c = T5Config.fromDict({ tie_word_embeddings: true, scale_decoder_outputs: scale });
-    assert.equal(c.tie_word_embeddings, scale);
-    assert.ok(!('scale_decoder_outputs' in JSON.parse(c.toJsonString())), 'scale_decoder_outputs not written');
+  // a transformers 5 config.json: tie_word_embeddings forced true as there, scale_decoder_outputs says whether
+  // the decoder output is rescaled and is written back; without it, 4.x's tie_word_embeddings says both
+  for (const [init, scales] of [[{ tie_word_embeddings: false, scale_decoder_outputs: false }, false], [{ tie_word_embeddings: true, scale_decoder_outputs: true }, true],
+    [{ scale_decoder_outputs: false }, false], [{ tie_word_embeddings: false }, false], [{}, true]] as const) {
+    const c = T5Config.fromDict(init);
+    assert.equal(c.tie_word_embeddings, 'scale_decoder_outputs' in init || !('tie_word_embeddings' in init), JSON.stringify(init));
+    assert.equal(c.scalesDecoderOutput, scales, JSON.stringify(init));
+    assert.equal(JSON.parse(c.toJsonString()).scale_decoder_outputs, 'scale_decoder_outputs' in init ? scales : undefined, JSON.stringify(init));
+    assert.equal(new T5Config(init).scalesDecoderOutput, scales, `from code: ${JSON.stringify(init)}`);
   }
+  assert.throws(() => new T5Config({ scale_decoder_outputs: 'no' as never }), /T5Config.scale_decoder_outputs must be a boolean, got "no"/);
 });
 
 /** A small model made in code (no fixture): bad inputs never reach the numbers. */
@@ -219,7 +229,10 @@ test('bad input: clear errors (HF\'s where HF has one)', () => {
 });
 
 test('savePretrained -> fromPretrained: bit-identical logits, shared.weight stored once', async () => {
-  for (const [name, tied] of [['t5_asym', true], ['t5_gated_silu', false]] as const) {
+  // t5_v11_tied (tied, not rescaled) is written as an untied head holding the same values: transformers 4.x
+  // reads tie_word_embeddings true as "rescale", so tie_word_embeddings false + lm_head.weight is what 4.x runs
+  // the same (checked with the harness: 4.47.1 and 5.18 give these logits); it loads back tied
+  for (const [name, tied, headStored] of [['t5_asym', true, false], ['t5_gated_silu', false, true], ['t5_v11_tied', true, true]] as const) {
     const ref = await load(name);
     const model = await AutoModelForSeq2SeqLM.fromPretrained(join(DIR, name), noWarnings);
     const out = mkdtempSync(join(tmpdir(), 't5-roundtrip-'));
@@ -228,8 +241,12 @@ test('savePretrained -> fromPretrained: bit-identical logits, shared.weight stor
       const stored = Object.keys((await torch.safetensors.readHeader(join(out, 'model.safetensors'))).tensors);
       assert.ok(stored.includes('shared.weight'));
       for (const alias of ['encoder.embed_tokens.weight', 'decoder.embed_tokens.weight']) assert.ok(!stored.includes(alias), `${name}: ${alias} written`);
-      assert.equal(stored.includes('lm_head.weight'), !tied, `${name}: lm_head.weight stored iff untied`);
-      const back = await AutoModelForSeq2SeqLM.fromPretrained(out, noWarnings);
+      assert.equal(stored.includes('lm_head.weight'), headStored, `${name}: lm_head.weight stored`);
+      const written = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+      assert.equal(written.tie_word_embeddings ?? true, !headStored, `${name}: tie_word_embeddings written`);
+      const back = await AutoModelForSeq2SeqLM.fromPretrained(out, noWarnings) as T5ForConditionalGeneration;
+      assert.equal(back.lm_head.weight === back.shared.weight, tied, `${name}: tied after the round trip`);
+      assert.equal(back.config.scalesDecoderOutput, (model as T5ForConditionalGeneration).config.scalesDecoderOutput);
       for (const m of [model, back]) m.eval();
       torch.noGrad(() => torch.tidy(() => {
         const inputs = group(ref, 'input.');

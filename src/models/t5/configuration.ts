@@ -59,21 +59,27 @@ export class T5Config extends PretrainedConfig {
   static override readonly attributeMap: Readonly<Record<string, string>> = {
     hidden_size: 'd_model', num_attention_heads: 'num_heads', num_hidden_layers: 'num_layers', head_dim: 'd_kv',
   };
-  constructor(init: T5ConfigInit = {}, opts?: ConfigOptions) {
-    super((new.target as typeof T5Config).derive(init as Record<string, unknown>), opts);
+  constructor(init: T5ConfigInit & { scale_decoder_outputs?: boolean } = {}, opts?: ConfigOptions) {
+    const derived = (new.target as typeof T5Config).derive(init as Record<string, unknown>);
+    const isObj = derived !== null && typeof derived === 'object' && !Array.isArray(derived);
+    const scale = isObj ? derived.scale_decoder_outputs : undefined;
+    if (isObj) delete derived.scale_decoder_outputs;
+    super(derived, opts);
+    if (scale !== undefined && scale !== null) {
+      if (typeof scale !== 'boolean') throw new ConfigError(`${this.constructor.name}.scale_decoder_outputs must be a boolean, got ${JSON.stringify(scale)}`);
+      this.extras.scale_decoder_outputs = scale; // written back on save, as transformers 5 reads it
+    }
   }
   /** HF __init__: num_decoder_layers, dense_act_fn and is_gated_act resolved before the fields are set (from this class's defaults). */
   protected static derive(init: Record<string, unknown>): Record<string, unknown> {
     const fields = this.fields as typeof T5_FIELDS;
     if (init === null || typeof init !== 'object') return init;
     const out = { ...init };
-    // transformers 5.x writes tie_word_embeddings: true always and keeps the 4.x meaning in
-    // scale_decoder_outputs (false for T5 v1.1 / Flan-T5, whose checkpoint holds its own lm_head.weight):
-    // read it back as 4.x's tie_word_embeddings, which both ties the head and scales the decoder output.
-    if (typeof out.scale_decoder_outputs === 'boolean') {
-      out.tie_word_embeddings = out.scale_decoder_outputs;
-      delete out.scale_decoder_outputs;
-    }
+    // transformers 5.x splits 4.x's tie_word_embeddings (tie the head AND scale the decoder output by
+    // d_model^-0.5) in two: scale_decoder_outputs (false for T5 v1.1 / Flan-T5) and a head that is always
+    // tied — unless the checkpoint holds its own lm_head.weight with other values (the loader's rule).
+    // A config carrying scale_decoder_outputs is read as 5.x does; it stays in `extras`.
+    if (typeof out.scale_decoder_outputs === 'boolean') out.tie_word_embeddings = true;
     if (out.num_decoder_layers === undefined || out.num_decoder_layers === null) out.num_decoder_layers = out.num_layers ?? out.num_hidden_layers ?? fields.num_layers.default;
     const ffp = out.feed_forward_proj ?? fields.feed_forward_proj.default;
     if (typeof ffp === 'string') {
@@ -91,9 +97,17 @@ export class T5Config extends PretrainedConfig {
   get decoderLayers(): number { return this.num_decoder_layers ?? this.num_layers; }
   /**
    * Whether the decoder output is scaled by d_model^-0.5 before the head: the original T5's tied head
-   * (4.x: tie_word_embeddings; 5.x writes the same as scale_decoder_outputs, read back above).
+   * (4.x: tie_word_embeddings; 5.x: scale_decoder_outputs, read above).
    */
-  get scalesDecoderOutput(): boolean { return this.tie_word_embeddings; }
+  get scalesDecoderOutput(): boolean {
+    const s = this.extras.scale_decoder_outputs;
+    return typeof s === 'boolean' ? s : this.tie_word_embeddings;
+  }
+  /**
+   * transformers 4 reads tie_word_embeddings true as "tie and rescale": savePretrained writes a tied head
+   * that is not rescaled (transformers 5's) as an untied one holding the same values, read alike by 4 and 5.
+   */
+  get tieImpliesRescale(): boolean { return true; }
   /** The activation of the feed-forward (dense_act_fn, resolved). */
   get activation(): string { return this.dense_act_fn ?? parseFeedForwardProj(this.feed_forward_proj)[0]; }
 
@@ -105,6 +119,8 @@ export class T5Config extends PretrainedConfig {
       throw new ConfigError(`${who}.dense_act_fn must be one of ${Object.keys(ACT2FN).join(', ')}, got ${JSON.stringify(this.activation)} (from feed_forward_proj ${JSON.stringify(this.feed_forward_proj)})`);
   }
 }
+
+const writtenBy5 = (version: unknown): boolean => Number.parseInt(String(version ?? ''), 10) >= 5;
 
 /** mT5 (transformers' MT5Config): T5 v1.1's architecture with mT5's defaults (mt5-small: 250,112 ids, 8 layers, 6 heads, d_ff 1024, gated-gelu, untied head). */
 export const MT5_FIELDS = {
@@ -119,8 +135,8 @@ export const MT5_FIELDS = {
 /**
  * Configuration of an mT5 model (model_type 'mt5'; defaults: google/mt5-small). The head is tied and the
  * decoder output rescaled as in T5 (tie_word_embeddings, default false here) — except in configs
- * written by transformers 5, whose MT5Config always says tie_word_embeddings true and whose mT5 never
- * rescales: there the head is tied unless the checkpoint holds its own lm_head.weight (the loader's
+ * written by transformers 5, whose MT5Config always says (and forces) tie_word_embeddings true and whose mT5
+ * never rescales: there the head is tied unless the checkpoint holds its own lm_head.weight (the loader's
  * rule), and never rescaled.
  * @example new MT5Config({ d_model: 64, d_kv: 16, d_ff: 128, num_layers: 2, num_heads: 4 })
  */
@@ -130,8 +146,13 @@ export class MT5Config extends T5Config {
   static override readonly commonDefaults: Partial<CommonValues> = {
     pad_token_id: 0, eos_token_id: 1, is_encoder_decoder: true, decoder_start_token_id: 0, tie_word_embeddings: false, tokenizer_class: 'T5Tokenizer',
   };
+  /** transformers 5's MT5Config forces tie_word_embeddings true whatever config.json says: so here, for its configs. */
+  protected static override derive(init: Record<string, unknown>): Record<string, unknown> {
+    const out = super.derive(init);
+    if (out !== null && typeof out === 'object' && writtenBy5(out.transformers_version)) out.tie_word_embeddings = true;
+    return out;
+  }
   override get scalesDecoderOutput(): boolean {
-    const major = Number.parseInt(String(this.transformers_version ?? ''), 10);
-    return this.tie_word_embeddings && !(major >= 5);
+    return this.tie_word_embeddings && !writtenBy5(this.transformers_version);
   }
 }
