@@ -14,7 +14,7 @@ import { LLAMA, QWEN2, QWEN3, MISTRAL } from '../llama/index.js';
 import { GPT2 } from '../gpt2/index.js';
 import { OPT } from '../opt/index.js';
 import { GPT_NEO } from '../gpt_neo/index.js';
-import { T5, MT5 } from '../t5/index.js';
+import { T5, MT5, UMT5 } from '../t5/index.js';
 import { GPT2_HEADS } from '../gpt2/heads.js';
 import { OPT_HEADS } from '../opt/heads.js';
 import { GPT_NEO_HEADS } from '../gpt_neo/heads.js';
@@ -57,7 +57,7 @@ export function registerArchitecture(arch: Architecture): void {
 /** An architecture entry with task heads defined beside it (gpt2/heads.ts, ...) added to its models. */
 const withHeads = (arch: Architecture, heads: Architecture['models']): Architecture => ({ ...arch, models: { ...heads, ...arch.models } });
 
-for (const arch of [BERT, DISTILBERT, ROBERTA, LLAMA, QWEN2, QWEN3, MISTRAL, withHeads(GPT2, GPT2_HEADS), withHeads(OPT, OPT_HEADS), withHeads(GPT_NEO, GPT_NEO_HEADS), T5, MT5] as Architecture[]) registerArchitecture(arch);
+for (const arch of [BERT, DISTILBERT, ROBERTA, LLAMA, QWEN2, QWEN3, MISTRAL, withHeads(GPT2, GPT2_HEADS), withHeads(OPT, OPT_HEADS), withHeads(GPT_NEO, GPT_NEO_HEADS), T5, MT5, UMT5] as Architecture[]) registerArchitecture(arch);
 
 /** The registered model_type names, sorted. */
 export function knownModelTypes(): string[] {

@@ -108,6 +108,8 @@ export class T5Config extends PretrainedConfig {
    * that is not rescaled (transformers 5's) as an untied one holding the same values, read alike by 4 and 5.
    */
   get tieImpliesRescale(): boolean { return true; }
+  /** Whether every block has its own relative_attention_bias table (UMT5) rather than block 0 alone (T5). */
+  get relativeBiasPerLayer(): boolean { return false; }
   /** The activation of the feed-forward (dense_act_fn, resolved). */
   get activation(): string { return this.dense_act_fn ?? parseFeedForwardProj(this.feed_forward_proj)[0]; }
 
@@ -155,4 +157,28 @@ export class MT5Config extends T5Config {
   override get scalesDecoderOutput(): boolean {
     return this.tie_word_embeddings && !writtenBy5(this.transformers_version);
   }
+}
+
+/**
+ * Configuration of a UMT5 model (transformers' UMT5Config, model_type 'umt5'; defaults: google/umt5-small's
+ * architecture — mT5's sizes, gated-gelu): T5 v1.1 whose every block has its own relative position bias table.
+ * Head and rescaling as transformers 4 reads a config: tie_word_embeddings ties the head to `shared` and
+ * rescales the decoder output by d_model^-0.5 (google/umt5-* say false: untied, not rescaled). A config
+ * written by transformers 5 is read as 5.x reads it: its UMT5Config forces tie_word_embeddings true, so the
+ * decoder output is always rescaled and the head tied unless the checkpoint holds its own (the loader's rule).
+ * @example new UMT5Config({ d_model: 64, d_kv: 16, d_ff: 128, num_layers: 2, num_heads: 4 })
+ */
+export class UMT5Config extends T5Config {
+  static override readonly modelType: string = 'umt5';
+  static override readonly fields = MT5_FIELDS;
+  static override readonly commonDefaults: Partial<CommonValues> = {
+    pad_token_id: 0, eos_token_id: 1, is_encoder_decoder: true, decoder_start_token_id: 0, tie_word_embeddings: true, tokenizer_class: 'T5Tokenizer',
+  };
+  protected static override derive(init: Record<string, unknown>): Record<string, unknown> {
+    const out = super.derive(init);
+    if (out !== null && typeof out === 'object' && writtenBy5(out.transformers_version)) out.tie_word_embeddings = true;
+    return out;
+  }
+  override get scalesDecoderOutput(): boolean { return this.tie_word_embeddings; }
+  override get relativeBiasPerLayer(): boolean { return true; }
 }

@@ -2,7 +2,9 @@
 // (the shared table), dropout, blocks, final_layer_norm, dropout. The stack builds once per forward
 // what every block adds to its scores: block 0's relative position bias plus the padding mask
 // (encoder) or the causal + padding mask (decoder), and the cross-attention mask over the encoder's
-// padding; each block reuses them, as HF passes position_bias on from the first layer.
+// padding; each block reuses them, as HF passes position_bias on from the first layer. UMT5
+// (config.relativeBiasPerLayer) gives every block a bias table of its own: the mask is built once,
+// each block's bias added to it.
 import { F, type Tensor } from '../../torch/index.js';
 import { Module, ModuleList, Embedding, RMSNorm, causalMask, paddingMask, unpadInput, padInput, type KVCache } from '../../nn/index.js';
 import { checkInputs, type InputLimits } from '../modeling.js';
@@ -54,6 +56,8 @@ export class T5Stack extends Module {
   readonly isDecoder: boolean;
   readonly p: number;
   readonly maxDistance: number;
+  /** Every block has its own relative_attention_bias (UMT5), not only block 0 (T5). */
+  readonly perLayerBias: boolean;
   /** forward() takes `unpad` (the encoder): generate() asks for it, as its cross-attention never reads the padding. */
   readonly acceptsUnpad: boolean;
 
@@ -63,7 +67,8 @@ export class T5Stack extends Module {
     this.acceptsUnpad = !isDecoder;
     this.embed_tokens = embedTokens;
     const n = isDecoder ? c.decoderLayers : c.num_layers;
-    this.block = new ModuleList(Array.from({ length: n }, (_, i) => new T5Block(c, { isDecoder, hasRelativeBias: i === 0, layerIdx: i })));
+    this.perLayerBias = c.relativeBiasPerLayer;
+    this.block = new ModuleList(Array.from({ length: n }, (_, i) => new T5Block(c, { isDecoder, hasRelativeBias: i === 0 || this.perLayerBias, layerIdx: i })));
     this.final_layer_norm = new RMSNorm(c.d_model, { eps: c.layer_norm_epsilon });
     this.p = c.dropout_rate;
     this.maxDistance = c.relative_attention_max_distance;
@@ -86,14 +91,16 @@ export class T5Stack extends Module {
     const past = cache?.getSeqLength() ?? 0;
     if (am && am.size(-1) !== past + t)
       throw new RangeError(`${who}: attention_mask covers ${am.size(-1)} tokens, but ${past} are cached and ${t} are new: it must cover ${past + t}`);
-    const first = this.block.at(0)?.layer.at(0) as { SelfAttention: { relative_attention_bias?: Embedding } } | undefined;
-    const table = first?.SelfAttention.relative_attention_bias;
-    // (1, H, T, past + T): the learned bias of each offset, then the masks added to it
-    let selfBias: Tensor | null = table ? computePositionBias(table, past, t, past + t, !this.isDecoder, this.maxDistance).to(x0.dtype) : null;
+    // (1, H, T, past + T): a block's learned bias of each offset, then the masks added to it
+    const biasOf = (block: T5Block | undefined): Tensor | null => {
+      const table = (block?.layer.at(0) as { SelfAttention: { relative_attention_bias?: Embedding } } | undefined)?.SelfAttention.relative_attention_bias;
+      return table ? computePositionBias(table, past, t, past + t, !this.isDecoder, this.maxDistance).to(x0.dtype) : null;
+    };
     let mask: Tensor | null = null;
     if (this.isDecoder) mask = causalMask({ attentionMask: am, queryLength: t, pastLength: past, targetLength: past + t, batchSize: b, dtype: x0.dtype, combine: 'min', device: x0.device }); // (B | 1, 1, T, past + T)
     else if (am) mask = paddingMask(am, x0.dtype); // (B, 1, 1, T)
-    if (mask) selfBias = selfBias ? selfBias.add(mask) : mask;
+    const withMask = (bias: Tensor | null): Tensor | null => (bias && mask ? bias.add(mask) : bias ?? mask);
+    const selfBias = this.perLayerBias ? null : withMask(biasOf(this.block.at(0)));
     const encMask = inputs.encoder_attention_mask ?? null;
     const crossBias = this.isDecoder && encMask ? paddingMask(encMask, x0.dtype) : null; // (B, 1, 1, Ts)
     const encoderHidden = inputs.encoder_hidden_states ?? null;
@@ -104,7 +111,8 @@ export class T5Stack extends Module {
     let x = F.dropout(x0, this.p, this.training);
     for (const block of this.block) {
       hidden?.push(x);
-      x = block.forward(x, { selfBias, crossBias, encoderHidden, cache, unpadded: packed });
+      const bias = this.perLayerBias ? withMask(biasOf(block)) : selfBias;
+      x = block.forward(x, { selfBias: bias, crossBias, encoderHidden, cache, unpadded: packed });
     }
     x = F.dropout(this.final_layer_norm.forward(x), this.p, this.training); // (B, T, d_model) | (N, d_model)
     if (packed) x = padInput(x, packed.indices, b, t); // (B, T, d_model), zeros at the padding
