@@ -1,14 +1,16 @@
 // checkpointing.test.ts — gradient checkpointing (PreTrainedModel.gradientCheckpointingEnable): the
-// same gradients as a plain backward (Llama, BERT, DistilBERT heads; dropout masks replayed from the
-// saved RNG state; every other layer; frozen embeddings), a plain forward leaving only its outputs' handles, no
+// same gradients as a plain backward (Llama, BERT, DistilBERT heads, T5 / T5 v1.1 / UMT5 encoder-decoders;
+// dropout masks replayed from the saved RNG state; every other layer; frozen embeddings), a plain forward leaving only its outputs' handles, no
 // leak, HF's use_cache rule, and a loud error when the second half of the backward is skipped.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
+import '../../src/generation/index.js';
 import {
   AutoModelForCausalLM, AutoModelForSequenceClassification, AutoModelForTokenClassification, DistilBertConfig, DistilBertForTokenClassification,
-  LlamaConfig, LlamaForCausalLM, GPT2Config, GPT2LMHeadModel, type PreTrainedModel,
+  LlamaConfig, LlamaForCausalLM, GPT2Config, GPT2LMHeadModel, AutoModelForSeq2SeqLM, T5Config, T5ForConditionalGeneration,
+  UMT5Config, UMT5ForConditionalGeneration, type PreTrainedModel,
 } from '../../src/models/index.js';
 import { pendingCheckpoints } from '../../src/models/utils/gradient-checkpointing.js';
 import { sharedDir } from '../helpers.js';
@@ -58,7 +60,8 @@ function assertSameGrads(a: Map<string, torch.Tensor>, b: Map<string, torch.Tens
   return worst;
 }
 
-for (const [name, auto] of [['llama_lm', AutoModelForCausalLM], ['bert_seqcls', AutoModelForSequenceClassification], ['distilbert_tokcls', AutoModelForTokenClassification], ['gpt2_lm', AutoModelForCausalLM], ['opt_lm', AutoModelForCausalLM], ['gpt_neo_lm', AutoModelForCausalLM]] as const) {
+for (const [name, auto] of [['llama_lm', AutoModelForCausalLM], ['bert_seqcls', AutoModelForSequenceClassification], ['distilbert_tokcls', AutoModelForTokenClassification], ['gpt2_lm', AutoModelForCausalLM], ['opt_lm', AutoModelForCausalLM], ['gpt_neo_lm', AutoModelForCausalLM],
+  ['t5_seq2seq', AutoModelForSeq2SeqLM], ['t5v11_seq2seq', AutoModelForSeq2SeqLM]] as const) {
   test(`${name}: checkpointed layers give the gradients of a plain backward; a plain forward leaves only its outputs' handles`, async (t) => {
     const model = await auto.fromPretrained(join(MODELS, name), { onWarning: () => {} });
     const inputs = await inputsOf(name);
@@ -150,4 +153,67 @@ test('a model without checkpointable layers refuses (HF\'s ValueError)', () => {
   const m = new GPT2LMHeadModel(new GPT2Config({ vocab_size: 16, n_embd: 8, n_layer: 0, n_head: 2, n_positions: 8 }));
   assert.throws(() => m.gradientCheckpointingEnable(), /GPT2LMHeadModel does not support gradient checkpointing/);
   m.dispose();
+});
+
+// T5: the position bias (block 0's bucket table, trained) and the encoder output (read by every decoder block's
+// cross-attention) feed several checkpointed blocks; their gradients gather over all of them first
+test('T5 / UMT5 with dropout: every block, every other block, the packed encoder, a frozen bucket table — the plain gradients', () => {
+  const seq2seq = { vocab_size: 48, d_model: 16, d_kv: 4, d_ff: 24, num_layers: 3, num_decoder_layers: 2, num_heads: 4, relative_attention_num_buckets: 8,
+    relative_attention_max_distance: 10, dropout_rate: 0.2, decoder_start_token_id: 0 };
+  const i64 = { dtype: 'int64' } as const;
+  const mask = torch.tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 0, 0, 0]], i64);
+  const inputs = { input_ids: torch.randint(2, 48, [2, 7]).mul(mask), attention_mask: mask, labels: torch.tensor([[5, 6, 7, 1], [8, 9, 1, -100]], i64) };
+  for (const [what, make] of [
+    ['t5 gated-gelu', () => new T5ForConditionalGeneration(new T5Config({ ...seq2seq, feed_forward_proj: 'gated-gelu', tie_word_embeddings: false }))],
+    ['t5 relu tied', () => new T5ForConditionalGeneration(new T5Config({ ...seq2seq }))],
+    ['umt5', () => new UMT5ForConditionalGeneration(new UMT5Config({ ...seq2seq }))],
+  ] as const) {
+    torch.manualSeed(4);
+    const model = make();
+    const plain = step(model, inputs, 9);
+    model.gradientCheckpointingEnable();
+    const ckpt = step(model, inputs, 9);
+    assert.equal(ckpt.loss, plain.loss, `${what}: the same forward`);
+    assert.equal(ckpt.leaked, 0, `${what}: no tensor outlives the step`);
+    assert.equal(pendingCheckpoints(), 0);
+    const tables = [...ckpt.grads.keys()].filter((n) => n.includes('relative_attention_bias'));
+    assert.equal(tables.length, what === 'umt5' ? 5 : 2, `${what}: the bucket tables get gradients`);
+    assertSameGrads(plain.grads, ckpt.grads, what);
+    model.gradientCheckpointingEnable({ everyNLayers: 2 });
+    const again = step(model, inputs, 9);
+    assertSameGrads(step((model.gradientCheckpointingDisable(), model), inputs, 9).grads, again.grads, `${what}, every other block`);
+    // the packed encoder of a chunked training forward (the Seq2SeqTrainer's)
+    model.lossType = 'chunked_nll';
+    const packedPlain = step(model, inputs, 9);
+    model.gradientCheckpointingEnable();
+    assertSameGrads(packedPlain.grads, step(model, inputs, 9).grads, `${what}, packed encoder`);
+    // LoRA-style: the bucket tables frozen (no stand-in for the bias then)
+    for (const [n, p] of model.namedParameters()) if (n.includes('relative_attention_bias')) p.requiresGrad_(false);
+    const frozen = step(model, inputs, 9);
+    model.gradientCheckpointingDisable();
+    assertSameGrads(step(model, inputs, 9).grads, frozen.grads, `${what}, frozen tables`);
+    model.dispose();
+  }
+  for (const v of Object.values(inputs)) v.dispose();
+});
+
+test('T5: use_cache in training is turned off (HF T5Stack; its warning is the Llama test\'s, once per process); generate() after checkpointed training runs plainly', () => {
+  torch.manualSeed(5);
+  const model = new T5ForConditionalGeneration(new T5Config({ vocab_size: 32, d_model: 16, d_kv: 4, d_ff: 24, num_layers: 2, num_heads: 4, dropout_rate: 0, decoder_start_token_id: 0 }));
+  model.gradientCheckpointingEnable();
+  const ids = torch.tensor([[4, 5, 6, 1]], { dtype: 'int64' }), labels = torch.tensor([[7, 8, 1]], { dtype: 'int64' });
+  torch.tidy(() => {
+    model.train();
+    const out = model.forward({ input_ids: ids, labels, use_cache: true });
+    assert.equal(out.past_key_values, undefined, 'no cache while checkpointed blocks train');
+    assert.equal(pendingCheckpoints(), 4, '2 encoder blocks + 2 decoder blocks await their recomputation');
+    model.backward(out.loss!);
+    assert.equal(pendingCheckpoints(), 0);
+  });
+  model.eval();
+  const gen = model.generate({ input_ids: ids, max_new_tokens: 3, do_sample: false });
+  assert.equal(pendingCheckpoints(), 0, 'generate() never checkpoints');
+  assert.equal(gen.size(1), 4);
+  gen.dispose();
+  model.dispose();
 });

@@ -248,6 +248,8 @@ export interface T5BlockContext {
 export class T5Block extends Module {
   layer: ModuleList<Module>;
   readonly isDecoder: boolean;
+  /** Recompute this block in the backward (PreTrainedModel.gradientCheckpointingEnable; HF T5Block). */
+  gradientCheckpointing = false;
   constructor(c: T5Config, o: { isDecoder: boolean; hasRelativeBias: boolean; layerIdx: number }) {
     super();
     this.isDecoder = o.isDecoder;

@@ -12,6 +12,7 @@ import { T5Attention, T5DenseActDense, T5DenseGatedActDense } from './layers.js'
 import { T5Stack, T5_ENCODER_INPUTS, type T5StackOutput } from './stack.js';
 import { lmHeadLogits, chunkedSeq2SeqLoss, decodeHeadWeight, type DecodeHeadWeight } from './head.js';
 import type { CausalLossType } from '../causal-lm.js';
+import { noCacheWhenCheckpointing } from '../utils/gradient-checkpointing.js';
 
 const SEQ2SEQ_INPUT_SET = new Set<string>(SEQ2SEQ_LM_INPUTS);
 
@@ -84,11 +85,13 @@ function decode(model: T5Model | T5ForConditionalGeneration, inputs: Seq2SeqLMIn
     const src = inputs.decoder_input_ids ? 'decoder_input_ids' : inputs.decoder_inputs_embeds ? 'decoder_inputs_embeds' : 'labels';
     throw new RangeError(`${model.constructor.name}.forward: ${src} has batch size ${decB} but the encoder output has ${encB}${per > 1 ? ` rows for ${per} decoder rows each` : ''}: the decoder inputs must have ${per > 1 ? `${per} rows` : 'one row'} per source row`);
   }
-  const cache = inputs.past_key_values ?? (inputs.use_cache ? new EncoderDecoderCache() : null);
+  // HF T5Stack: use_cache is turned off, with its warning, while checkpointed blocks train
+  const useCache = noCacheWhenCheckpointing(model, { use_cache: inputs.use_cache ?? false }).use_cache;
+  const cache = inputs.past_key_values ?? (useCache ? new EncoderDecoderCache() : null);
   return model.decoder.forward({
     input_ids: dec, inputs_embeds: inputs.decoder_inputs_embeds, attention_mask: inputs.decoder_attention_mask,
     encoder_hidden_states: enc.last_hidden_state, encoder_attention_mask: inputs.attention_mask,
-    past_key_values: cache, output_hidden_states: inputs.output_hidden_states,
+    past_key_values: cache, output_hidden_states: inputs.output_hidden_states, sameForward: !inputs.encoder_outputs,
   });
 }
 

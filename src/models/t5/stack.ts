@@ -8,6 +8,7 @@
 import { F, type Tensor } from '../../torch/index.js';
 import { Module, ModuleList, Embedding, RMSNorm, causalMask, paddingMask, unpadInput, padInput, type KVCache } from '../../nn/index.js';
 import { checkInputs, type InputLimits } from '../modeling.js';
+import { beginCheckpointedForward, checkpointedInput, maybeCheckpoint } from '../utils/gradient-checkpointing.js';
 import { T5Block, type T5Unpadded } from './layers.js';
 import { computePositionBias } from './relative-bias.js';
 import type { T5Config } from './configuration.js';
@@ -34,6 +35,11 @@ export interface T5StackInputs {
    * with output_hidden_states, or in the decoder.
    */
   unpad?: boolean;
+  /**
+   * Decoder (tunekit's, no HF name): the encoder ran in the same model forward, so its checkpointed
+   * layers belong to the same backward (the T5 models set it).
+   */
+  sameForward?: boolean;
 }
 /** A stack's output. */
 export interface T5StackOutput {
@@ -46,7 +52,7 @@ export interface T5StackOutput {
 
 export const T5_ENCODER_INPUTS = ['input_ids', 'attention_mask', 'inputs_embeds', 'output_hidden_states'] as const;
 const ENCODER_STACK_INPUTS = [...T5_ENCODER_INPUTS, 'unpad'] as const;
-const STACK_INPUTS = [...T5_ENCODER_INPUTS, 'encoder_hidden_states', 'encoder_attention_mask', 'past_key_values'] as const;
+const STACK_INPUTS = [...T5_ENCODER_INPUTS, 'encoder_hidden_states', 'encoder_attention_mask', 'past_key_values', 'sameForward'] as const;
 
 /** T5Stack: `embed_tokens` (the model's shared table), `block`, `final_layer_norm`. */
 export class T5Stack extends Module {
@@ -99,20 +105,31 @@ export class T5Stack extends Module {
     let mask: Tensor | null = null;
     if (this.isDecoder) mask = causalMask({ attentionMask: am, queryLength: t, pastLength: past, targetLength: past + t, batchSize: b, dtype: x0.dtype, combine: 'min', device: x0.device }); // (B | 1, 1, T, past + T)
     else if (am) mask = paddingMask(am, x0.dtype); // (B, 1, 1, T)
-    const withMask = (bias: Tensor | null): Tensor | null => (bias && mask ? bias.add(mask) : bias ?? mask);
+    // gradient checkpointing: the layers read stand-ins for what has a graph and feeds several of them
+    // (the bias of a trained bucket table, the encoder output), backpropagated once after them
+    const blocks = [...this.block];
+    if (!(this.isDecoder && inputs.sameForward)) beginCheckpointedForward(blocks);
+    const withMask = (bias: Tensor | null): Tensor | null => {
+      const b = bias && mask ? bias.add(mask) : bias ?? mask;
+      return b ? checkpointedInput(blocks, b) : null;
+    };
     const selfBias = this.perLayerBias ? null : withMask(biasOf(this.block.at(0)));
     const encMask = inputs.encoder_attention_mask ?? null;
     const crossBias = this.isDecoder && encMask ? paddingMask(encMask, x0.dtype) : null; // (B, 1, 1, Ts)
-    const encoderHidden = inputs.encoder_hidden_states ?? null;
+    const encoderHidden = inputs.encoder_hidden_states ? checkpointedInput(blocks, inputs.encoder_hidden_states) : null;
     if (this.isDecoder && !encoderHidden && !(cache && (cache as { isUpdated?(l: number): boolean }).isUpdated?.(0)))
       throw new TypeError(`${who}: the decoder needs encoder_hidden_states (the encoder's last_hidden_state)`);
 
     const hidden: Tensor[] | undefined = inputs.output_hidden_states ? [] : undefined;
     let x = F.dropout(x0, this.p, this.training);
-    for (const block of this.block) {
+    for (const [i, block] of blocks.entries()) {
       hidden?.push(x);
       const bias = this.perLayerBias ? withMask(biasOf(block)) : selfBias;
-      x = block.forward(x, { selfBias: bias, crossBias, encoderHidden, cache, unpadded: packed });
+      // (B, T, d_model) | packed (N, d_model); the cache is written once, so a cached step is never checkpointed
+      // every tensor fn reads goes in `saved`: a recomputation runs after this forward's scope has ended
+      x = maybeCheckpoint(block, (y, [sb, eh, cb, idx]) => block.forward(y, {
+        selfBias: sb ?? null, crossBias: cb ?? null, encoderHidden: eh ?? null, cache, unpadded: packed && idx ? { ...packed, indices: idx } : null,
+      }), x, [bias, encoderHidden, crossBias, packed?.indices ?? null], { first: false, cacheFree: cache === null, dropInput: i > 0 && !hidden });
     }
     x = F.dropout(this.final_layer_norm.forward(x), this.p, this.training); // (B, T, d_model) | (N, d_model)
     if (packed) x = padInput(x, packed.indices, b, t); // (B, T, d_model), zeros at the padding

@@ -6,6 +6,12 @@
 // again with its graph (the CPU RNG state replayed, so dropout draws the same masks) and
 // backpropagated from its output's gradient into its parameters and its input.
 //
+// Tensors with a graph that several checkpointed layers read (T5's position bias, from a trained
+// bucket table; the encoder output every decoder layer's cross-attention reads) go through
+// checkpointedInput(): the layers read a leaf standing for the tensor, whose gradient gathers over
+// all of them; once the last of those layers (in backward order) is recomputed, that gradient is
+// backpropagated into the tensor's own graph, once — a graph cannot be backpropagated twice.
+//
 // Why a second step instead of a backward hook: the addon exposes no custom autograd Function
 // and no tensor hook (native/src/ops/autograd.cc has backward, autograd.grad and grad mode only),
 // so nothing can run JS inside libtorch's backward.  See docs in PreTrainedModel.backward.
@@ -19,6 +25,7 @@ export interface CheckpointableLayer {
 
 /** One checkpointed layer call awaiting its recomputation (every tensor a kept alias). */
 interface Segment {
+  kind: 'layer';
   /** The layer's forward: (input, the other tensors it reads) -> output. */
   fn: (x: Tensor, saved: (Tensor | null)[]) => Tensor;
   input: Tensor;
@@ -28,8 +35,19 @@ interface Segment {
   /** CPU RNG state before the layer ran (null on other devices). */
   rng: Tensor | null;
 }
+/** A tensor with a graph that checkpointed layers read, stood in for by a leaf (checkpointedInput). */
+interface Boundary {
+  kind: 'input';
+  /** The tensor, with its graph (backpropagated once, from leaf.grad). */
+  source: Tensor;
+  /** What the layers read: source detached, requiring grad. */
+  leaf: Tensor;
+}
+type Pending = Segment | Boundary;
 
-const pending: Segment[] = [];
+// in forward order: a boundary comes before the layers that read it, so the reverse walk of
+// finishCheckpointedBackward reaches it after all of them
+const pending: Pending[] = [];
 const warned = new Set<string>();
 function warnOnce(message: string): void {
   if (warned.has(message)) return;
@@ -38,13 +56,16 @@ function warnOnce(message: string): void {
 }
 
 const alias = (t: Tensor | null): Tensor | null => (t ? keepAlias(t.alias()) : null);
-function release(s: Segment): void {
-  for (const t of [s.input, s.output, s.rng, ...s.saved]) t?.dispose();
+function release(s: Pending): void {
+  const ts = s.kind === 'layer' ? [s.input, s.output, s.rng, ...s.saved] : [s.source, s.leaf];
+  for (const t of ts) t?.dispose();
 }
+/** The leaf that loss.backward() fills: a layer's output, or a boundary's stand-in. */
+const gradHolder = (s: Pending): Tensor => (s.kind === 'layer' ? s.output : s.leaf);
 
 /** Number of checkpointed layer calls waiting for finishCheckpointedBackward() (for tests). */
 export function pendingCheckpoints(): number {
-  return pending.length;
+  return pending.filter((s) => s.kind === 'layer').length;
 }
 
 /**
@@ -53,9 +74,8 @@ export function pendingCheckpoints(): number {
  * forward that was never backpropagated are dropped.
  */
 function startForward(): void {
-  const last = pending[pending.length - 1];
-  if (!last) return;
-  const g = last.output.grad;
+  if (pending.length === 0) return;
+  const g = pending.map((s) => gradHolder(s).grad).find((t) => t !== null && t !== undefined);
   if (g) {
     g.dispose();
     throw new Error('gradient checkpointing: the previous backward was not finished, so the checkpointed layers have no gradients. ' +
@@ -94,8 +114,33 @@ function runLayer(layer: CheckpointableLayer, fn: (x: Tensor, saved: (Tensor | n
   const rng = x.device === 'cpu' ? keep(getRngState()) : null;
   const y = tidy(() => noGrad(() => fn(x, saved))); // (B, T, H), no graph: the layer's activations die here
   y.requiresGrad_(true);
-  pending.push({ fn, input: alias(x)!, saved: saved.map(alias), output: alias(y)!, rng });
+  pending.push({ kind: 'layer', fn, input: alias(x)!, saved: saved.map(alias), output: alias(y)!, rng });
   return y;
+}
+
+/**
+ * Starts a model forward whose layers may be checkpointed (for models that register
+ * checkpointedInput()s before their first layer): as maybeCheckpoint's `first`.
+ */
+export function beginCheckpointedForward(layers: Iterable<CheckpointableLayer>): void {
+  if (pending.length === 0 || !isGradEnabled()) return;
+  for (const l of layers) if (l.gradientCheckpointing && l.training) { startForward(); return; }
+}
+
+/**
+ * What `layers` should read for `t`, a tensor with a graph that more than one of them reads (see the
+ * file header): a leaf standing for it when one of them is checkpointed (in training, grad enabled,
+ * t requiring grad) — every layer, checkpointed or not, must then read that leaf — else t itself.
+ * Call beginCheckpointedForward() first in the model's forward.
+ */
+export function checkpointedInput(layers: Iterable<CheckpointableLayer>, t: Tensor): Tensor {
+  if (!t.requiresGrad || !isGradEnabled()) return t;
+  let active = false;
+  for (const l of layers) if (l.gradientCheckpointing && l.training) { active = true; break; }
+  if (!active) return t;
+  const leaf = t.detach().requiresGrad_(true);
+  pending.push({ kind: 'input', source: alias(t)!, leaf: alias(leaf)! });
+  return leaf;
 }
 
 /**
@@ -107,10 +152,20 @@ function runLayer(layer: CheckpointableLayer, fn: (x: Tensor, saved: (Tensor | n
 export function finishCheckpointedBackward(): void {
   if (pending.length === 0) return;
   const segments = pending.splice(0);
-  const rngNow = segments.some((s) => s.rng) ? getRngState() : null;
+  const rngNow = segments.some((s) => s.kind === 'layer' && s.rng) ? getRngState() : null;
   try {
     for (let i = segments.length - 1; i >= 0; i--) {
       const s = segments[i]!;
+      if (s.kind === 'input') {
+        // every layer that read the stand-in is done: its gathered gradient into the source's graph, once
+        tidy(() => {
+          const g = s.leaf.grad;
+          if (!g) return;
+          s.source.backward(g);
+          s.leaf.grad = null;
+        });
+        continue;
+      }
       tidy(() => {
         const g = s.output.grad;
         if (!g) return;
