@@ -31,9 +31,11 @@ export abstract class T5PreTrainedModel extends PreTrainedModel<T5Config> {
   protected override initModule(m: Module): void {
     const c = this.config, f = c.initializer_factor;
     if (m instanceof RMSNorm) init.constant_(m.weight, f);
-    else if (m === this) {
-      init.normal_((this as unknown as { shared: Embedding }).shared.weight, 0, f);
-      const head = (this as unknown as { lm_head?: Linear }).lm_head;
+    else if (m instanceof T5PreTrainedModel) {
+      // this model or the one a task model holds as `transformer` (HF: T5Model, T5EncoderModel, ...)
+      const shared = (m as unknown as { shared?: Embedding }).shared;
+      if (shared) init.normal_(shared.weight, 0, f);
+      const head = (m as unknown as { lm_head?: Linear }).lm_head;
       if (head && !c.tie_word_embeddings) init.normal_(head.weight, 0, f);
     } else if (m instanceof T5DenseActDense) {
       init.normal_(m.wi.weight, 0, f * c.d_model ** -0.5);
