@@ -1,14 +1,16 @@
 // t5-heads.test.ts — T5's classification models against transformers 4.47.1 (test/fixtures/t5-heads, made through
 // the harness by scripts/fixtures/gen_t5_heads.py): T5ForSequenceClassification (the decoder output at the last
 // <eos> of input_ids, HF's T5ClassificationHead), its UMT5 twin with multi-label targets, T5ForTokenClassification
-// (the encoder alone); logits, loss, every gradient; the Auto classes; a T5ForConditionalGeneration checkpoint loaded
+// (the encoder alone), T5ForQuestionAnswering (start / end logits over the decoder output, a position past the
+// window ignored); logits, loss, every gradient; the Auto classes; a T5ForConditionalGeneration checkpoint loaded
 // into them (the `transformer.` prefix added); HF's errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import {
-  AutoModelForSequenceClassification, AutoModelForTokenClassification, T5Config, T5ForSequenceClassification, T5ForTokenClassification, type PreTrainedModel,
+  AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification, T5Config, T5ForQuestionAnswering,
+  T5ForSequenceClassification, T5ForTokenClassification, type PreTrainedModel,
 } from '../../src/models/index.js';
 import { sharedDir } from '../helpers.js';
 
@@ -38,6 +40,7 @@ for (const [name, cls, auto] of [
   ['t5_seqcls', 'T5ForSequenceClassification', AutoModelForSequenceClassification],
   ['umt5_seqcls', 'UMT5ForSequenceClassification', AutoModelForSequenceClassification],
   ['t5_tokcls', 'T5ForTokenClassification', AutoModelForTokenClassification],
+  ['t5_qa', 'T5ForQuestionAnswering', AutoModelForQuestionAnswering],
 ] as const) {
   test(`${name}: ${cls} — logits, loss and every gradient match transformers 4.47.1`, async () => {
     const ref = await load(name);
@@ -45,9 +48,11 @@ for (const [name, cls, auto] of [
     assert.equal(model.constructor.name, cls);
     model.train();
     torch.tidy(() => {
-      const out = (model as unknown as { forward(i: Ref): { logits: torch.Tensor; loss?: torch.Tensor } }).forward(group(ref, 'input.'));
-      assert.deepEqual(out.logits.shape, ref['output.logits']!.shape);
-      assert.equal(maxExcess(out.logits, ref['output.logits']!), 0, `${name}: logits`);
+      const out = (model as unknown as { forward(i: Ref): Record<string, torch.Tensor> }).forward(group(ref, 'input.'));
+      for (const k of ['logits', 'start_logits', 'end_logits'].filter((k) => ref[`output.${k}`])) {
+        assert.deepEqual(out[k]!.shape, ref[`output.${k}`]!.shape, `${name}: ${k} shape`);
+        assert.equal(maxExcess(out[k]!, ref[`output.${k}`]!), 0, `${name}: ${k}`);
+      }
       assert.equal(maxExcess(out.loss!, ref['output.loss']!), 0, `${name}: loss`);
       out.loss!.backward();
     });
@@ -67,7 +72,11 @@ test('a T5ForConditionalGeneration checkpoint loads into the heads under `transf
   assert.ok(torch.equal(seq.transformer.decoder.block.at(1)!.layer.at(2)!.namedParameters()[0]![1], file[`decoder.block.1.layer.2.${seq.transformer.decoder.block.at(1)!.layer.at(2)!.namedParameters()[0]![0]}`]!));
   const tok = await T5ForTokenClassification.fromPretrained(dir, { onWarning: () => {} }) as T5ForTokenClassification;
   assert.ok(torch.equal(tok.transformer.shared.weight, file['shared.weight']!));
-  for (const m of [seq, tok]) m.dispose();
+  const qaWarnings: string[] = [];
+  const qa = await T5ForQuestionAnswering.fromPretrained(dir, { onWarning: (w: string) => qaWarnings.push(w) }) as T5ForQuestionAnswering;
+  assert.ok(torch.equal(qa.shared.weight, file['shared.weight']!), 'QA holds shared / encoder / decoder itself (HF\'s keys)');
+  assert.ok(qaWarnings.some((w) => /newly initialized: \['qa_outputs\.bias', 'qa_outputs\.weight'\]/.test(w)), qaWarnings.join('\n'));
+  for (const m of [seq, tok, qa]) m.dispose();
   Object.values(file).forEach((t) => t.dispose());
 });
 

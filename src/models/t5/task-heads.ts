@@ -5,9 +5,13 @@
 // dense, tanh, dropout, out_proj: the shared ClassificationHead). T5ForTokenClassification is the encoder
 // alone plus dropout and a linear classifier per token. The base model sits under `transformer`, HF's prefix:
 // a T5ForConditionalGeneration checkpoint loads into these (its lm_head left out), as in HF.
+// T5ForQuestionAnswering holds `shared`, `encoder`, `decoder` itself (HF's keys) and reads start / end logits
+// from the decoder output (the decoder reads input_ids shifted right unless given its own ids).
 import { arange, type Tensor } from '../../torch/index.js';
 import { Dropout, Linear, init, type Module } from '../../nn/index.js';
-import { ClassificationHead, sequenceClassificationLoss, tokenClassificationLoss } from '../heads/index.js';
+import { Embedding } from '../../nn/index.js';
+import { ClassificationHead, questionAnsweringLoss, sequenceClassificationLoss, splitSpanLogits, tokenClassificationLoss } from '../heads/index.js';
+import { T5Stack } from './stack.js';
 import { checkInputs } from '../modeling.js';
 import { shiftRight } from '../seq2seq-lm.js';
 import type { KVCache } from '../../nn/index.js';
@@ -164,9 +168,80 @@ export class T5ForTokenClassification extends T5PreTrainedModel {
   }
 }
 
-/** mT5's twins (HF MT5ForSequenceClassification / MT5ForTokenClassification). */
+export const T5_QA_INPUTS = ['input_ids', 'attention_mask', 'decoder_input_ids', 'decoder_attention_mask', 'inputs_embeds', 'decoder_inputs_embeds',
+  'start_positions', 'end_positions', 'output_hidden_states'] as const;
+
+/** What T5ForQuestionAnswering takes. */
+export interface T5QuestionAnsweringInputs {
+  input_ids?: Tensor | null;
+  attention_mask?: Tensor | null;
+  /** (B, Tt) decoder ids (default: input_ids shifted right) */
+  decoder_input_ids?: Tensor | null;
+  decoder_attention_mask?: Tensor | null;
+  inputs_embeds?: Tensor | null;
+  decoder_inputs_embeds?: Tensor | null;
+  /** (B) or (B, 1) token positions in the decoder output; outside [0, Tt) they are ignored (HF's clamp) */
+  start_positions?: Tensor | null;
+  end_positions?: Tensor | null;
+  output_hidden_states?: boolean;
+}
+
+/**
+ * T5 with a span head (HF T5ForQuestionAnswering): `shared`, `encoder`, `decoder` (no LM head) and `qa_outputs`
+ * Linear(d_model, num_labels = 2) over the decoder output -> start_logits, end_logits (B, Tt).
+ */
+export class T5ForQuestionAnswering extends T5PreTrainedModel {
+  static override readonly inputNames: readonly string[] = T5_QA_INPUTS;
+  shared: Embedding;
+  encoder: T5Stack;
+  decoder: T5Stack;
+  qa_outputs: Linear;
+  constructor(config: T5Config) {
+    super(config);
+    this.shared = new Embedding(config.vocab_size, config.d_model);
+    this.encoder = new T5Stack(config, this.shared, false);
+    this.decoder = new T5Stack(config, this.shared, true);
+    this.qa_outputs = new Linear(config.d_model, config.num_labels);
+    this.postInit();
+  }
+  getEncoder(): T5Stack { return this.encoder; }
+
+  /** HF: qa_outputs N(0, f·d_model^-0.5), zero bias. */
+  protected override initModule(m: Module): void {
+    if (m === this.qa_outputs) {
+      init.normal_(this.qa_outputs.weight, 0, this.config.initializer_factor * this.config.d_model ** -0.5);
+      init.zeros_(this.qa_outputs.bias!);
+    } else super.initModule(m);
+  }
+
+  /** inputs -> { start_logits (B, Tt), end_logits (B, Tt), loss?, encoder_last_hidden_state } */
+  override forward(inputs: T5QuestionAnsweringInputs): { loss?: Tensor; start_logits: Tensor; end_logits: Tensor; encoder_last_hidden_state: Tensor; decoder_hidden_states?: Tensor[] } {
+    checkInputs(inputs, this.inputNames, this.constructor.name, this.inputLimits());
+    let dec = inputs.decoder_input_ids ?? null;
+    if (!dec && !inputs.decoder_inputs_embeds) {
+      if (!inputs.input_ids) throw new TypeError('If no `decoder_input_ids` or `decoder_inputs_embeds` are passed, `input_ids` cannot be `None`. Please pass either `input_ids` or `decoder_input_ids` or `decoder_inputs_embeds`.');
+      dec = shiftRight(inputs.input_ids, this.config.pad_token_id, this.config.decoder_start_token_id); // (B, Ts)
+    }
+    const enc = this.encoder.forward({ input_ids: inputs.input_ids, attention_mask: inputs.attention_mask, inputs_embeds: inputs.inputs_embeds, output_hidden_states: inputs.output_hidden_states });
+    const out = this.decoder.forward({
+      input_ids: dec, attention_mask: inputs.decoder_attention_mask, inputs_embeds: inputs.decoder_inputs_embeds, encoder_hidden_states: enc.last_hidden_state,
+      encoder_attention_mask: inputs.attention_mask, output_hidden_states: inputs.output_hidden_states, sameForward: true,
+    });
+    const span = splitSpanLogits(this.qa_outputs.forward(out.last_hidden_state)); // (B, Tt, 2) -> (B, Tt) x 2
+    const { start_positions: sp, end_positions: ep } = inputs;
+    const loss = sp && ep ? questionAnsweringLoss(span.start_logits, span.end_logits, sp, ep) : undefined;
+    return { ...(loss ? { loss } : {}), ...span, encoder_last_hidden_state: enc.last_hidden_state, ...(out.hidden_states ? { decoder_hidden_states: out.hidden_states } : {}) };
+  }
+}
+
+/** mT5's twins (HF MT5ForSequenceClassification / TokenClassification / QuestionAnswering). */
 export class MT5ForSequenceClassification extends T5ForSequenceClassification { static override readonly configClass = MT5Config; }
 export class MT5ForTokenClassification extends T5ForTokenClassification { static override readonly configClass = MT5Config; }
-/** UMT5's twins (HF UMT5ForSequenceClassification / UMT5ForTokenClassification). */
+export class MT5ForQuestionAnswering extends T5ForQuestionAnswering { static override readonly configClass = MT5Config; }
+/** UMT5's twins (HF UMT5ForSequenceClassification / TokenClassification / QuestionAnswering). */
 export class UMT5ForSequenceClassification extends T5ForSequenceClassification { static override readonly configClass = UMT5Config; }
 export class UMT5ForTokenClassification extends T5ForTokenClassification { static override readonly configClass = UMT5Config; }
+export class UMT5ForQuestionAnswering extends T5ForQuestionAnswering {
+  static override readonly configClass = UMT5Config;
+  static override readonly keysToIgnoreOnLoadUnexpected: readonly RegExp[] = [];
+}
