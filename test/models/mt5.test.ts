@@ -11,32 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import '../../src/generation/index.js';
-import { AutoConfig, AutoModel, AutoModelForSeq2SeqLM, MT5Config, MT5ForConditionalGeneration, T5Config, type PreTrainedModel } from '../../src/models/index.js';
+import { AutoConfig, AutoModel, AutoModelForSeq2SeqLM, MT5Config, MT5ForConditionalGeneration, T5Config } from '../../src/models/index.js';
+import { checkGrads, disposeRef, group, loadRef, maxExcess, noWarnings, type Ref } from './seq2seq-refs.js';
 
 const DIR = new URL('../fixtures/mt5/', import.meta.url).pathname;
-// As test/models/t5.test.ts: float32 runs of the same math differ by ~1e-6; a hundredfold margin.
-const OUT_RTOL = 1e-4, OUT_ATOL = 1e-5, GRAD_RTOL = 1e-4, GRAD_ATOL = 1e-6;
-type Ref = Record<string, torch.Tensor>;
-const load = (name: string): Promise<Ref> => torch.safetensors.loadFile(join(DIR, name, 'reference.safetensors'));
-const noWarnings = { onWarning: (m: string) => assert.fail(`unexpected load warning: ${m}`) };
-const group = (ref: Ref, prefix: string): Ref => Object.fromEntries(Object.entries(ref).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-const dispose = (r: Ref): void => Object.values(r).forEach((t) => t.dispose());
+const load = (name: string): Promise<Ref> => loadRef(DIR, name);
+const dispose = disposeRef;
 const FIXTURES = ['mt5_v4_untied', 'mt5_v5_untied', 'mt5_v5_tied'] as const;
-
-function maxExcess(got: torch.Tensor, want: torch.Tensor): number {
-  return torch.tidy(() => got.sub(want).abs().sub(want.abs().mul(OUT_RTOL).add(OUT_ATOL)).relu().max().item());
-}
-
-function checkGrads(model: PreTrainedModel, ref: Ref): void {
-  const grads = group(ref, 'grad.');
-  assert.deepEqual(model.namedParameters().map(([n]) => n).sort(), Object.keys(grads).sort(), 'named_parameters = the reference gradients');
-  torch.tidy(() => {
-    for (const [n, p] of model.namedParameters()) {
-      const err = p.grad!.sub(grads[n]!).norm().item(), norm = grads[n]!.norm().item();
-      assert.ok(err <= GRAD_RTOL * norm + GRAD_ATOL, `${n}: ||grad - ref|| = ${err.toExponential(3)} > ${GRAD_RTOL}·${norm.toExponential(3)} + ${GRAD_ATOL}`);
-    }
-  });
-}
 
 for (const name of FIXTURES) {
   test(`${name}: logits, loss and every gradient match transformers; the head tied as there`, async () => {

@@ -10,31 +10,13 @@ import { join } from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import {
   AutoModelForQuestionAnswering, AutoModelForSequenceClassification, AutoModelForTokenClassification, T5Config, T5ForQuestionAnswering,
-  T5ForSequenceClassification, T5ForTokenClassification, type PreTrainedModel,
+  T5ForSequenceClassification, T5ForTokenClassification,
 } from '../../src/models/index.js';
+import { checkGrads, group, loadRef, maxExcess, noWarnings, type Ref } from './seq2seq-refs.js';
 import { sharedDir } from '../helpers.js';
 
 const DIR = new URL('../fixtures/t5-heads/', import.meta.url).pathname;
-// As test/models/t5.test.ts: float32 runs of the same math differ by ~1e-6; a hundredfold margin.
-const OUT_RTOL = 1e-4, OUT_ATOL = 1e-5, GRAD_RTOL = 1e-4, GRAD_ATOL = 1e-6;
-type Ref = Record<string, torch.Tensor>;
-const load = (name: string): Promise<Ref> => torch.safetensors.loadFile(join(DIR, name, 'reference.safetensors'));
-const noWarnings = { onWarning: (m: string) => assert.fail(`unexpected load warning: ${m}`) };
-const group = (ref: Ref, prefix: string): Ref => Object.fromEntries(Object.entries(ref).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-
-const maxExcess = (got: torch.Tensor, want: torch.Tensor): number =>
-  torch.tidy(() => got.sub(want).abs().sub(want.abs().mul(OUT_RTOL).add(OUT_ATOL)).relu().max().item());
-
-function checkGrads(model: PreTrainedModel, ref: Ref): void {
-  const grads = group(ref, 'grad.');
-  assert.deepEqual(model.namedParameters().map(([n]) => n).sort(), Object.keys(grads).sort(), 'named_parameters = the reference gradients');
-  torch.tidy(() => {
-    for (const [n, p] of model.namedParameters()) {
-      const err = p.grad!.sub(grads[n]!).norm().item(), norm = grads[n]!.norm().item();
-      assert.ok(err <= GRAD_RTOL * norm + GRAD_ATOL, `${n}: ||grad - ref|| = ${err.toExponential(3)} > ${GRAD_RTOL}·${norm.toExponential(3)} + ${GRAD_ATOL}`);
-    }
-  });
-}
+const load = (name: string): Promise<Ref> => loadRef(DIR, name);
 
 for (const [name, cls, auto] of [
   ['t5_seqcls', 'T5ForSequenceClassification', AutoModelForSequenceClassification],

@@ -45,6 +45,9 @@ export function parseFeedForwardProj(v: string, who = 'T5Config'): [string, bool
   return [v === 'gated-gelu' ? 'gelu_new' : parts[parts.length - 1]!, gated];
 }
 
+/** Whether a config.json was written by transformers 5 or later (its transformers_version). */
+const writtenBy5 = (version: unknown): boolean => Number.parseInt(String(version ?? ''), 10) >= 5;
+
 export interface T5Config extends T5FieldValues {}
 /**
  * Configuration of a T5 model (defaults: t5-small). T5 v1.1 / Flan-T5: feed_forward_proj
@@ -70,11 +73,14 @@ export class T5Config extends PretrainedConfig {
       this.extras.scale_decoder_outputs = scale; // written back on save, as transformers 5 reads it
     }
   }
+  /** transformers 5's config class forces tie_word_embeddings true whatever config.json says (mT5, UMT5): so here, for its configs. */
+  static readonly forcesTieIn5: boolean = false;
   /** HF __init__: num_decoder_layers, dense_act_fn and is_gated_act resolved before the fields are set (from this class's defaults). */
   protected static derive(init: Record<string, unknown>): Record<string, unknown> {
     const fields = this.fields as typeof T5_FIELDS;
     if (init === null || typeof init !== 'object') return init;
     const out = { ...init };
+    if (this.forcesTieIn5 && writtenBy5(out.transformers_version)) out.tie_word_embeddings = true;
     // transformers 5.x splits 4.x's tie_word_embeddings (tie the head AND scale the decoder output by
     // d_model^-0.5) in two: scale_decoder_outputs (false for T5 v1.1 / Flan-T5) and a head that is always
     // tied — unless the checkpoint holds its own lm_head.weight with other values (the loader's rule).
@@ -122,8 +128,6 @@ export class T5Config extends PretrainedConfig {
   }
 }
 
-const writtenBy5 = (version: unknown): boolean => Number.parseInt(String(version ?? ''), 10) >= 5;
-
 /** mT5 (transformers' MT5Config): T5 v1.1's architecture with mT5's defaults (mt5-small: 250,112 ids, 8 layers, 6 heads, d_ff 1024, gated-gelu, untied head). */
 export const MT5_FIELDS = {
   ...T5_FIELDS,
@@ -148,12 +152,7 @@ export class MT5Config extends T5Config {
   static override readonly commonDefaults: Partial<CommonValues> = {
     pad_token_id: 0, eos_token_id: 1, is_encoder_decoder: true, decoder_start_token_id: 0, tie_word_embeddings: false, tokenizer_class: 'T5Tokenizer',
   };
-  /** transformers 5's MT5Config forces tie_word_embeddings true whatever config.json says: so here, for its configs. */
-  protected static override derive(init: Record<string, unknown>): Record<string, unknown> {
-    const out = super.derive(init);
-    if (out !== null && typeof out === 'object' && writtenBy5(out.transformers_version)) out.tie_word_embeddings = true;
-    return out;
-  }
+  static override readonly forcesTieIn5 = true;
   override get scalesDecoderOutput(): boolean {
     return this.tie_word_embeddings && !writtenBy5(this.transformers_version);
   }
@@ -174,11 +173,7 @@ export class UMT5Config extends T5Config {
   static override readonly commonDefaults: Partial<CommonValues> = {
     pad_token_id: 0, eos_token_id: 1, is_encoder_decoder: true, decoder_start_token_id: 0, tie_word_embeddings: true, tokenizer_class: 'T5Tokenizer',
   };
-  protected static override derive(init: Record<string, unknown>): Record<string, unknown> {
-    const out = super.derive(init);
-    if (out !== null && typeof out === 'object' && writtenBy5(out.transformers_version)) out.tie_word_embeddings = true;
-    return out;
-  }
+  static override readonly forcesTieIn5 = true;
   override get scalesDecoderOutput(): boolean { return this.tie_word_embeddings; }
   override get relativeBiasPerLayer(): boolean { return true; }
 }
